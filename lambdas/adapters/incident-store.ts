@@ -1,0 +1,327 @@
+/**
+ * The incident table over DynamoDB (lib-dynamodb). Primitives only: each method is one request, and
+ * the multi-step flows (open or join, repair) live in services/incident-service.ts.
+ *
+ * Table design (the construct in lib/constructs/incident-store.ts creates it):
+ * | item            | pk                  | sk         | notes |
+ * |-----------------|---------------------|------------|-------|
+ * | incident        | `INCIDENT#<id>`     | `INCIDENT` | the record and its timeline (one item: a change and its timeline entry are one atomic write) |
+ * | dedup pointer   | `DEDUP#<dedupKey>`  | `DEDUP`    | which incident a key points at; while a creation is pending it carries the whole draft |
+ * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
+ *
+ * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
+ * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
+ * status `CREATING`, which is how a sweeper finds a creation that crashed half-way.
+ *
+ * No transactions (dynalite has none, and none are needed): every write is a single conditional
+ * PutItem/UpdateItem, guarded by `version` (incidents, pointers) or `attribute_not_exists`.
+ *
+ * Limit: the timeline lives in the incident item, so one incident holds up to DynamoDB's 400 KB
+ * (a few thousand entries); a write past it fails loudly (ValidationException), it is not truncated.
+ */
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Incident } from '../domain/incident';
+import { isOpen, OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
+
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byServiceIndex: 'byService',
+  byServicePartition: 'openService',
+  byStatusIndex: 'byStatus',
+  byStatusPartition: 'status',
+  timeSortKey: 'createdAtId',
+  ttl: 'expiresAt',
+} as const;
+
+export const CREATING = 'CREATING';
+
+/** Where the incidents of one dedup key stand. `draft` is set from claim until the incident item exists. */
+export interface DedupPointer {
+  readonly dedupKey: string;
+  readonly version: number;
+  readonly incidentId?: string;
+  readonly draft?: Incident;
+  /** An OK that arrived with no incident to feed, kept in case its ALARM arrives late. */
+  readonly lastOkAt?: string;
+}
+
+const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 'DEDUP' });
+const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
+
+const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+
+const toIncidentItem = (incident: Incident) => ({
+  ...incidentKey(incident.id),
+  type: 'incident',
+  ...incident,
+  createdAtId: `${incident.createdAt}#${incident.id}`,
+  ...(isOpen(incident.status) ? { openService: incident.service } : {}),
+});
+
+const fromIncidentItem = (item: Record<string, unknown>): Incident => {
+  const { pk: _pk, sk: _sk, type: _type, createdAtId: _c, openService: _o, ...incident } = item;
+  return incident as unknown as Incident;
+};
+
+export class IncidentStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true }),
+    );
+    return Item ? fromIncidentItem(Item) : undefined;
+  }
+
+  /** Writes a new incident at version 1. False when it already exists (a repair raced a writer). */
+  async putNewIncident(incident: Incident): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toIncidentItem({ ...incident, version: 1 }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Saves `incident` as version `incident.version + 1`, only if the stored version is still
+   * `incident.version`. Returns the saved incident, or undefined when another writer got there first.
+   */
+  async saveIncident(incident: Incident): Promise<Incident | undefined> {
+    const saved = { ...incident, version: incident.version + 1 };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toIncidentItem(saved),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': incident.version },
+        }),
+      );
+      return saved;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getPointer(dedupKey: string): Promise<DedupPointer | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: pointerKey(dedupKey), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      dedupKey: Item.dedupKey as string,
+      version: Item.version as number,
+      ...(Item.incidentId ? { incidentId: Item.incidentId as string } : {}),
+      ...(Item.draft ? { draft: Item.draft as Incident } : {}),
+      ...(Item.lastOkAt ? { lastOkAt: Item.lastOkAt as string } : {}),
+    };
+  }
+
+  /**
+   * Writes the pointer as version `expectedVersion + 1` (or 1 when `expectedVersion` is undefined,
+   * which requires that no pointer exists yet). False when another writer changed it first. A pointer
+   * carrying a draft is findable through byStatus = CREATING until `finishCreation` clears it.
+   */
+  async putPointer(
+    pointer: Omit<DedupPointer, 'version'>,
+    expectedVersion: number | undefined,
+  ): Promise<DedupPointer | undefined> {
+    const version = (expectedVersion ?? 0) + 1;
+    const item = {
+      ...pointerKey(pointer.dedupKey),
+      type: 'dedup',
+      ...pointer,
+      version,
+      ...(pointer.draft
+        ? { status: CREATING, createdAtId: `${pointer.draft.createdAt}#${pointer.draft.id}` }
+        : {}),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        }),
+      );
+      return { ...pointer, version };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Takes the next number of the UTC day `day` (YYYYMMDD), starting at 1. */
+  async nextSequence(day: string, now: Date): Promise<number> {
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: counterKey(day),
+        UpdateExpression: 'ADD #seq :one SET #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#seq': 'sequence', '#ttl': TABLE_KEYS.ttl },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':ttl': Math.floor(now.getTime() / 1000) + COUNTER_TTL_SECONDS,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes?.sequence as number;
+  }
+
+  /** Open incidents, newest first; of one service through the sparse byService index, else of every open status. */
+  async listOpen(service?: string): Promise<Incident[]> {
+    if (service !== undefined) {
+      return this.queryAll(TABLE_KEYS.byServiceIndex, TABLE_KEYS.byServicePartition, service);
+    }
+    const perStatus = await Promise.all(
+      OPEN_STATUSES.map((s) => this.queryAll(TABLE_KEYS.byStatusIndex, TABLE_KEYS.byStatusPartition, s)),
+    );
+    return newestFirst(perStatus.flat());
+  }
+
+  /** The `limit` most recently created incidents of any status. */
+  async listRecent(limit: number): Promise<Incident[]> {
+    const perStatus = await Promise.all(
+      STATUSES.map((s) => this.queryAll(TABLE_KEYS.byStatusIndex, TABLE_KEYS.byStatusPartition, s, limit)),
+    );
+    return newestFirst(perStatus.flat()).slice(0, limit);
+  }
+
+  /** Incidents in one status, newest first. */
+  async listByStatus(status: Status, limit?: number): Promise<Incident[]> {
+    return this.queryAll(TABLE_KEYS.byStatusIndex, TABLE_KEYS.byStatusPartition, status, limit);
+  }
+
+  /** Pointers whose creation has not been confirmed finished: what a crash may have left behind. */
+  async listPendingCreations(): Promise<DedupPointer[]> {
+    const items = await this.queryItems(TABLE_KEYS.byStatusIndex, TABLE_KEYS.byStatusPartition, CREATING);
+    return items.map((Item) => ({
+      dedupKey: Item.dedupKey as string,
+      version: Item.version as number,
+      ...(Item.incidentId ? { incidentId: Item.incidentId as string } : {}),
+      ...(Item.draft ? { draft: Item.draft as Incident } : {}),
+      ...(Item.lastOkAt ? { lastOkAt: Item.lastOkAt as string } : {}),
+    }));
+  }
+
+  private async queryAll(
+    index: string,
+    partitionAttr: string,
+    value: string,
+    limit?: number,
+  ): Promise<Incident[]> {
+    const items = await this.queryItems(index, partitionAttr, value, limit);
+    return items.filter((i) => i.type === 'incident').map(fromIncidentItem);
+  }
+
+  private async queryItems(
+    index: string,
+    partitionAttr: string,
+    value: string,
+    limit?: number,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#p = :v',
+          ExpressionAttributeNames: { '#p': partitionAttr },
+          ExpressionAttributeValues: { ':v': value },
+          ScanIndexForward: false,
+          ...(limit ? { Limit: limit - items.length } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && (limit === undefined || items.length < limit));
+    return items;
+  }
+}
+
+const newestFirst = (incidents: Incident[]): Incident[] =>
+  [...incidents].sort((a, b) =>
+    a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
+  );
+
+/**
+ * The table as a CreateTable request, for a local DynamoDB-API server (the sandbox, the tests).
+ * The CDK construct builds the same keys and indexes from TABLE_KEYS.
+ */
+export const incidentTableDefinition = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+    { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+    { AttributeName: TABLE_KEYS.byServicePartition, AttributeType: 'S' },
+    { AttributeName: TABLE_KEYS.byStatusPartition, AttributeType: 'S' },
+    { AttributeName: TABLE_KEYS.timeSortKey, AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+    { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: TABLE_KEYS.byServiceIndex,
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.byServicePartition, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.timeSortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+    {
+      IndexName: TABLE_KEYS.byStatusIndex,
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.byStatusPartition, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.timeSortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+});

@@ -1,0 +1,329 @@
+/**
+ * The incident record and every change to it, as pure functions: each takes the clock reading it
+ * needs (`now`) and returns a new incident with the change on its timeline. Persistence (and the
+ * version that guards it) is the store's job.
+ */
+import { InvalidTransitionError } from './errors';
+import { canMove, isOpen, type Status } from './lifecycle';
+import { isMoreSevere, type Severity } from './severity';
+
+export type ActorType = 'alarm' | 'automation' | 'human';
+
+/** Who did it: the alarm itself, the workflow's automation, or a named person. */
+export interface Actor {
+  readonly type: ActorType;
+  readonly name: string;
+}
+
+export const TIMELINE_KINDS = [
+  'detected',
+  'signal',
+  'status',
+  'severity',
+  'acknowledged',
+  'reopened',
+  'note',
+  'page',
+  'diagnosis',
+  'action',
+  'error',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+export interface TimelineEntry {
+  /** 1-based position; unique within the incident, so a lost append shows as a gap. */
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: TimelineKind;
+  readonly actor: Actor;
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type AlarmState = 'ALARM' | 'OK';
+
+/** One alarm state change, already validated and mapped to a service. Raw events never get here. */
+export interface AlarmSignal {
+  readonly alarmName: string;
+  readonly state: AlarmState;
+  /** When CloudWatch changed the state (not when we received it): the order that counts. */
+  readonly at: string;
+  readonly reason?: string;
+  readonly service: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+export interface Incident {
+  readonly id: string;
+  readonly dedupKey: string;
+  readonly title: string;
+  readonly service: string;
+  readonly alarmName: string;
+  readonly severity: Severity;
+  readonly status: Status;
+  /** The latest time the incident entered each status it has been in. */
+  readonly statusTimestamps: Readonly<Partial<Record<Status, string>>>;
+  readonly acknowledgedBy?: string;
+  readonly runbookUrl?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Bumped by the store on every write; a write expecting another version is refused. */
+  readonly version: number;
+  readonly reopenCount: number;
+  /** State-change time of the newest ALARM and OK applied: how late or repeated deliveries are told apart. */
+  readonly lastAlarmAt: string;
+  readonly lastOkAt?: string;
+  readonly timeline: readonly TimelineEntry[];
+}
+
+export type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
+
+const iso = (d: Date): string => d.toISOString();
+
+export const appendEntries = (incident: Incident, now: Date, ...entries: NewEntry[]): Incident => {
+  const at = iso(now);
+  const start = incident.timeline.length;
+  return {
+    ...incident,
+    updatedAt: at,
+    timeline: [...incident.timeline, ...entries.map((e, i) => ({ ...e, seq: start + i + 1, at }))],
+  };
+};
+
+export interface OpenIncidentInput {
+  readonly id: string;
+  readonly dedupKey: string;
+  readonly signal: AlarmSignal;
+  readonly severity: Severity;
+  readonly severityReason: string;
+  readonly title: string;
+  readonly runbookUrl?: string;
+  readonly now: Date;
+}
+
+const alarmActor = (signal: AlarmSignal): Actor => ({ type: 'alarm', name: signal.alarmName });
+
+export const openIncident = (input: OpenIncidentInput): Incident => {
+  const at = iso(input.now);
+  const base: Incident = {
+    id: input.id,
+    dedupKey: input.dedupKey,
+    title: input.title,
+    service: input.signal.service,
+    alarmName: input.signal.alarmName,
+    severity: input.severity,
+    status: 'DETECTED',
+    statusTimestamps: { DETECTED: at },
+    ...(input.runbookUrl ? { runbookUrl: input.runbookUrl } : {}),
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+    reopenCount: 0,
+    lastAlarmAt: input.signal.at,
+    timeline: [],
+  };
+  return appendEntries(
+    base,
+    input.now,
+    {
+      kind: 'detected',
+      actor: alarmActor(input.signal),
+      summary: `${input.signal.alarmName} went to ALARM at ${input.signal.at}`,
+      details: {
+        alarmState: 'ALARM',
+        stateChangedAt: input.signal.at,
+        ...(input.signal.reason ? { reason: input.signal.reason } : {}),
+      },
+    },
+    {
+      kind: 'severity',
+      actor: { type: 'automation', name: 'severity-classifier' },
+      summary: `severity ${input.severity}: ${input.severityReason}`,
+      details: { to: input.severity },
+    },
+  );
+};
+
+/** Moves the status, stamping the time. Throws InvalidTransitionError for a move TRANSITIONS does not allow. */
+export const moveTo = (
+  incident: Incident,
+  to: Status,
+  actor: Actor,
+  now: Date,
+  reason?: string,
+): Incident => {
+  if (!canMove(incident.status, to)) {
+    throw new InvalidTransitionError(`${incident.id} cannot move from ${incident.status} to ${to}`);
+  }
+  const moved: Incident = {
+    ...incident,
+    status: to,
+    statusTimestamps: { ...incident.statusTimestamps, [to]: iso(now) },
+  };
+  return appendEntries(moved, now, {
+    kind: 'status',
+    actor,
+    summary: `${incident.status} -> ${to}${reason ? `: ${reason}` : ''}`,
+    details: { from: incident.status, to },
+  });
+};
+
+/**
+ * A person takes ownership. Allowed while the incident is open; a second acknowledgement is kept on
+ * the timeline but changes nothing else.
+ */
+export const acknowledge = (incident: Incident, by: Actor, now: Date): Incident => {
+  if (!isOpen(incident.status)) {
+    throw new InvalidTransitionError(
+      `${incident.id} is ${incident.status}: only an open incident can be acknowledged`,
+    );
+  }
+  if (incident.acknowledgedBy) {
+    return appendEntries(incident, now, {
+      kind: 'note',
+      actor: by,
+      summary: `${by.name} acknowledged again (owner: ${incident.acknowledgedBy})`,
+    });
+  }
+  const acked: Incident = {
+    ...incident,
+    acknowledgedBy: by.name,
+    statusTimestamps: { ...incident.statusTimestamps, ACKNOWLEDGED: iso(now) },
+  };
+  const withEntry = appendEntries(acked, now, {
+    kind: 'acknowledged',
+    actor: by,
+    summary: `acknowledged by ${by.name}`,
+  });
+  return incident.status === 'DETECTED' ? moveTo(withEntry, 'ACKNOWLEDGED', by, now) : withEntry;
+};
+
+/**
+ * Changes severity. A person may set any level; automation may only raise it, so a lower suggestion
+ * from automation is recorded and refused.
+ */
+export const changeSeverity = (
+  incident: Incident,
+  to: Severity,
+  actor: Actor,
+  reason: string,
+  now: Date,
+): Incident => {
+  if (to === incident.severity) return incident;
+  if (actor.type !== 'human' && !isMoreSevere(to, incident.severity)) {
+    return appendEntries(incident, now, {
+      kind: 'note',
+      actor,
+      summary: `kept ${incident.severity}: ${actor.name} suggested ${to} (${reason}); automation may only raise severity`,
+      details: { suggested: to },
+    });
+  }
+  return appendEntries({ ...incident, severity: to }, now, {
+    kind: 'severity',
+    actor,
+    summary: `severity ${incident.severity} -> ${to}: ${reason}`,
+    details: { from: incident.severity, to },
+  });
+};
+
+export type SignalOutcome = 'duplicate' | 'updated' | 'resolved' | 'reopened' | 'ignored';
+
+export interface SignalResult {
+  readonly outcome: SignalOutcome;
+  readonly reason: string;
+  /** The changed incident, or undefined when nothing is to be written. */
+  readonly incident?: Incident;
+}
+
+export interface SignalPolicy {
+  /** An ALARM this long after resolution still reopens the same incident. */
+  readonly reopenWindowMinutes: number;
+  /** Whether an OK resolves the open incident at once (the workflow may instead verify first). */
+  readonly resolveOnOk: boolean;
+}
+
+const minutesBetween = (fromIso: string, toIso: string): number =>
+  (Date.parse(toIso) - Date.parse(fromIso)) / 60_000;
+
+/** Whether an incident can take this signal at all, or a new incident must be opened for it. */
+export const acceptsAlarm = (incident: Incident, signal: AlarmSignal, policy: SignalPolicy): boolean => {
+  if (isOpen(incident.status)) return true;
+  if (incident.status !== 'RESOLVED') return false;
+  const resolvedAt = incident.statusTimestamps.RESOLVED ?? incident.updatedAt;
+  const superseded =
+    signal.at <= incident.lastAlarmAt || (incident.lastOkAt !== undefined && signal.at <= incident.lastOkAt);
+  return superseded || minutesBetween(resolvedAt, signal.at) <= policy.reopenWindowMinutes;
+};
+
+/**
+ * Applies an alarm state change to the incident its dedup key points at. Events arrive at least once
+ * and in any order, so the state-change time decides: a signal no newer than what the incident has
+ * seen is a duplicate or stale and changes nothing.
+ */
+export const applySignal = (
+  incident: Incident,
+  signal: AlarmSignal,
+  policy: SignalPolicy,
+  now: Date,
+): SignalResult => {
+  const actor = alarmActor(signal);
+  if (signal.state === 'ALARM') {
+    if (signal.at <= incident.lastAlarmAt) {
+      return { outcome: 'duplicate', reason: `ALARM of ${signal.at} already recorded on ${incident.id}` };
+    }
+    if (incident.lastOkAt !== undefined && signal.at <= incident.lastOkAt) {
+      return {
+        outcome: 'duplicate',
+        reason: `stale ALARM of ${signal.at}: the alarm was OK again at ${incident.lastOkAt}`,
+      };
+    }
+    const seen: Incident = { ...incident, lastAlarmAt: signal.at };
+    if (isOpen(incident.status)) {
+      const updated = appendEntries(seen, now, {
+        kind: 'signal',
+        actor,
+        summary: `${signal.alarmName} went to ALARM again at ${signal.at}`,
+        details: { alarmState: 'ALARM', stateChangedAt: signal.at },
+      });
+      return { outcome: 'duplicate', reason: `joined open incident ${incident.id}`, incident: updated };
+    }
+    if (incident.status === 'RESOLVED') {
+      const reopened = appendEntries({ ...seen, reopenCount: incident.reopenCount + 1 }, now, {
+        kind: 'reopened',
+        actor,
+        summary: `${signal.alarmName} fired again at ${signal.at}, within the ${policy.reopenWindowMinutes} min reopen window`,
+        details: { alarmState: 'ALARM', stateChangedAt: signal.at },
+      });
+      return {
+        outcome: 'reopened',
+        reason: `reopened ${incident.id}`,
+        incident: moveTo(reopened, 'DETECTED', actor, now, 'reopened'),
+      };
+    }
+    return { outcome: 'ignored', reason: `${incident.id} is ${incident.status}` };
+  }
+
+  if (
+    signal.at <= incident.lastAlarmAt ||
+    (incident.lastOkAt !== undefined && signal.at <= incident.lastOkAt)
+  ) {
+    return { outcome: 'ignored', reason: `stale OK of ${signal.at}: ${incident.id} has newer alarm states` };
+  }
+  const seen = appendEntries({ ...incident, lastOkAt: signal.at }, now, {
+    kind: 'signal',
+    actor,
+    summary: `${signal.alarmName} returned to OK at ${signal.at}`,
+    details: { alarmState: 'OK', stateChangedAt: signal.at },
+  });
+  if (!isOpen(incident.status)) {
+    return { outcome: 'ignored', reason: `${incident.id} is already ${incident.status}`, incident: seen };
+  }
+  if (!policy.resolveOnOk)
+    return { outcome: 'updated', reason: `alarm OK recorded on ${incident.id}`, incident: seen };
+  return {
+    outcome: 'resolved',
+    reason: `alarm back to OK: ${incident.id} resolved`,
+    incident: moveTo(seen, 'RESOLVED', actor, now, 'alarm returned to OK'),
+  };
+};

@@ -1,0 +1,46 @@
+/**
+ * A DynamoDB-API server on loopback (dynalite, in-process, in memory) with the incident table
+ * created: the store the sandbox and the tests run against. No transactions, no streams: the store
+ * needs neither.
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { createDocumentClient, IncidentStore, incidentTableDefinition } from '../adapters/incident-store';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly store: IncidentStore;
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const startLocalDynamo = async (tableName = 'incidents'): Promise<LocalDynamo> => {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('dynalite did not bind a TCP port');
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const clientConfig = { endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const raw = new DynamoDBClient(clientConfig);
+  await raw.send(new CreateTableCommand(incidentTableDefinition(tableName)));
+  await raw.send(new DescribeTableCommand({ TableName: tableName }));
+  raw.destroy();
+  const doc = createDocumentClient(clientConfig);
+  return {
+    endpoint,
+    tableName,
+    doc,
+    store: new IncidentStore(doc, tableName),
+    stop: async () => {
+      doc.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
