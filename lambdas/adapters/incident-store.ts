@@ -2,7 +2,7 @@
  * The incident table over DynamoDB (lib-dynamodb). Primitives only: each method is one request, and
  * the multi-step flows (open or join, repair) live in services/incident-service.ts.
  *
- * Table design (the construct in lib/constructs/incident-store.ts creates it):
+ * Table design (the construct in lib/constructs/incident-store.ts creates it; names in incident-table-design.ts):
  * | item            | pk                  | sk         | notes |
  * |-----------------|---------------------|------------|-------|
  * | incident        | `INCIDENT#<id>`     | `INCIDENT` | the record and its timeline (one item: a change and its timeline entry are one atomic write) |
@@ -32,18 +32,20 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../../lib/constructs/incident-table-design';
 import type { Incident } from '../domain/incident';
 import { isOpen, OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
 
+/** Attribute and index names, from the one place the construct also reads them. */
 export const TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  byServiceIndex: 'byService',
-  byServicePartition: 'openService',
-  byStatusIndex: 'byStatus',
-  byStatusPartition: 'status',
-  timeSortKey: 'createdAtId',
-  ttl: 'expiresAt',
+  partitionKey: INCIDENT_TABLE_KEYS.partitionKey,
+  sortKey: INCIDENT_TABLE_KEYS.sortKey,
+  byServiceIndex: INCIDENT_TABLE_INDEXES.byService.indexName,
+  byServicePartition: INCIDENT_TABLE_INDEXES.byService.partitionKey,
+  byStatusIndex: INCIDENT_TABLE_INDEXES.byStatus.indexName,
+  byStatusPartition: INCIDENT_TABLE_INDEXES.byStatus.partitionKey,
+  timeSortKey: INCIDENT_TABLE_INDEXES.byStatus.sortKey,
+  ttl: INCIDENT_TABLE_KEYS.timeToLive,
 } as const;
 
 export const CREATING = 'CREATING';

@@ -1,0 +1,345 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { type FieldProblem, IncidentError, ValidationError } from '../../lambdas/domain/errors';
+import { SEVERITIES, type Severity } from '../../lambdas/domain/severity';
+import { formatPath } from '../../lambdas/domain/validation';
+import {
+  ALARM_DEFAULTS,
+  ALARM_KINDS,
+  type AlarmKind,
+  DEFAULT_ESCALATION,
+  type DeploymentConfig,
+  deploymentConfigSchema,
+  LOAD_BALANCER_ALARM_KINDS,
+  MAX_ALARM_EVALUATION_SECONDS,
+} from './schema';
+
+/** The config file could not be read at all (missing, unreadable). */
+export class ConfigFileError extends IncidentError {}
+
+/**
+ * Reads and validates the deployment config at `path`.
+ * @throws ConfigFileError when the file cannot be read
+ * @throws ValidationError naming the file and every problem: bad JSON, bad fields, broken cross-references
+ */
+export const loadConfig = (path: string): DeploymentConfig => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigFileError(`Cannot read deployment config ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (cause) {
+    throw new ValidationError(`Deployment config ${path}`, [
+      { path: '', message: `is not valid JSON: ${jsonErrorMessage(text, cause as Error)}` },
+    ]);
+  }
+  return parseConfig(input, path);
+};
+
+/**
+ * Validates a config already parsed from JSON and applies the defaults. Structural problems and
+ * cross-field problems (duplicate names, unknown tiers or services, alarms without a runbook or a load
+ * balancer) are
+ * checked independently and thrown together, so one run shows everything to fix.
+ * @param source names the config in the error, e.g. its file path
+ * @throws ValidationError listing every problem with its field path
+ */
+export const parseConfig = (input: unknown, source: string): DeploymentConfig => {
+  const result = deploymentConfigSchema.safeParse(input, { error: describeIssue });
+  const problems = distinct([
+    ...(result.success ? [] : problemsFromIssues(result.error.issues)),
+    ...crossFieldProblems(input),
+  ]);
+  if (!result.success || problems.length > 0) {
+    throw new ValidationError(`Deployment config ${source}`, problems);
+  }
+  return result.data;
+};
+
+const KIND_SLUGS: Readonly<Record<AlarmKind, string>> = {
+  errorRate: 'error-rate',
+  p95Latency: 'p95-latency',
+  tasksBelowDesired: 'tasks-below-desired',
+  cpu: 'cpu',
+  memory: 'memory',
+};
+
+/** The CloudWatch alarm name: the alarm's own `alarmName`, or `${serviceName}-${kind}` in kebab-case. */
+export const alarmNameFor = (
+  serviceName: string,
+  kind: AlarmKind,
+  alarm?: { readonly alarmName?: string },
+): string => alarm?.alarmName ?? `${serviceName}-${KIND_SLUGS[kind]}`;
+
+/** What the alarm intake needs to turn a configured alarm's state change into an incident. */
+export interface AlarmTarget {
+  readonly serviceName: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly logGroup: string;
+  readonly kind: AlarmKind;
+  readonly severity: Severity;
+  /** The alarm's runbook, or the service's when the alarm has none. */
+  readonly runbookUrl: string;
+}
+
+/**
+ * Configured alarms by CloudWatch alarm name. `parseConfig` guarantees unique names and a runbook for
+ * every alarm; a config built any other way that breaks either is refused here rather than half-indexed.
+ * @throws ValidationError naming every duplicate name and every alarm without a runbook
+ */
+export const alarmIndex = (config: Pick<DeploymentConfig, 'services'>): ReadonlyMap<string, AlarmTarget> => {
+  const index = new Map<string, AlarmTarget>();
+  const problems: FieldProblem[] = [];
+  config.services.forEach((svc, i) => {
+    for (const kind of ALARM_KINDS) {
+      const alarm = svc.alarms[kind];
+      if (alarm === undefined) continue;
+      const path = formatPath(['services', i, 'alarms', kind]);
+      const name = alarmNameFor(svc.name, kind, alarm);
+      const runbookUrl = alarm.runbookUrl ?? svc.runbookUrl;
+      if (index.has(name)) problems.push({ path, message: `alarm name '${name}' is used twice` });
+      if (runbookUrl === undefined) problems.push({ path, message: 'has no runbook URL' });
+      else {
+        const { cluster, service, logGroup } = svc;
+        index.set(name, {
+          serviceName: svc.name,
+          cluster,
+          service,
+          logGroup,
+          kind,
+          severity: alarm.severity,
+          runbookUrl,
+        });
+      }
+    }
+  });
+  if (problems.length > 0) throw new ValidationError('Alarm index', problems);
+  return index;
+};
+
+const ARTICLE_FOR: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  record: 'an object',
+};
+
+const describeValue = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'boolean') return String(value);
+  return ARTICLE_FOR[typeof value] ?? typeof value;
+};
+
+const plural = (count: number | bigint, one: string, many: string): string =>
+  `${count} ${count === 1 ? one : many}`;
+
+/** Plain-words messages for zod's generic issues; checks with their own message keep it. */
+const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = ARTICLE_FOR[issue.expected] ?? issue.expected;
+      return issue.input === undefined
+        ? `is required (${expected})`
+        : `must be ${expected}, not ${describeValue(issue.input)}`;
+    }
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `must list at least ${plural(issue.minimum, 'entry', 'entries')}`;
+      if (issue.origin === 'string')
+        return issue.minimum === 1 ? 'must not be empty' : `is shorter than ${issue.minimum}`;
+      return issue.inclusive ? `must be ${issue.minimum} or more` : `must be more than ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'array') return `must list at most ${plural(issue.maximum, 'entry', 'entries')}`;
+      if (issue.origin === 'string')
+        return `must be at most ${plural(issue.maximum, 'character', 'characters')}`;
+      return issue.inclusive ? `must be ${issue.maximum} or less` : `must be less than ${issue.maximum}`;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * One problem per bad field: an unknown key is reported at its own path, and of the shapes a union
+ * allows, the closest one (fewest problems) is the one explained.
+ */
+const problemsFromIssues = (
+  issues: readonly z.core.$ZodIssue[],
+  base: readonly PropertyKey[] = [],
+): FieldProblem[] =>
+  issues.flatMap((issue) => {
+    const path = [...base, ...issue.path];
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return issue.keys.map((key) => ({
+          path: formatPath([...path, key]),
+          message: 'is not a known setting (a typo?)',
+        }));
+      case 'invalid_union': {
+        const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+        return closest?.length
+          ? problemsFromIssues(closest, path)
+          : [{ path: formatPath(path), message: issue.message }];
+      }
+      case 'invalid_key':
+        return issue.issues.map((inner) => ({
+          path: formatPath(path),
+          message: `bad name: ${inner.message}`,
+        }));
+      default:
+        return [{ path: formatPath(path), message: issue.message }];
+    }
+  });
+
+const distinct = (problems: readonly FieldProblem[]): FieldProblem[] => {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
+
+/** Adds "(line L column C)" to an engine message that only gives a character position. */
+const jsonErrorMessage = (text: string, error: Error): string => {
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined || /line \d+ column \d+/.test(error.message)) return error.message;
+  const lines = text.slice(0, Number(position)).split('\n');
+  return `${error.message} (line ${lines.length} column ${(lines.at(-1)?.length ?? 0) + 1})`;
+};
+
+type Raw = Record<string, unknown>;
+const isRecord = (value: unknown): value is Raw =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const field = (value: unknown, key: string): unknown => (isRecord(value) ? value[key] : undefined);
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Rules that span fields, checked on the raw input so that they run whatever else is wrong. Anything
+ * not of the expected shape is skipped here: the schema reports it.
+ */
+const crossFieldProblems = (input: unknown): FieldProblem[] =>
+  isRecord(input)
+    ? [
+        ...serviceProblems(input.services),
+        ...escalationProblems(input.escalation, input.contacts),
+        ...allowlistProblems(field(input.automation, 'allowlist'), input.services),
+      ]
+    : [];
+
+const serviceProblems = (services: unknown): FieldProblem[] => {
+  const problems: FieldProblem[] = [];
+  const serviceAt = new Map<string, string>();
+  const alarmAt = new Map<string, string>();
+  asList(services).forEach((svc, i) => {
+    const name = asString(field(svc, 'name'));
+    const at = formatPath(['services', i]);
+    if (name !== undefined) {
+      const first = serviceAt.get(name);
+      if (first === undefined) serviceAt.set(name, at);
+      else
+        problems.push({
+          path: `${at}.name`,
+          message: `'${name}' is already the name of ${first}; names must be unique`,
+        });
+    }
+    for (const kind of ALARM_KINDS) {
+      const alarm = field(field(svc, 'alarms'), kind);
+      if (!isRecord(alarm)) continue;
+      const path = formatPath(['services', i, 'alarms', kind]);
+      if (asString(alarm.runbookUrl) === undefined && asString(field(svc, 'runbookUrl')) === undefined) {
+        problems.push({ path, message: `has no runbook URL: set runbookUrl on this alarm or on ${at}` });
+      }
+      if (
+        (LOAD_BALANCER_ALARM_KINDS as readonly string[]).includes(kind) &&
+        field(svc, 'loadBalancer') === undefined
+      ) {
+        problems.push({
+          path,
+          message: `reads load balancer metrics: set ${at}.loadBalancer (its LoadBalancer and TargetGroup dimensions)`,
+        });
+      }
+      const ownName = asString(alarm.alarmName);
+      const alarmName = ownName ?? (name === undefined ? undefined : alarmNameFor(name, kind));
+      if (alarmName !== undefined) {
+        const first = alarmAt.get(alarmName);
+        if (first === undefined) alarmAt.set(alarmName, path);
+        else {
+          problems.push({
+            path: ownName === undefined ? path : `${path}.alarmName`,
+            message: `alarm name '${alarmName}' is also the name of ${first}; CloudWatch alarm names must be unique`,
+          });
+        }
+      }
+      const periods = alarm.evaluationPeriods ?? ALARM_DEFAULTS.evaluationPeriods;
+      const period = alarm.periodSeconds ?? ALARM_DEFAULTS.periodSeconds;
+      if (
+        typeof periods === 'number' &&
+        typeof period === 'number' &&
+        periods * period > MAX_ALARM_EVALUATION_SECONDS
+      ) {
+        problems.push({
+          path: `${path}.evaluationPeriods`,
+          message:
+            `${periods} periods of ${period} s span ${periods * period} s; ` +
+            `CloudWatch evaluates at most ${MAX_ALARM_EVALUATION_SECONDS} s (one day)`,
+        });
+      }
+    }
+  });
+  return problems;
+};
+
+const escalationProblems = (escalation: unknown, contacts: unknown): FieldProblem[] => {
+  if (!isRecord(contacts) || (escalation !== undefined && !isRecord(escalation))) return [];
+  const tiers = Object.keys(contacts);
+  const problems: FieldProblem[] = [];
+  for (const severity of SEVERITIES) {
+    const configured = field(escalation, severity);
+    const policy = configured ?? DEFAULT_ESCALATION[severity];
+    asList(field(policy, 'steps')).forEach((step, s) => {
+      asList(field(step, 'notify')).forEach((tier, t) => {
+        if (typeof tier !== 'string' || tiers.includes(tier)) return;
+        const origin =
+          configured === undefined
+            ? `; this step is seed 000's default: add the tier to contacts or set escalation.${severity}`
+            : '';
+        problems.push({
+          path: formatPath(['escalation', severity, 'steps', s, 'notify', t]),
+          message: `names tier '${tier}', which contacts does not define (defined: ${tiers.join(', ') || 'none'})${origin}`,
+        });
+      });
+    });
+  }
+  return problems;
+};
+
+const allowlistProblems = (allowlist: unknown, services: unknown): FieldProblem[] => {
+  if (!Array.isArray(services)) return [];
+  const names = [
+    ...new Set(services.map((svc) => asString(field(svc, 'name'))).filter((name) => name !== undefined)),
+  ];
+  return asList(allowlist).flatMap((entry, i) =>
+    typeof entry === 'string' && !names.includes(entry)
+      ? [
+          {
+            path: formatPath(['automation', 'allowlist', i]),
+            message: `'${entry}' is not a configured service (services: ${names.join(', ') || 'none'})`,
+          },
+        ]
+      : [],
+  );
+};

@@ -1,0 +1,333 @@
+import { z } from 'zod';
+import {
+  COMPARISONS,
+  DEFAULT_SEVERITY_RULES,
+  IMPACTS,
+  SEVERITIES,
+  type Severity,
+  type SeverityRule,
+  SIGNAL_METRICS,
+} from '../../lambdas/domain/severity';
+
+/**
+ * The deployment config: what a DevOps engineer edits to watch services, route pages and bound the
+ * automation. Every object is strict, so a misspelt key is an error that names it instead of a setting
+ * silently ignored. Omitted settings take the defaults of seed 000 (the NBA MCP incident response guide).
+ *
+ * Rules that span fields (unique names, tiers and services that exist, a runbook for every alarm, a load
+ * balancer for the alarms that read its metrics, an evaluation window CloudWatch accepts) are not here:
+ * they run in `parseConfig` beside this schema, so they are reported together with structural problems.
+ */
+
+/** The alarms the product can put on a watched ECS service. */
+export const ALARM_KINDS = ['errorRate', 'p95Latency', 'tasksBelowDesired', 'cpu', 'memory'] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+export const ESCALATION_TRIGGERS = ['not-acknowledged', 'not-resolved'] as const;
+export type EscalationTrigger = (typeof ESCALATION_TRIGGERS)[number];
+
+/** What identifies "the same incident" when an alarm fires again. */
+export const DEDUP_KEY_PARTS = ['service', 'alarm', 'account', 'region'] as const;
+export type DedupKeyPart = (typeof DEDUP_KEY_PARTS)[number];
+
+/** The alarms that read the service's load balancer metrics, so need `loadBalancer`. */
+export const LOAD_BALANCER_ALARM_KINDS = ['errorRate', 'p95Latency'] as const satisfies readonly AlarmKind[];
+
+/** Alarm settings used when the config leaves them out. */
+export const ALARM_DEFAULTS = { evaluationPeriods: 3, periodSeconds: 60 } as const;
+
+/** CloudWatch evaluates an alarm over at most one day: evaluation periods times period. */
+export const MAX_ALARM_EVALUATION_SECONDS = 86_400;
+
+const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+const severitySchema = z.enum(SEVERITIES);
+
+const kebabName = (what: string) =>
+  z
+    .string()
+    .regex(KEBAB_CASE, `must be a kebab-case ${what} (lower-case letters, digits and single hyphens)`);
+
+const serviceNameSchema = kebabName('service name such as checkout');
+const tierNameSchema = kebabName('tier name such as on-call');
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+/** A list in which every entry may appear once; a repeat is reported at its own index. */
+const distinctList = <T extends z.ZodType>(item: T) =>
+  z.array(item).superRefine((items, ctx) => {
+    items.forEach((value, index) => {
+      if (items.indexOf(value) !== index) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${JSON.stringify(value)}` });
+      }
+    });
+  });
+
+const percentThreshold = z
+  .number()
+  .gt(0, 'must be a percentage above 0')
+  .lte(100, 'must be a percentage of at most 100');
+
+const alarmSchema = <T extends z.ZodType<number>>(threshold: T) =>
+  z.strictObject({
+    /** @default `${serviceName}-${kind in kebab-case}`, e.g. checkout-error-rate */
+    alarmName: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^\P{Cc}+$/u, 'must not contain control characters')
+      .optional(),
+    threshold,
+    evaluationPeriods: z.int().min(1).max(100).default(ALARM_DEFAULTS.evaluationPeriods),
+    periodSeconds: z
+      .int()
+      .refine(
+        (p) => p === 10 || p === 30 || (p >= 60 && p % 60 === 0),
+        'must be 10, 30 or a multiple of 60 seconds',
+      )
+      .default(ALARM_DEFAULTS.periodSeconds),
+    severity: severitySchema,
+    /** @default the service's runbookUrl (one of the two is required) */
+    runbookUrl: httpsUrl.optional(),
+  });
+
+const alarmsSchema = z
+  .strictObject({
+    errorRate: alarmSchema(percentThreshold).optional(),
+    p95Latency: alarmSchema(z.number().gt(0, 'must be a latency in milliseconds above 0')).optional(),
+    tasksBelowDesired: alarmSchema(
+      z.int('must be a whole number of missing tasks').min(1, 'must be at least 1 missing task'),
+    ).optional(),
+    cpu: alarmSchema(percentThreshold).optional(),
+    memory: alarmSchema(percentThreshold).optional(),
+  })
+  .refine(
+    (alarms) => ALARM_KINDS.some((kind) => alarms[kind] !== undefined),
+    `needs at least one alarm: ${ALARM_KINDS.join(', ')}`,
+  );
+
+const serviceSchema = z.strictObject({
+  name: serviceNameSchema,
+  /** The ECS cluster name (a name, not an ARN: alarms use it as the ClusterName dimension). */
+  cluster: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name (letters, digits, hyphens, underscores)'),
+  service: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS service name (letters, digits, hyphens, underscores)'),
+  logGroup: z
+    .string()
+    .regex(/^[\w.\-/#]{1,512}$/, 'must be a CloudWatch Logs log group name such as /ecs/checkout'),
+  runbookUrl: httpsUrl.optional(),
+  /**
+   * The Application Load Balancer target group in front of the service, as CloudWatch names them in the
+   * `LoadBalancer` and `TargetGroup` dimensions (the ARN suffixes). The errorRate and p95Latency alarms
+   * read its metrics, so they need it.
+   * @default none: the service has only ECS alarms
+   */
+  loadBalancer: z
+    .strictObject({
+      loadBalancer: z
+        .string()
+        .regex(
+          /^app\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+          'must be an ALB ARN suffix such as app/prod-public/50dc6c495c0c9188',
+        ),
+      targetGroup: z
+        .string()
+        .regex(
+          /^targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/,
+          'must be a target group ARN suffix such as targetgroup/checkout/73e2d6bc24d8a067',
+        ),
+    })
+    .optional(),
+  /** The most tasks a scale-out may ask for; without it the service is never scaled out. */
+  maxDesiredCount: z.int().min(1).optional(),
+  alarms: alarmsSchema,
+});
+
+const metricConditionSchema = z
+  .strictObject({ metric: z.enum(SIGNAL_METRICS), op: z.enum(COMPARISONS), value: z.number() })
+  .readonly();
+const impactConditionSchema = z
+  .strictObject({ impact: z.array(z.enum(IMPACTS)).min(1).readonly() })
+  .readonly();
+
+/** One line of a severity matrix, exactly the domain's {@link SeverityRule}. */
+export const severityRuleSchema = z
+  .strictObject({
+    severity: severitySchema,
+    when: z.union([metricConditionSchema, impactConditionSchema]),
+    reason: z.string().min(1),
+  })
+  .readonly() satisfies z.ZodType<SeverityRule>;
+
+const contactTierSchema = z
+  .strictObject({
+    email: distinctList(z.email('must be an email address')).default([]),
+    sms: distinctList(
+      z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be a phone number in E.164 form such as +15555550100'),
+    ).default([]),
+    chat: z
+      .strictObject({
+        slackChannelId: z
+          .string()
+          .regex(
+            /^[CG][A-Z0-9]{8,}$/,
+            'must be a Slack channel ID such as C0123456789 (not the channel name)',
+          )
+          .optional(),
+        teamsChannelId: z.string().min(1).optional(),
+      })
+      .optional(),
+  })
+  .refine(
+    (tier) =>
+      tier.email.length > 0 ||
+      tier.sms.length > 0 ||
+      tier.chat?.slackChannelId !== undefined ||
+      tier.chat?.teamsChannelId !== undefined,
+    'needs at least one endpoint: an email, an SMS number or a chat channel',
+  );
+
+const escalationStepSchema = z.strictObject({
+  afterMinutes: z.int().min(0),
+  trigger: z.enum(ESCALATION_TRIGGERS),
+  notify: distinctList(tierNameSchema).min(1),
+  repeat: z.strictObject({ times: z.int().min(1), everyMinutes: z.int().min(1) }).optional(),
+});
+
+const escalationPolicySchema = z.strictObject({ steps: z.array(escalationStepSchema) });
+
+/**
+ * Seed 000's escalation matrix. The CTO tier is for manual escalation (business-critical impact or a
+ * breach), so no timed step names it.
+ */
+export const DEFAULT_ESCALATION: Readonly<Record<Severity, z.input<typeof escalationPolicySchema>>> = {
+  P1: {
+    steps: [
+      {
+        afterMinutes: 0,
+        trigger: 'not-acknowledged',
+        notify: ['on-call'],
+        repeat: { times: 2, everyMinutes: 5 },
+      },
+      { afterMinutes: 60, trigger: 'not-resolved', notify: ['devops-lead'] },
+      { afterMinutes: 120, trigger: 'not-resolved', notify: ['engineering-manager'] },
+    ],
+  },
+  P2: {
+    steps: [
+      { afterMinutes: 0, trigger: 'not-acknowledged', notify: ['on-call'] },
+      { afterMinutes: 60, trigger: 'not-resolved', notify: ['devops-lead'] },
+    ],
+  },
+  P3: { steps: [{ afterMinutes: 0, trigger: 'not-acknowledged', notify: ['on-call'] }] },
+  P4: { steps: [] },
+};
+
+/** An object with one entry per severity, each defaulting on its own. */
+const perSeverity = <T extends z.ZodType>(schema: T, defaults: Readonly<Record<Severity, z.input<T>>>) =>
+  z
+    .strictObject({
+      P1: schema.prefault(defaults.P1),
+      P2: schema.prefault(defaults.P2),
+      P3: schema.prefault(defaults.P3),
+      P4: schema.prefault(defaults.P4),
+    })
+    .prefault({});
+
+/** Whole minutes, or null for "as needed" / "next business day". */
+const minutesOrNull = z.int('must be a whole number of minutes, or null').min(1).nullable();
+
+export const deploymentConfigSchema = z.strictObject({
+  stackName: z
+    .string()
+    .regex(
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      'must start with a letter and hold only letters, digits and hyphens (at most 128 characters)',
+    )
+    .default('IncidentResponse'),
+  env: z
+    .strictObject({
+      account: z
+        .string()
+        .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
+        .optional(),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+        .optional(),
+    })
+    .optional(),
+  table: z
+    .strictObject({
+      removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+      customerManagedKey: z.boolean().default(false),
+    })
+    .prefault({}),
+  services: z.array(serviceSchema).min(1),
+  unmappedAlarms: z
+    .strictObject({
+      action: z.enum(['open', 'ignore']).default('open'),
+      severity: severitySchema.default('P3'),
+    })
+    .prefault({}),
+  severityRules: z.array(severityRuleSchema).readonly().prefault(DEFAULT_SEVERITY_RULES),
+  contacts: z
+    .record(tierNameSchema, contactTierSchema)
+    .refine((tiers) => Object.keys(tiers).length > 0, 'needs at least one escalation tier, such as on-call'),
+  escalation: perSeverity(escalationPolicySchema, DEFAULT_ESCALATION),
+  statusUpdateMinutes: perSeverity(minutesOrNull, { P1: 60, P2: 240, P3: 1440, P4: null }),
+  responseMinutes: perSeverity(minutesOrNull, { P1: 15, P2: 60, P3: 240, P4: null }),
+  automation: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      dryRun: z.boolean().default(false),
+      /** Services automation may change; empty means none. */
+      allowlist: distinctList(serviceNameSchema).default([]),
+      cooldownMinutes: z.int().min(0).default(15),
+      maxActionsPerIncident: z.int().min(1).default(2),
+      maxActionsPerHour: z.int().min(1).default(5),
+      approvalRequiredFor: distinctList(severitySchema).default([]),
+      deploymentCorrelationMinutes: z.int().min(1).default(30),
+      killSwitchParameterName: z
+        .string()
+        .max(1011)
+        .regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter name starting with /')
+        .default('/incident-response/automation-enabled'),
+    })
+    .prefault({}),
+  intake: z
+    .strictObject({
+      /** SNS topics that already carry the team's alarm notifications; each is subscribed to the intake. */
+      alarmTopicArns: distinctList(
+        z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+      ).default([]),
+    })
+    .prefault({}),
+  verification: z
+    .strictObject({
+      /** How long the workflow waits for the alarm to return to OK before it escalates. */
+      recoveryTimeoutMinutes: z.int().min(1).max(10_080).default(60),
+    })
+    .prefault({}),
+  reopenWindowMinutes: z.int().min(0).default(30),
+  dedupKey: distinctList(z.enum(DEDUP_KEY_PARTS)).min(1).default(['service', 'alarm']),
+  postMortem: z
+    .strictObject({
+      requiredFor: distinctList(severitySchema).default(['P1', 'P2']),
+      dueHours: z.int().min(1).default(48),
+    })
+    .prefault({}),
+});
+
+/** The config after validation, with every default applied. */
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+/** The config as written in the JSON file. */
+export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
+
+export type ServiceConfig = DeploymentConfig['services'][number];
+export type AlarmConfig = NonNullable<ServiceConfig['alarms'][AlarmKind]>;
+export type ContactTier = DeploymentConfig['contacts'][string];
+export type EscalationStep = DeploymentConfig['escalation'][Severity]['steps'][number];
