@@ -74,6 +74,10 @@ export interface Incident {
   /** State-change time of the newest ALARM and OK applied: how late or repeated deliveries are told apart. */
   readonly lastAlarmAt: string;
   readonly lastOkAt?: string;
+  /** Every tier paged so far: they all hear about acknowledgement and resolution. */
+  readonly pagedTiers: readonly string[];
+  /** Callback of the workflow step waiting for recovery; the OK that resolves the incident resumes it. */
+  readonly recoveryToken?: string;
   readonly timeline: readonly TimelineEntry[];
 }
 
@@ -121,6 +125,7 @@ export const openIncident = (input: OpenIncidentInput): Incident => {
     version: 0,
     reopenCount: 0,
     lastAlarmAt: input.signal.at,
+    pagedTiers: [],
     timeline: [],
   };
   return appendEntries(
@@ -168,6 +173,38 @@ export const moveTo = (
     details: { from: incident.status, to },
   });
 };
+
+/** Moves when the lifecycle allows it and the incident is not there yet; otherwise leaves it as it is. */
+export const advance = (
+  incident: Incident,
+  to: Status,
+  actor: Actor,
+  now: Date,
+  reason?: string,
+): Incident =>
+  incident.status !== to && canMove(incident.status, to)
+    ? moveTo(incident, to, actor, now, reason)
+    : incident;
+
+export interface PageSent {
+  readonly tier: string;
+  readonly kind: string;
+  readonly subject: string;
+  readonly messageId: string;
+}
+
+/** Records a page on the timeline and remembers the tier, so it hears about resolution too. */
+export const recordPage = (incident: Incident, sent: PageSent, actor: Actor, now: Date): Incident =>
+  appendEntries(
+    {
+      ...incident,
+      pagedTiers: incident.pagedTiers.includes(sent.tier)
+        ? incident.pagedTiers
+        : [...incident.pagedTiers, sent.tier],
+    },
+    now,
+    { kind: 'page', actor, summary: `paged ${sent.tier}: ${sent.subject}`, details: { ...sent } },
+  );
 
 /**
  * A person takes ownership. Allowed while the incident is open; a second acknowledgement is kept on

@@ -18,8 +18,17 @@ export interface LocalDynamo {
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export const startLocalDynamo = async (tableName = 'incidents'): Promise<LocalDynamo> => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/**
+ * Starts dynalite on a free loopback port and creates the table if it is not there yet.
+ * @param path a folder to keep the data in across runs (the CLI's sandbox store); in memory if undefined
+ */
+export const startLocalDynamo = async (tableName = 'incidents', path?: string): Promise<LocalDynamo> => {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -29,8 +38,14 @@ export const startLocalDynamo = async (tableName = 'incidents'): Promise<LocalDy
   const endpoint = `http://127.0.0.1:${address.port}`;
   const clientConfig = { endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
   const raw = new DynamoDBClient(clientConfig);
-  await raw.send(new CreateTableCommand(incidentTableDefinition(tableName)));
-  await raw.send(new DescribeTableCommand({ TableName: tableName }));
+  const exists = await raw.send(new DescribeTableCommand({ TableName: tableName })).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+      throw error;
+    },
+  );
+  if (!exists) await raw.send(new CreateTableCommand(incidentTableDefinition(tableName)));
   raw.destroy();
   const doc = createDocumentClient(clientConfig);
   return {

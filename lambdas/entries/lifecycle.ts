@@ -1,0 +1,4 @@
+import { createLifecycleHandler } from '../handlers/lifecycle';
+import { lifecycleDeps, logger } from './runtime';
+
+export const handler = createLifecycleHandler(lifecycleDeps(), logger);

@@ -1,0 +1,53 @@
+/**
+ * What deployed handlers are wired with, built once per Lambda container: env read at module load
+ * (requireEnv throws on a missing variable), SDK clients created once, and the deployment config the
+ * build bundled into the code, validated again here at the edge.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { alarmIndex, parseConfig } from '../../lib/config/load';
+import type { DeploymentConfig } from '../../lib/config/schema';
+import { createDocumentClient, IncidentStore } from '../adapters/incident-store';
+import { SnsPager } from '../adapters/pager';
+import { SfnCallbacks } from '../adapters/workflow-callbacks';
+import { IncidentService } from '../services/incident-service';
+import type { IntakeDeps } from '../services/intake';
+import type { LifecycleDeps } from '../services/lifecycle';
+import { requireEnv } from './env';
+
+/** Replaced at bundle time by the validated deployment config (esbuild `define`). */
+declare const __INCIDENT_CONFIG__: unknown;
+
+export const logger = new Logger({ serviceName: 'incident-response' });
+
+const clock = () => new Date();
+
+const storeAndService = (config: DeploymentConfig) => {
+  const store = new IncidentStore(createDocumentClient(), requireEnv('TABLE_NAME'));
+  const incidents = new IncidentService(
+    store,
+    { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
+    clock,
+  );
+  return { store, incidents };
+};
+
+export const intakeDeps = (): IntakeDeps => {
+  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  const { incidents } = storeAndService(config);
+  return { incidents, callbacks: new SfnCallbacks(new SFNClient({})), config, alarms: alarmIndex(config) };
+};
+
+export const lifecycleDeps = (): LifecycleDeps => {
+  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  const topics = JSON.parse(requireEnv('TIER_TOPIC_ARNS')) as Record<string, string>;
+  return {
+    ...storeAndService(config),
+    pager: new SnsPager(new SNSClient({}), topics),
+    callbacks: new SfnCallbacks(new SFNClient({})),
+    config,
+    clock,
+  };
+};

@@ -1,0 +1,11 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type IntakeDeps, intakeEvent } from '../services/intake';
+import { withMiddleware } from './middleware';
+
+/** First workflow step: records the alarm event (any shape) and tells the workflow what happened. */
+export const createIntakeHandler = (deps: IntakeDeps, logger: Logger) =>
+  withMiddleware(logger, async (event: unknown) => {
+    const result = await intakeEvent(event, deps);
+    logger.info('intake', { ...result });
+    return result;
+  });

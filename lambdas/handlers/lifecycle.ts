@@ -1,0 +1,66 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/validation';
+import {
+  announce,
+  awaitRecovery,
+  diagnose,
+  escalate,
+  type LifecycleDeps,
+  mitigate,
+  postIncident,
+  resolve,
+} from '../services/lifecycle';
+import { withMiddleware } from './middleware';
+
+const incidentId = z.string().min(1);
+
+/** The workflow's Tasks call this function with `step` naming what to do. */
+export const lifecycleInputSchema = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('announce'), incidentId }),
+  z.object({ step: z.literal('diagnose'), incidentId }),
+  z.object({ step: z.literal('mitigate'), incidentId }),
+  z.object({ step: z.literal('await-recovery'), incidentId, taskToken: z.string().min(1) }),
+  z.object({ step: z.literal('resolve'), incidentId }),
+  z.object({ step: z.literal('post-incident'), incidentId }),
+  z.object({
+    step: z.literal('escalate'),
+    failedStep: z.string().min(1),
+    reason: z.string().optional(),
+    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+    state: z
+      .object({ record: z.object({ incidentId: z.string().optional() }).optional() })
+      .loose()
+      .optional(),
+  }),
+]);
+export type LifecycleInput = z.infer<typeof lifecycleInputSchema>;
+
+export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Promise<unknown> => {
+  switch (input.step) {
+    case 'announce':
+      return announce(deps, input.incidentId);
+    case 'diagnose':
+      return diagnose(deps, input.incidentId);
+    case 'mitigate':
+      return mitigate(deps, input.incidentId);
+    case 'await-recovery':
+      return awaitRecovery(deps, input.incidentId, input.taskToken);
+    case 'resolve':
+      return resolve(deps, input.incidentId);
+    case 'post-incident':
+      return postIncident(deps, input.incidentId);
+    case 'escalate':
+      return escalate(deps, {
+        step: input.failedStep,
+        reason: input.reason,
+        error: input.error,
+        state: input.state,
+      });
+  }
+};
+
+export const createLifecycleHandler = (deps: LifecycleDeps, logger: Logger) =>
+  withMiddleware(logger, (event: unknown) =>
+    runLifecycleStep(deps, parseOrThrow(lifecycleInputSchema, event, 'lifecycle step input')),
+  );

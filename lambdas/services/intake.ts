@@ -1,0 +1,156 @@
+/**
+ * Alarm intake: any event shape CloudWatch delivers -> validated alarm state changes -> the incident
+ * of their dedup key. Malformed input is a `rejected` outcome with the reason, never a crash; an alarm
+ * that maps to no configured service opens an incident at the default severity unless configured to
+ * be ignored; an OK that resolves an incident resumes the workflow waiting for recovery.
+ */
+import type { AlarmTarget } from '../../lib/config/load';
+import type { DeploymentConfig } from '../../lib/config/schema';
+import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
+import { isStaleToken } from '../adapters/workflow-callbacks';
+import { IncidentError, ValidationError } from '../domain/errors';
+import type { AlarmSignal } from '../domain/incident';
+import { classifySeverity } from '../domain/severity';
+import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
+import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
+
+export type IntakeOutcome = RecordOutcome | 'rejected';
+
+/** What the intake tells the workflow (and `incident replay`): small, JSON, no raw event. */
+export interface IntakeResult {
+  readonly outcome: IntakeOutcome;
+  readonly reason: string;
+  readonly incidentId?: string;
+  readonly severity?: string;
+  readonly service?: string;
+  readonly alarmName?: string;
+}
+
+export interface IntakeDeps {
+  readonly incidents: IncidentService;
+  readonly callbacks: WorkflowCallbacks;
+  readonly config: Pick<DeploymentConfig, 'unmappedAlarms' | 'severityRules'>;
+  readonly alarms: ReadonlyMap<string, AlarmTarget>;
+}
+
+const KIND_TITLES: Readonly<Record<AlarmTarget['kind'], string>> = {
+  errorRate: 'error rate high',
+  p95Latency: 'p95 latency high',
+  tasksBelowDesired: 'running tasks below desired',
+  cpu: 'CPU high',
+  memory: 'memory high',
+};
+
+/** Service name used for alarms that map to no configured service. */
+export const UNMAPPED_SERVICE = 'unmapped';
+
+/** Maps a state change to what the store records, or a reason to ignore it. */
+export const toAlarmToRecord = (
+  change: AlarmStateChange,
+  deps: Pick<IntakeDeps, 'config' | 'alarms'>,
+): AlarmToRecord | { ignored: string } => {
+  if (change.state === 'INSUFFICIENT_DATA')
+    return { ignored: `${change.alarmName}: INSUFFICIENT_DATA is not an incident signal` };
+  const target = deps.alarms.get(change.alarmName);
+  if (!target && deps.config.unmappedAlarms.action === 'ignore') {
+    return { ignored: `${change.alarmName} maps to no watched service and unmapped alarms are ignored` };
+  }
+  const signal: AlarmSignal = {
+    alarmName: change.alarmName,
+    state: change.state,
+    at: change.at,
+    reason: change.reason,
+    service: target?.serviceName ?? UNMAPPED_SERVICE,
+    ...(change.account ? { account: change.account } : {}),
+    ...(change.region ? { region: change.region } : {}),
+  };
+  const floor = target?.severity ?? deps.config.unmappedAlarms.severity;
+  const judged = classifySeverity({}, floor, deps.config.severityRules);
+  return {
+    signal,
+    severity: judged.severity,
+    severityReason: target
+      ? `${judged.reason} for ${change.alarmName}`
+      : `${change.alarmName} maps to no watched service: default severity ${floor}`,
+    title: target ? `${target.serviceName} ${KIND_TITLES[target.kind]}` : `${change.alarmName} in ALARM`,
+    ...(target ? { runbookUrl: target.runbookUrl } : {}),
+  };
+};
+
+const rejection = (error: unknown): IntakeResult | undefined =>
+  error instanceof ValidationError ? { outcome: 'rejected', reason: error.message } : undefined;
+
+/**
+ * Records every alarm change an event carries. An event with several (a Lambda SNS batch) reports
+ * the most consequential outcome; each change is recorded on its own.
+ */
+export const intakeEvent = async (event: unknown, deps: IntakeDeps): Promise<IntakeResult> => {
+  let parsed: ReturnType<typeof parseAlarmEvent>;
+  try {
+    parsed = parseAlarmEvent(event);
+  } catch (error) {
+    const rejected = rejection(error);
+    if (rejected) return rejected;
+    throw error;
+  }
+  const results: IntakeResult[] = [];
+  for (const item of parsed) {
+    if (item.kind === 'ignored') {
+      results.push({ outcome: 'ignored', reason: item.reason });
+      continue;
+    }
+    results.push(await intakeChange(item.change, deps));
+  }
+  return mostConsequential(results);
+};
+
+const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise<IntakeResult> => {
+  const mapped = toAlarmToRecord(change, deps);
+  if ('ignored' in mapped) return { outcome: 'ignored', reason: mapped.ignored, alarmName: change.alarmName };
+  let recorded: Awaited<ReturnType<IncidentService['recordAlarm']>>;
+  try {
+    recorded = await deps.incidents.recordAlarm(mapped);
+  } catch (error) {
+    const rejected = rejection(error);
+    if (rejected) return { ...rejected, alarmName: change.alarmName };
+    throw error;
+  }
+  const token = recorded.incident?.recoveryToken;
+  if (recorded.outcome === 'resolved' && token) {
+    try {
+      await deps.callbacks.succeed(token, {
+        recovered: true,
+        incidentId: recorded.incidentId,
+        at: change.at,
+      });
+    } catch (error) {
+      // The waiting step already ended (timed out, or its execution was stopped): the incident is
+      // resolved in the record either way, which is what the resolve step reads.
+      if (!isStaleToken(error))
+        throw new IncidentError(`could not resume the workflow of ${recorded.incidentId}`, { cause: error });
+    }
+  }
+  return {
+    outcome: recorded.outcome,
+    reason: recorded.reason,
+    alarmName: change.alarmName,
+    service: mapped.signal.service,
+    ...(recorded.incidentId ? { incidentId: recorded.incidentId } : {}),
+    ...(recorded.incident ? { severity: recorded.incident.severity } : {}),
+  };
+};
+
+const PRECEDENCE: readonly IntakeOutcome[] = [
+  'opened',
+  'reopened',
+  'resolved',
+  'updated',
+  'duplicate',
+  'ignored',
+  'rejected',
+];
+
+const mostConsequential = (results: IntakeResult[]): IntakeResult => {
+  const sorted = [...results].sort((a, b) => PRECEDENCE.indexOf(a.outcome) - PRECEDENCE.indexOf(b.outcome));
+  return sorted[0] ?? { outcome: 'ignored', reason: 'the event carried no alarm state change' };
+};

@@ -1,0 +1,82 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface AlarmIntakeProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Starts executions for SNS notifications and Lambda alarm actions. */
+  readonly ingestFunction: lambda.IFunction;
+  /**
+   * Alarm names the rule matches. Undefined matches every alarm of the account and region, so an
+   * alarm that maps to no watched service still opens an incident (config `unmappedAlarms.action: open`).
+   * @default every alarm
+   */
+  readonly alarmNames?: readonly string[];
+  /** Existing SNS topics that already carry the team's alarm notifications. @default none */
+  readonly alarmTopicArns?: readonly string[];
+  /** How long EventBridge keeps retrying a delivery before it goes to the dead-letter queue. @default 24 hours */
+  readonly maxEventAge?: Duration;
+}
+
+/**
+ * Where alarm state changes enter: an EventBridge rule on `CloudWatch Alarm State Change` (ALARM and
+ * OK) that starts the lifecycle workflow, with retries and a dead-letter queue, and an ingest function
+ * for the two other shapes (SNS notifications, Lambda alarm actions). Dedup lives in the store, so a
+ * duplicate delivery never makes a second incident.
+ */
+export class AlarmIntake extends Construct {
+  readonly rule: events.Rule;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: AlarmIntakeProps) {
+    super(scope, id);
+    if (props.alarmNames !== undefined && props.alarmNames.length === 0) {
+      throw new Error('AlarmIntake: alarmNames is empty, so no alarm would ever start the workflow');
+    }
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the alarm rule target; its depth raises an operators alarm',
+    });
+    this.rule = new events.Rule(this, 'AlarmStateChange', {
+      description: 'Alarm state changes (ALARM, OK) start the incident lifecycle',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: {
+          state: { value: ['ALARM', 'OK'] },
+          ...(props.alarmNames ? { alarmName: [...props.alarmNames] } : {}),
+        },
+      },
+    });
+    this.rule.addTarget(
+      new targets.SfnStateMachine(props.stateMachine, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 185,
+        maxEventAge: props.maxEventAge ?? Duration.hours(24),
+      }),
+    );
+
+    props.ingestFunction.addPermission('CloudWatchAlarmAction', {
+      principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+    });
+    (props.alarmTopicArns ?? []).forEach((arn, i) => {
+      sns.Topic.fromTopicArn(this, `AlarmTopic${i}`, arn).addSubscription(
+        new subscriptions.LambdaSubscription(props.ingestFunction, { deadLetterQueue: this.deadLetterQueue }),
+      );
+    });
+  }
+}

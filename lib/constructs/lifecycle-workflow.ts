@@ -1,0 +1,268 @@
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface LifecycleWorkflowProps {
+  /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
+  readonly intakeFunction: lambda.IFunction;
+  /** Runs one lifecycle step, named by `step` in its input. */
+  readonly lifecycleFunction: lambda.IFunction;
+  /** How long the workflow waits for the alarm to return to OK before it escalates. @default 60 minutes */
+  readonly recoveryTimeout?: Duration;
+  /** Upper bound of one Lambda step, retries not counted. @default 30 seconds */
+  readonly taskTimeout?: Duration;
+  /** Upper bound of one execution. @default 7 days */
+  readonly executionTimeout?: Duration;
+  /** The state machine's name; known before deployment so callback grants need no reference to it. */
+  readonly stateMachineName: string;
+}
+
+/**
+ * Errors worth another attempt: contention, throttling, a service hiccup, a step that timed out.
+ * (CDK's LambdaInvoke already retries Lambda's own service errors.)
+ */
+export const TRANSIENT_ERRORS = [
+  'ConcurrentUpdateError',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'Lambda.TooManyRequestsException',
+  'States.Timeout',
+] as const;
+
+/** State names: the sandbox, the tests and the runbook refer to them. */
+export const STATES = {
+  record: 'RecordSignal',
+  announce: 'Announce',
+  diagnose: 'Diagnose',
+  mitigate: 'Mitigate',
+  awaitRecovery: 'AwaitRecovery',
+  resolve: 'Resolve',
+  postIncident: 'PostIncident',
+  escalateFailure: 'EscalateFailure',
+  escalateNotRecovered: 'EscalateNotRecovered',
+} as const;
+
+/**
+ * The incident lifecycle as a Standard Step Functions workflow in JSONPath (the local interpreter
+ * cannot run JSONata): record -> announce and page tier 1 -> diagnose -> mitigate -> await recovery
+ * (a callback the resolving OK answers, bounded by `recoveryTimeout`) -> resolve -> post-incident.
+ * Every Task has a timeout, retries transient errors, and on final failure escalates to a person
+ * with the error on the timeline, then fails the execution so the operators' alarm fires too.
+ */
+export class LifecycleWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly stateMachineName: string;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LifecycleWorkflowProps) {
+    super(scope, id);
+    const taskTimeout = props.taskTimeout ?? Duration.seconds(30);
+    const recoveryTimeout = props.recoveryTimeout ?? Duration.minutes(60);
+    const problems: string[] = [];
+    if (taskTimeout.toSeconds() < 1) problems.push('taskTimeout must be at least 1 second');
+    if (recoveryTimeout.toSeconds() < 60) problems.push('recoveryTimeout must be at least 1 minute');
+    if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
+
+    const workflowFailed = new sfn.Fail(this, 'WorkflowFailed', {
+      error: 'StepFailed',
+      cause: 'A workflow step failed; the incident was escalated to a person with the error on its timeline.',
+    });
+    const escalationFailed = new sfn.Fail(this, 'EscalationFailed', {
+      error: 'EscalationFailed',
+      cause:
+        'Paging a person about a failed step failed too; the operators alarm on failed executions is the page.',
+    });
+    const escalateFailure = this.step(
+      STATES.escalateFailure,
+      props.lifecycleFunction,
+      { inputPath: '$' },
+      taskTimeout,
+    );
+    escalateFailure.addCatch(escalationFailed, { resultPath: '$.escalationError' });
+    escalateFailure.next(workflowFailed);
+
+    const onFailure = (task: tasks.LambdaInvoke, stepName: string) =>
+      task.addCatch(
+        new sfn.Pass(this, `${stepName}Failed`, {
+          parameters: { step: 'escalate', failedStep: stepName, 'error.$': '$.error', 'state.$': '$' },
+        }).next(escalateFailure),
+        { resultPath: '$.error' },
+      );
+
+    const lifecycleStep = (name: string, step: string, resultPath: string) => {
+      const task = this.step(
+        name,
+        props.lifecycleFunction,
+        {
+          payload: sfn.TaskInput.fromObject({
+            step,
+            incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+          }),
+        },
+        taskTimeout,
+        resultPath,
+      );
+      onFailure(task, name);
+      return task;
+    };
+
+    const record = this.step(
+      STATES.record,
+      props.intakeFunction,
+      { inputPath: '$.event' },
+      taskTimeout,
+      '$.record',
+    );
+    onFailure(record, STATES.record);
+    const announce = lifecycleStep(STATES.announce, 'announce', '$.announce');
+    const diagnose = lifecycleStep(STATES.diagnose, 'diagnose', '$.diagnosis');
+    const mitigate = lifecycleStep(STATES.mitigate, 'mitigate', '$.mitigation');
+    const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution');
+    const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
+
+    const awaitRecovery = new tasks.LambdaInvoke(this, STATES.awaitRecovery, {
+      lambdaFunction: props.lifecycleFunction,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        step: 'await-recovery',
+        incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      taskTimeout: sfn.Timeout.duration(recoveryTimeout),
+      resultPath: '$.recovery',
+    });
+    awaitRecovery.addRetry({
+      errors: TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout'),
+      maxAttempts: 3,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const escalateNotRecovered = this.step(
+      STATES.escalateNotRecovered,
+      props.lifecycleFunction,
+      { inputPath: '$' },
+      taskTimeout,
+    );
+    escalateNotRecovered.addCatch(escalationFailed, { resultPath: '$.escalationError' });
+    awaitRecovery.addCatch(
+      new sfn.Pass(this, 'NotRecovered', {
+        parameters: {
+          step: 'escalate',
+          failedStep: STATES.awaitRecovery,
+          reason: `not recovered: the alarm did not return to OK within ${recoveryTimeout.toMinutes()} min`,
+          'state.$': '$',
+        },
+      })
+        .next(escalateNotRecovered)
+        .next(new sfn.Succeed(this, 'HandedToHuman', { comment: 'A person owns the incident from here.' })),
+      { errors: ['States.Timeout'], resultPath: '$.error' },
+    );
+    onFailure(awaitRecovery, STATES.awaitRecovery);
+
+    const lifecycle = announce
+      .next(diagnose)
+      .next(mitigate)
+      .next(awaitRecovery)
+      .next(resolve)
+      .next(postIncident)
+      .next(new sfn.Succeed(this, 'Done'));
+
+    const definition = new sfn.Pass(this, 'Start', { parameters: { 'event.$': '$' } }).next(record).next(
+      new sfn.Choice(this, 'NewIncident?')
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.stringEquals('$.record.outcome', 'opened'),
+            sfn.Condition.stringEquals('$.record.outcome', 'reopened'),
+          ),
+          lifecycle,
+        )
+        .otherwise(
+          new sfn.Succeed(this, 'Recorded', {
+            comment: 'Joined, resolved, ignored or rejected: intake said why.',
+          }),
+        ),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachineName = props.stateMachineName;
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: props.executionTimeout ?? Duration.days(7),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    const nag = Validations.of(this.stateMachine.role);
+    nag.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
+    });
+    for (const fn of [props.intakeFunction, props.lifecycleFunction]) {
+      const logicalId = Stack.of(this).resolve(
+        Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement),
+      );
+      nag.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: `Invoking any version of the product's own ${fn.node.id}, which the workflow's tasks call`,
+      });
+    }
+  }
+
+  /**
+   * Lets `grantee` answer the workflow's callbacks (SendTaskSuccess/Failure/Heartbeat). Granted on
+   * the ARN formatted from the name, not a reference to the state machine: the functions it invokes
+   * need this grant, and a reference would make a dependency cycle.
+   */
+  grantTaskResponse(grantee: iam.IGrantable): void {
+    const arn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [arn],
+      }),
+    );
+  }
+
+  /** A Lambda task that passes the function's result on as it is; its input is `payload` or the state at `inputPath`. */
+  private step(
+    name: string,
+    fn: lambda.IFunction,
+    input: { readonly payload: sfn.TaskInput } | { readonly inputPath: string },
+    timeout: Duration,
+    resultPath?: string,
+  ): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, name, {
+      lambdaFunction: fn,
+      ...input,
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(timeout),
+      ...(resultPath ? { resultPath } : {}),
+    });
+    task.addRetry({
+      errors: [...TRANSIENT_ERRORS],
+      maxAttempts: 3,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return task;
+  }
+}

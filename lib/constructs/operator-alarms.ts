@@ -1,0 +1,57 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface OperatorAlarmsProps {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Readonly<Record<string, lambda.Function>>;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * Alarms on the product's own moving parts, sent to the operators' topic: failed, timed-out,
+ * aborted and throttled executions, Lambda errors and throttles, and anything in the dead-letter queue.
+ */
+export class OperatorAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly action: actions.SnsAction;
+
+  constructor(scope: Construct, id: string, props: OperatorAlarmsProps) {
+    super(scope, id);
+    this.action = new actions.SnsAction(props.topic);
+    const period = Duration.minutes(1);
+    const sm = props.stateMachine;
+    this.add('ExecutionsFailed', sm.metricFailed({ period }), 'lifecycle executions failed');
+    this.add('ExecutionsTimedOut', sm.metricTimedOut({ period }), 'lifecycle executions timed out');
+    this.add('ExecutionsAborted', sm.metricAborted({ period }), 'lifecycle executions aborted');
+    this.add('ExecutionsThrottled', sm.metricThrottled({ period }), 'lifecycle executions throttled');
+    this.add(
+      'DeadLetters',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'alarm events could not be delivered to the workflow (dead-letter queue)',
+    );
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.add(`${name}Errors`, fn.metricErrors({ period }), `${name} function errors`);
+      this.add(`${name}Throttles`, fn.metricThrottles({ period }), `${name} function throttled`);
+    }
+  }
+
+  private add(id: string, metric: cloudwatch.IMetric, description: string): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Incident response: ${description}.`,
+    });
+    alarm.addAlarmAction(this.action);
+    this.alarms.push(alarm);
+  }
+}

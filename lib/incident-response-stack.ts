@@ -1,0 +1,99 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { operatorTiers } from '../lambdas/domain/escalation';
+import { alarmIndex } from './config/load';
+import type { DeploymentConfig } from './config/schema';
+import { AlarmIntake } from './constructs/alarm-intake';
+import { IncidentFunction } from './constructs/incident-function';
+import { IncidentStore } from './constructs/incident-store';
+import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
+import { Notifications } from './constructs/notifications';
+import { OperatorAlarms } from './constructs/operator-alarms';
+import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
+
+export interface IncidentResponseStackProps extends StackProps {
+  /** The validated deployment config (see `loadConfig`). */
+  readonly config: DeploymentConfig;
+}
+
+const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
+
+/** Everything one `cdk deploy` installs. It only composes constructs; they hold the decisions. */
+export class IncidentResponseStack extends Stack {
+  readonly incidentStore: IncidentStore;
+  readonly notifications: Notifications;
+  readonly workflow: LifecycleWorkflow;
+  readonly intake: AlarmIntake;
+  readonly functions: {
+    readonly intake: IncidentFunction;
+    readonly lifecycle: IncidentFunction;
+    readonly ingest: IncidentFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: IncidentResponseStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.incidentStore = new IncidentStore(this, 'IncidentStore', {
+      removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
+      customerManagedKey: config.table.customerManagedKey,
+    });
+    this.notifications = new Notifications(this, 'Notifications', {
+      contacts: config.contacts,
+      operatorTiers: operatorTiers(config.escalation, Object.keys(config.contacts)),
+    });
+    config.services.forEach((service) => {
+      new WatchedServiceAlarms(this, `Alarms-${service.name}`, { service });
+    });
+
+    const intake = new IncidentFunction(this, 'IntakeFunction', { handlerName: 'intake', config });
+    const lifecycle = new IncidentFunction(this, 'LifecycleFunction', { handlerName: 'lifecycle', config });
+    const ingest = new IncidentFunction(this, 'IngestFunction', { handlerName: 'ingest', config });
+    this.functions = { intake, lifecycle, ingest };
+    for (const fn of [intake, lifecycle]) {
+      fn.addEnvironment('TABLE_NAME', this.incidentStore.table.tableName);
+      this.incidentStore.grantReadWrite(fn);
+    }
+    lifecycle.addEnvironment('TIER_TOPIC_ARNS', this.notifications.topicArnsJson());
+    this.notifications.grantPublish(lifecycle);
+
+    this.workflow = new LifecycleWorkflow(this, 'Lifecycle', {
+      intakeFunction: intake,
+      lifecycleFunction: lifecycle,
+      recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
+      stateMachineName: `${config.stackName}-lifecycle`,
+    });
+    // Resuming the step that waits for recovery: the intake (on the OK) and the lifecycle (when the
+    // incident was already resolved) both answer the callback.
+    this.workflow.grantTaskResponse(intake);
+    this.workflow.grantTaskResponse(lifecycle);
+    ingest.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
+    this.workflow.stateMachine.grantStartExecution(ingest);
+
+    this.intake = new AlarmIntake(this, 'AlarmIntake', {
+      stateMachine: this.workflow.stateMachine,
+      ingestFunction: ingest,
+      alarmNames: config.unmappedAlarms.action === 'ignore' ? [...alarmIndex(config).keys()] : undefined,
+      alarmTopicArns: config.intake.alarmTopicArns,
+    });
+    new OperatorAlarms(this, 'OperatorAlarms', {
+      stateMachine: this.workflow.stateMachine,
+      functions: this.functions,
+      deadLetterQueue: this.intake.deadLetterQueue,
+      topic: this.notifications.operatorsTopic,
+    });
+
+    new CfnOutput(this, 'IncidentTableName', {
+      description: 'DynamoDB table holding the incident records',
+      value: this.incidentStore.table.tableName,
+    });
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'The incident lifecycle workflow',
+      value: this.workflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'OperatorsTopicArn', {
+      description: 'Alarms on the workflow itself go here',
+      value: this.notifications.operatorsTopic.topicArn,
+    });
+  }
+}
