@@ -4,6 +4,7 @@ import { parseOrThrow } from '../domain/validation';
 import {
   announce,
   awaitRecovery,
+  close,
   diagnose,
   escalate,
   type LifecycleDeps,
@@ -23,6 +24,7 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('await-recovery'), incidentId, taskToken: z.string().min(1) }),
   z.object({ step: z.literal('resolve'), incidentId }),
   z.object({ step: z.literal('post-incident'), incidentId }),
+  z.object({ step: z.literal('close'), incidentId }),
   z.object({
     step: z.literal('escalate'),
     failedStep: z.string().min(1),
@@ -50,6 +52,8 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
       return resolve(deps, input.incidentId);
     case 'post-incident':
       return postIncident(deps, input.incidentId);
+    case 'close':
+      return close(deps, input.incidentId);
     case 'escalate':
       return escalate(deps, {
         step: input.failedStep,

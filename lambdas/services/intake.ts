@@ -22,6 +22,8 @@ export interface IntakeResult {
   readonly reason: string;
   readonly incidentId?: string;
   readonly severity?: string;
+  /** The incident's status after this event. */
+  readonly status?: string;
   readonly service?: string;
   readonly alarmName?: string;
 }
@@ -136,7 +138,7 @@ const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise
     alarmName: change.alarmName,
     service: mapped.signal.service,
     ...(recorded.incidentId ? { incidentId: recorded.incidentId } : {}),
-    ...(recorded.incident ? { severity: recorded.incident.severity } : {}),
+    ...(recorded.incident ? { severity: recorded.incident.severity, status: recorded.incident.status } : {}),
   };
 };
 

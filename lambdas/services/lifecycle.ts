@@ -24,7 +24,7 @@ import type { IncidentService } from './incident-service';
 
 export type LifecycleConfig = Pick<
   DeploymentConfig,
-  'escalation' | 'statusUpdateMinutes' | 'postMortem' | 'contacts'
+  'escalation' | 'statusUpdateMinutes' | 'postMortem' | 'contacts' | 'reopenWindowMinutes'
 >;
 
 export interface LifecycleDeps {
@@ -176,27 +176,56 @@ export const resolve = async (
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
 };
 
-/** Post-incident: P1/P2 (configurable) owe a post-mortem before CLOSED; the rest close now. */
+/**
+ * Post-incident: P1/P2 (configurable) owe a post-mortem before CLOSED. The rest close once the reopen
+ * window has passed (an alarm firing again within it reopens the same incident, which a CLOSED one
+ * cannot be): the workflow waits until `closeAt`, then runs `close`.
+ */
 export const postIncident = async (
   deps: LifecycleDeps,
   incidentId: string,
-): Promise<StepResult & { postMortemDue?: string }> => {
+): Promise<StepResult & { postMortemDue?: string; closeAt?: string }> => {
   const { requiredFor, dueHours } = deps.config.postMortem;
   let due: string | undefined;
   const updated = await deps.incidents.update(incidentId, (i, at) => {
-    if (i.status !== 'RESOLVED') return i;
-    if (requiredFor.includes(i.severity)) {
-      due = new Date(at.getTime() + dueHours * 3_600_000).toISOString();
-      return appendEntries(i, at, {
-        kind: 'note',
-        actor: WORKFLOW,
-        summary: `post-mortem required for ${i.severity}: due ${due}`,
-        details: { postMortemDue: due },
-      });
-    }
-    return advance(i, 'CLOSED', WORKFLOW, at, `no post-mortem required for ${i.severity}`);
+    if (i.status !== 'RESOLVED' || !requiredFor.includes(i.severity)) return i;
+    due = new Date(at.getTime() + dueHours * 3_600_000).toISOString();
+    return appendEntries(i, at, {
+      kind: 'note',
+      actor: WORKFLOW,
+      summary: `post-mortem required for ${i.severity}: due ${due}`,
+      details: { postMortemDue: due },
+    });
   });
-  return { ...result(updated), ...(due ? { postMortemDue: due } : {}) };
+  if (due) return { ...result(updated), postMortemDue: due };
+  const closeAt = closingTime(updated, deps.config.reopenWindowMinutes);
+  return { ...result(updated), ...(closeAt ? { closeAt } : {}) };
+};
+
+const closingTime = (incident: Incident, windowMinutes: number): string | undefined => {
+  const resolvedAt = incident.statusTimestamps.RESOLVED;
+  if (incident.status !== 'RESOLVED' || !resolvedAt) return undefined;
+  return new Date(Date.parse(resolvedAt) + windowMinutes * 60_000).toISOString();
+};
+
+/**
+ * Closes an incident that needs no post-mortem once its reopen window has passed. Does nothing when
+ * it was reopened meanwhile, or resolved again later (that resolution's own workflow closes it).
+ */
+export const close = async (deps: LifecycleDeps, incidentId: string): Promise<StepResult> => {
+  const updated = await deps.incidents.update(incidentId, (i, at) => {
+    const closeAt = closingTime(i, deps.config.reopenWindowMinutes);
+    if (!closeAt || at.toISOString() < closeAt || deps.config.postMortem.requiredFor.includes(i.severity))
+      return i;
+    return advance(
+      i,
+      'CLOSED',
+      WORKFLOW,
+      at,
+      `no post-mortem required for ${i.severity}; reopen window passed`,
+    );
+  });
+  return result(updated);
 };
 
 export interface FailureInput {

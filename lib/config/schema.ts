@@ -302,7 +302,9 @@ export const deploymentConfigSchema = z.strictObject({
     .strictObject({
       /** SNS topics that already carry the team's alarm notifications; each is subscribed to the intake. */
       alarmTopicArns: distinctList(
-        z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+        z
+          .string()
+          .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
       ).default([]),
     })
     .prefault({}),

@@ -46,6 +46,7 @@ export const STATES = {
   awaitRecovery: 'AwaitRecovery',
   resolve: 'Resolve',
   postIncident: 'PostIncident',
+  close: 'Close',
   escalateFailure: 'EscalateFailure',
   escalateNotRecovered: 'EscalateNotRecovered',
 } as const;
@@ -127,6 +128,7 @@ export class LifecycleWorkflow extends Construct {
     const mitigate = lifecycleStep(STATES.mitigate, 'mitigate', '$.mitigation');
     const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution');
     const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
+    const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');
 
     const awaitRecovery = new tasks.LambdaInvoke(this, STATES.awaitRecovery, {
       lambdaFunction: props.lifecycleFunction,
@@ -168,20 +170,34 @@ export class LifecycleWorkflow extends Construct {
     );
     onFailure(awaitRecovery, STATES.awaitRecovery);
 
+    const done = new sfn.Succeed(this, 'Done');
     const lifecycle = announce
       .next(diagnose)
       .next(mitigate)
       .next(awaitRecovery)
       .next(resolve)
       .next(postIncident)
-      .next(new sfn.Succeed(this, 'Done'));
+      .next(
+        new sfn.Choice(this, 'CloseLater?')
+          .when(
+            sfn.Condition.isPresent('$.postIncident.closeAt'),
+            new sfn.Wait(this, 'ReopenWindow', { time: sfn.WaitTime.timestampPath('$.postIncident.closeAt') })
+              .next(closeStep)
+              .next(done),
+          )
+          .otherwise(done),
+      );
 
     const definition = new sfn.Pass(this, 'Start', { parameters: { 'event.$': '$' } }).next(record).next(
       new sfn.Choice(this, 'NewIncident?')
         .when(
-          sfn.Condition.or(
-            sfn.Condition.stringEquals('$.record.outcome', 'opened'),
-            sfn.Condition.stringEquals('$.record.outcome', 'reopened'),
+          sfn.Condition.and(
+            sfn.Condition.or(
+              sfn.Condition.stringEquals('$.record.outcome', 'opened'),
+              sfn.Condition.stringEquals('$.record.outcome', 'reopened'),
+            ),
+            // Opened already resolved: its OK arrived first. Recorded, and nobody is woken for it.
+            sfn.Condition.not(sfn.Condition.stringEquals('$.record.status', 'RESOLVED')),
           ),
           lifecycle,
         )

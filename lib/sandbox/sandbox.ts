@@ -1,0 +1,227 @@
+/**
+ * The local sandbox: the workflow that `cdk synth` produces, run on a laptop with the same handler
+ * code. The app is synthesized in-process from the config; the state machine's definition is turned
+ * into plain ASL and run by aws-local-stepfunctions; DynamoDB is dynalite, SNS is fauxqs (pages land
+ * in an outbox), callbacks go through a local task-token broker, and time is simulated: a two-hour
+ * wait plays in milliseconds while the record's timestamps read as real minutes. Loopback only.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { App } from 'aws-cdk-lib';
+import type { Context } from 'aws-lambda';
+import { SnsPager } from '../../lambdas/adapters/pager';
+import type { WorkflowCallbacks } from '../../lambdas/adapters/workflow-callbacks';
+import type { Incident } from '../../lambdas/domain/incident';
+import { createIntakeHandler } from '../../lambdas/handlers/intake';
+import { createLifecycleHandler } from '../../lambdas/handlers/lifecycle';
+import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
+import { IncidentService } from '../../lambdas/services/incident-service';
+import type { IntakeResult } from '../../lambdas/services/intake';
+import { composeApp } from '../app';
+import { alarmIndex, parseConfig } from '../config/load';
+import type { DeploymentConfig } from '../config/schema';
+import { HANDLER_ENV, type HandlerName } from '../constructs/incident-function';
+import { STATES } from '../constructs/lifecycle-workflow';
+import { aslFromTemplate, type CfnTemplateJson } from './asl';
+import { SimulatedEnvironment } from './environment';
+import { type LocalHandler, LocalWorkflow } from './local-runner';
+import { LocalSns } from './local-sns';
+import { SimClock } from './sim-clock';
+import { TaskTokenBroker } from './task-token-broker';
+
+/** A fault injected into one workflow Task, for drills of the failure paths. */
+export type Fault = 'throw' | 'timeout';
+
+export interface SandboxOptions {
+  /** Raw deployment config (validated here, as `cdk synth` does). */
+  readonly config: unknown;
+  /** Simulated time at start. @default the real time now */
+  readonly start?: Date;
+  /** Faults by state name, e.g. `{ Diagnose: 'throw' }`. @default none */
+  readonly faults?: Readonly<Record<string, Fault>>;
+  /** Where dynalite keeps the table; in memory when undefined. @default undefined */
+  readonly dbPath?: string;
+}
+
+/** What one delivered event became. */
+export interface DeliveryRecord {
+  readonly event: unknown;
+  readonly executionId: string;
+  /** The intake's verdict, once RecordSignal ran. */
+  intake?: IntakeResult;
+  /** How the execution ended: SUCCEEDED, FAILED, or RUNNING while it waits. */
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  error?: string;
+}
+
+/** Error name of an injected `throw` fault; it is not transient, so no retry hides it. */
+export class InjectedFault extends Error {
+  override readonly name = 'InjectedFault';
+}
+
+const silentLogger = () => new Logger({ serviceName: 'incident-response-sandbox', logLevel: 'SILENT' });
+
+const lambdaContext = (functionName: string): Context =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'sandbox',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 20_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+const synthesized = new Map<string, CfnTemplateJson>();
+
+/**
+ * Synthesizes the app exactly as `cdk synth` does (bundling skipped; cdk-nag runs) and returns the
+ * stack template. Kept per config for the life of the process: synthesis takes seconds.
+ */
+export const synthesizeTemplate = (config: DeploymentConfig): CfnTemplateJson => {
+  const key = JSON.stringify(config);
+  const cached = synthesized.get(key);
+  if (cached) return cached;
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = composeApp(app, config);
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplateJson;
+  synthesized.set(key, template);
+  return template;
+};
+
+/** The handler each function runs: read from the env var the function construct sets. */
+const handlerOf = (template: CfnTemplateJson, logicalId: string): HandlerName => {
+  const resources = template.Resources as Record<
+    string,
+    { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }
+  >;
+  const name = resources[logicalId]?.Properties?.Environment?.Variables?.[HANDLER_ENV];
+  if (typeof name !== 'string')
+    throw new Error(`function ${logicalId} has no ${HANDLER_ENV}: the sandbox cannot tell what it runs`);
+  return name as HandlerName;
+};
+
+export class Sandbox {
+  readonly deliveries: DeliveryRecord[] = [];
+  private readonly byExecution = new Map<string, DeliveryRecord>();
+
+  private constructor(
+    readonly config: DeploymentConfig,
+    readonly clock: SimClock,
+    readonly env: SimulatedEnvironment,
+    readonly dynamo: LocalDynamo,
+    readonly sns: LocalSns,
+    readonly broker: TaskTokenBroker,
+    readonly incidents: IncidentService,
+    private readonly workflow: LocalWorkflow,
+  ) {}
+
+  static async start(options: SandboxOptions): Promise<Sandbox> {
+    const config = parseConfig(options.config, 'sandbox config');
+    const template = synthesizeTemplate(config);
+    const machine = aslFromTemplate(template);
+    const clock = new SimClock({ start: options.start ?? new Date() });
+    const now = () => clock.now();
+    const broker = new TaskTokenBroker(clock);
+    const dynamo = await startLocalDynamo('incidents', options.dbPath);
+    const sns = await LocalSns.start(Object.keys(config.contacts));
+    const incidents = new IncidentService(
+      dynamo.store,
+      { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
+      now,
+    );
+    const callbacks: WorkflowCallbacks = {
+      succeed: async (token, output) => broker.sendTaskSuccess(token, output),
+      fail: async (token, error, cause) => broker.sendTaskFailure(token, error, cause),
+    };
+    const logger = silentLogger();
+    const handlers: Record<HandlerName, (event: unknown) => Promise<unknown>> = {
+      intake: (event) =>
+        createIntakeHandler({ incidents, callbacks, config, alarms: alarmIndex(config) }, logger)(
+          event,
+          lambdaContext('intake'),
+        ),
+      lifecycle: (event) =>
+        createLifecycleHandler(
+          {
+            incidents,
+            store: dynamo.store,
+            pager: new SnsPager(sns.sns, sns.topicArns),
+            callbacks,
+            config,
+            clock: now,
+          },
+          logger,
+        )(event, lambdaContext('lifecycle')),
+      ingest: async () => {
+        throw new Error('the ingest function starts executions; it is not a workflow step');
+      },
+    };
+
+    const sandbox: { value?: Sandbox } = {};
+    const localHandlers: Record<string, LocalHandler> = {};
+    for (const task of machine.tasks) {
+      if (!task.functionLogicalId)
+        throw new Error(
+          `task ${task.stateName} invokes no Lambda function; the sandbox serves only Lambda tasks`,
+        );
+      const run = handlers[handlerOf(template, task.functionLogicalId)];
+      const fault = options.faults?.[task.stateName];
+      localHandlers[task.stateName] = async (input, context) => {
+        if (fault === 'throw') throw new InjectedFault(`fault injected into ${task.stateName}`);
+        if (fault === 'timeout')
+          await clock.sleep(7 * 24 * 3600, { label: `${task.stateName} hangs (injected)` });
+        const output = await run(input);
+        if (task.stateName === STATES.record)
+          sandbox.value?.noteIntake(context.executionId, output as IntakeResult);
+        return output;
+      };
+    }
+    const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
+    const env = new SimulatedEnvironment(config, now);
+    sandbox.value = new Sandbox(config, clock, env, dynamo, sns, broker, incidents, workflow);
+    return sandbox.value;
+  }
+
+  /** Delivers one event as EventBridge would: it starts an execution of the lifecycle workflow. */
+  deliver(event: unknown): DeliveryRecord {
+    const execution = this.workflow.start(event);
+    const record: DeliveryRecord = { event, executionId: execution.id, status: 'RUNNING' };
+    this.deliveries.push(record);
+    this.byExecution.set(execution.id, record);
+    execution.result.then(
+      () => {
+        record.status = 'SUCCEEDED';
+      },
+      (error: unknown) => {
+        record.status = 'FAILED';
+        record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      },
+    );
+    return record;
+  }
+
+  /** Lets every execution run until it waits for something later than `until` (or for nothing). */
+  async settle(until?: Date): Promise<void> {
+    await this.clock.settle(until ? { until } : {});
+  }
+
+  async incident(id: string): Promise<Incident | undefined> {
+    return this.dynamo.store.getIncident(id);
+  }
+
+  async stop(): Promise<void> {
+    this.workflow.stopAll();
+    await this.sns.stop();
+    await this.dynamo.stop();
+  }
+
+  private noteIntake(executionId: string, result: IntakeResult): void {
+    const record = this.byExecution.get(executionId);
+    if (record) record.intake = result;
+  }
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { STATES } from '../../lib/constructs/lifecycle-workflow';
+import { type Fault, Sandbox } from '../../lib/sandbox/sandbox';
+import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+
+const START = new Date('2026-11-23T10:00:00.000Z');
+const sample = JSON.parse(
+  readFileSync(
+    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
+    'utf8',
+  ),
+);
+
+/** The AWS docs' metric alarm event, for the sandbox's checkout error-rate alarm. */
+const alarmEvent = (state: 'ALARM' | 'OK', minute: number) => {
+  const event = structuredClone(sample);
+  const at = new Date(START.getTime() + minute * 60_000).toISOString().replace('Z', '+0000');
+  event.detail.alarmName = 'checkout-error-rate';
+  event.detail.state.value = state;
+  event.detail.state.timestamp = at;
+  return event;
+};
+
+/** An ALARM at minute 1, its OK at minute 10, and time enough for every wait and retry. */
+const playWithFault = async (state: string, fault: Fault) => {
+  const sandbox = await Sandbox.start({ config: DRILL_CONFIG, start: START, faults: { [state]: fault } });
+  try {
+    await sandbox.clock.advanceTo(new Date(START.getTime() + 60_000));
+    const alarm = sandbox.deliver(alarmEvent('ALARM', 1));
+    await sandbox.settle(new Date(START.getTime() + 10 * 60_000));
+    const ok = sandbox.deliver(alarmEvent('OK', 10));
+    await sandbox.settle(new Date(START.getTime() + 6 * 3_600_000));
+    const incidentId = alarm.intake?.incidentId ?? ok.intake?.incidentId;
+    const incident = incidentId ? await sandbox.incident(incidentId) : undefined;
+    return { alarm, ok, incident, pages: await sandbox.sns.allPages() };
+  } finally {
+    await sandbox.stop();
+  }
+};
+
+// Every Task of the lifecycle that runs for a new incident, escalation tasks aside (their own failure
+// fails the execution, which raises the operators' alarm).
+const LIFECYCLE_TASKS = [
+  STATES.announce,
+  STATES.diagnose,
+  STATES.mitigate,
+  STATES.resolve,
+  STATES.postIncident,
+];
+const FAULTS: Array<[Fault, RegExp]> = [
+  ['throw', /InjectedFault: fault injected into/],
+  ['timeout', /States\.Timeout/],
+];
+
+describe.each(FAULTS)('a fault (%s) injected into each Task', (fault, errorText) => {
+  it.each(LIFECYCLE_TASKS)(
+    '%s: the incident still reaches a person, and the timeline says which step failed and why',
+    async (state) => {
+      const { alarm, incident, pages } = await playWithFault(state, fault);
+      expect(alarm.status).toBe('FAILED');
+      expect(alarm.error).toMatch(/StepFailed/);
+      const error = incident?.timeline.find((e) => e.kind === 'error');
+      expect(error?.summary).toMatch(new RegExp(`^${state} failed: `));
+      expect(error?.summary).toMatch(errorText);
+      expect(error?.details).toMatchObject({ step: state });
+      const escalation = pages.find((p) => p.kind === 'ESCALATION');
+      expect(escalation?.body).toContain(`Why escalating: ${state} failed`);
+      expect(escalation?.tier).toBe('on-call');
+    },
+  );
+});
+
+describe('a fault in the intake itself', () => {
+  it.each(FAULTS)('(%s): no incident exists, so the operators are paged with the error', async (fault) => {
+    const { alarm, incident, pages } = await playWithFault(STATES.record, fault);
+    expect(alarm.status).toBe('FAILED');
+    expect(incident).toBeUndefined();
+    expect(pages.map((p) => [p.kind, p.subject])).toContainEqual([
+      'ESCALATION',
+      'ESCALATION NEEDED: incident workflow RecordSignal failed',
+    ]);
+  });
+});
+
+describe('recovery that never comes', () => {
+  it('AwaitRecovery hangs: at the recovery timeout the next tier is paged and a person owns it', async () => {
+    const { alarm, incident, pages } = await playWithFault(STATES.awaitRecovery, 'timeout');
+    expect(alarm.status).toBe('SUCCEEDED');
+    expect(incident?.timeline.find((e) => e.summary.startsWith('not recovered'))?.at).toBe(
+      '2026-11-23T11:01:00.000Z',
+    );
+    const escalations = pages.filter((p) => p.kind === 'ESCALATION');
+    expect(escalations.map((p) => p.tier).sort()).toEqual(['devops-lead', 'on-call']);
+    expect(escalations[0]?.body).toContain(
+      'Why escalating: not recovered: the alarm did not return to OK within 60 min',
+    );
+  });
+});
