@@ -3,7 +3,12 @@
  * created: the store the sandbox and the tests run against. No transactions, no streams: the store
  * needs neither.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createDocumentClient, IncidentStore, incidentTableDefinition } from '../adapters/incident-store';
@@ -46,6 +51,11 @@ export const startLocalDynamo = async (tableName = 'incidents', path?: string): 
     },
   );
   if (!exists) await raw.send(new CreateTableCommand(incidentTableDefinition(tableName)));
+  // dynalite answers DescribeTable while the table is still CREATING; writes fail until it is ACTIVE.
+  await waitUntilTableExists(
+    { client: raw, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
+    { TableName: tableName },
+  );
   raw.destroy();
   const doc = createDocumentClient(clientConfig);
   return {

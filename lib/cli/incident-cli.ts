@@ -158,7 +158,10 @@ const replay = async (file: string | undefined, parsed: Parsed, io: Io): Promise
     await sandbox.settle(sandbox.clock.now());
     const intake = record.intake;
     const outcome = !intake
-      ? { outcome: 'rejected', reason: record.error ?? 'the workflow did not record the event' }
+      ? {
+          outcome: 'rejected',
+          reason: `the workflow refused the input before its intake ran: ${record.error ?? 'no error given'}`,
+        }
       : {
           outcome: replayOutcome(intake.outcome),
           ...(intake.reason ? { reason: intake.reason } : {}),
