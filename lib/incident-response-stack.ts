@@ -61,6 +61,7 @@ export class IncidentResponseStack extends Stack {
       intakeFunction: intake,
       lifecycleFunction: lifecycle,
       recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
+      reopenWindow: Duration.minutes(config.reopenWindowMinutes),
       stateMachineName: `${config.stackName}-lifecycle`,
     });
     // Resuming the step that waits for recovery: the intake (on the OK) and the lifecycle (when the

@@ -15,7 +15,12 @@ export interface LifecycleWorkflowProps {
   readonly recoveryTimeout?: Duration;
   /** Upper bound of one Lambda step, retries not counted. @default 30 seconds */
   readonly taskTimeout?: Duration;
-  /** Upper bound of one execution. @default 7 days */
+  /** How long a resolved incident can still reopen; the workflow waits it out before closing. @default 30 minutes */
+  readonly reopenWindow?: Duration;
+  /**
+   * Upper bound of one execution.
+   * @default the longest the workflow can legitimately wait (recovery timeout + reopen window) plus one day for its steps and retries
+   */
   readonly executionTimeout?: Duration;
   /** The state machine's name; known before deployment so callback grants need no reference to it. */
   readonly stateMachineName: string;
@@ -67,10 +72,17 @@ export class LifecycleWorkflow extends Construct {
     super(scope, id);
     const taskTimeout = props.taskTimeout ?? Duration.seconds(30);
     const recoveryTimeout = props.recoveryTimeout ?? Duration.minutes(60);
+    const reopenWindow = props.reopenWindow ?? Duration.minutes(30);
     const problems: string[] = [];
-    if (taskTimeout.toSeconds() < 1) problems.push('taskTimeout must be at least 1 second');
-    if (recoveryTimeout.toSeconds() < 60) problems.push('recoveryTimeout must be at least 1 minute');
+    if (taskTimeout.toMilliseconds() < 1000) problems.push('taskTimeout must be at least 1 second');
+    if (recoveryTimeout.toMilliseconds() < 60_000) problems.push('recoveryTimeout must be at least 1 minute');
     if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
+    // The execution must outlive every wait it can take, or it would time out before paging anyone.
+    const defaultExecutionTimeout = Duration.seconds(
+      recoveryTimeout.toSeconds({ integral: false }) +
+        reopenWindow.toSeconds({ integral: false }) +
+        24 * 3600,
+    );
 
     const workflowFailed = new sfn.Fail(this, 'WorkflowFailed', {
       error: 'StepFailed',
@@ -217,7 +229,7 @@ export class LifecycleWorkflow extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: props.executionTimeout ?? Duration.days(7),
+      timeout: props.executionTimeout ?? defaultExecutionTimeout,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

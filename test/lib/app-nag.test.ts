@@ -1,0 +1,79 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { composeTestApp, exampleInput } from './fixtures';
+
+const findings = (app: App) =>
+  new AwsSolutionsChecks().validateScope(app).violations.map((v) => ({
+    rule: v.ruleName,
+    severity: v.severity,
+    paths: v.violatingResources.map((r) => r.constructPath),
+  }));
+
+/**
+ * Acknowledgements that do not name one AwsSolutions rule or do not say why. Reads what
+ * `Validations.of(x).acknowledge(...)` records on the construct tree.
+ */
+const vagueAcknowledgements = (app: App) =>
+  app.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .map(([id, reason]) => ({ path: construct.node.path, id, reason })),
+    )
+    .filter(
+      ({ id, reason }) => !/^(Annotation::)?AwsSolutions-[A-Za-z]+\d+/.test(id) || reason.trim().length < 30,
+    );
+
+const variants = [
+  ['the example config', {}],
+  ['a customer managed key and destroy', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
+] as const;
+
+describe('cdk-nag AwsSolutions on the app', () => {
+  it.each(variants)('finds nothing unacknowledged with %s', (_name, overrides) => {
+    const { app, stack } = composeTestApp({ ...exampleInput(), ...overrides });
+    const role = new iam.Role(stack, 'StoreUser', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    stack.incidentStore.grantReadWrite(role);
+
+    expect(findings(app)).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it.each(variants)('has no acknowledgement without a specific reason with %s', (_name, overrides) => {
+    const { app } = composeTestApp({ ...exampleInput(), ...overrides });
+
+    expect(vagueAcknowledgements(app)).toEqual([]);
+  });
+
+  it('fails the synth on a finding, so the gate is live', () => {
+    const { app, stack } = composeTestApp();
+    new dynamodb.Table(stack, 'Unprotected', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+
+    expect(findings(app)).toEqual([
+      { rule: 'AwsSolutions-DDB3', severity: 'warning', paths: ['IncidentResponse/Unprotected/Resource'] },
+    ]);
+    expect(() => app.synth()).toThrow();
+  });
+
+  it('spots an acknowledgement without a real reason', () => {
+    const { app, stack } = composeTestApp();
+    Validations.of(stack).acknowledge({ id: 'AwsSolutions-DDB3', reason: 'ok' });
+    Validations.of(stack).acknowledge({
+      id: 'AwsSolutions-IAM4',
+      reason: 'The AWSLambdaBasicExecutionRole managed policy grants only log writes',
+    });
+
+    expect(vagueAcknowledgements(app)).toEqual([
+      { path: 'IncidentResponse', id: 'Annotation::AwsSolutions-DDB3', reason: 'ok' },
+    ]);
+  });
+});

@@ -1,0 +1,214 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { AlarmIntake, type AlarmIntakeProps } from '../../../lib/constructs/alarm-intake';
+import { composeTestApp, exampleInput } from '../fixtures';
+import { logicalIdOf, onlyIdOf } from '../template-helpers';
+
+const TEAM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
+
+const intakeIn = (props: Partial<AlarmIntakeProps> = {}) => {
+  const stack = new Stack();
+  const stateMachine = new sfn.StateMachine(stack, 'Workflow', {
+    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Noop')),
+  });
+  const ingest = new lambda.Function(stack, 'Ingest', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => ({});'),
+  });
+  new AlarmIntake(stack, 'AlarmIntake', { stateMachine, ingestFunction: ingest, ...props });
+  return { stack, stateMachine, ingest };
+};
+
+const synth = (props: Partial<AlarmIntakeProps> = {}) => {
+  const built = intakeIn(props);
+  return { ...built, template: Template.fromStack(built.stack) };
+};
+
+const eventPatternOf = (template: Template) =>
+  template.toJSON().Resources[onlyIdOf(template, 'AWS::Events::Rule')].Properties.EventPattern;
+
+describe('AlarmIntake rule', () => {
+  it('matches every CloudWatch alarm going to ALARM or back to OK', () => {
+    const { template } = synth();
+
+    expect(eventPatternOf(template)).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { state: { value: ['ALARM', 'OK'] } },
+    });
+  });
+
+  it('matches exactly the named alarms when given names', () => {
+    const { template } = synth({ alarmNames: ['checkout-cpu', 'payments-api-5xx-rate'] });
+
+    expect(eventPatternOf(template).detail).toEqual({
+      state: { value: ['ALARM', 'OK'] },
+      alarmName: ['checkout-cpu', 'payments-api-5xx-rate'],
+    });
+  });
+
+  it('refuses an empty list of alarm names, which would never start the workflow', () => {
+    expect(() => intakeIn({ alarmNames: [] })).toThrow(/alarmNames is empty/);
+  });
+
+  it('starts the state machine, retrying for a day before the dead-letter queue', () => {
+    const { template, stateMachine } = synth();
+    const queue = onlyIdOf(template, 'AWS::SQS::Queue');
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: logicalIdOf(stateMachine) },
+          RoleArn: Match.anyValue(),
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 24 * 3600, MaximumRetryAttempts: 185 },
+        }),
+      ],
+    });
+  });
+
+  it('takes a shorter maximum event age when given one', () => {
+    const { template } = synth({ maxEventAge: Duration.hours(2) });
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 7200 }) })],
+    });
+  });
+
+  it('lets only its own rule start executions through the events role', () => {
+    const { template, stateMachine } = synth();
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalIdOf(stateMachine) } },
+        ],
+      },
+    });
+  });
+});
+
+describe('AlarmIntake dead-letter queue', () => {
+  it('is encrypted, keeps messages 14 days, and refuses anything but TLS', () => {
+    const { template } = synth();
+    const queue = onlyIdOf(template, 'AWS::SQS::Queue');
+
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:*',
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('accepts undeliverable events from its rule only', () => {
+    const { template } = synth();
+    const queue = onlyIdOf(template, 'AWS::SQS::Queue');
+
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Condition: {
+              ArnEquals: {
+                'aws:SourceArn': { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::Events::Rule'), 'Arn'] },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('AlarmIntake ingest function', () => {
+  it('may be invoked by CloudWatch alarm actions of this account', () => {
+    const { template, ingest } = synth();
+
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(ingest), 'Arn'] },
+      Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+
+  it('subscribes to no SNS topic unless given some', () => {
+    synth().template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('subscribes to each existing alarm topic, with the dead-letter queue for failed deliveries', () => {
+    const { template, ingest } = synth({ alarmTopicArns: [TEAM_TOPIC] });
+    const queue = onlyIdOf(template, 'AWS::SQS::Queue');
+
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: TEAM_TOPIC,
+      Endpoint: { 'Fn::GetAtt': [logicalIdOf(ingest), 'Arn'] },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'sns.amazonaws.com',
+      SourceArn: TEAM_TOPIC,
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(ingest), 'Arn'] },
+    });
+  });
+});
+
+describe('AlarmIntake in the stack', () => {
+  it('matches every alarm when unmapped alarms open incidents', () => {
+    const { stack } = composeTestApp();
+
+    expect(eventPatternOf(Template.fromStack(stack)).detail).not.toHaveProperty('alarmName');
+  });
+
+  it('matches exactly the configured alarm names when unmapped alarms are ignored', () => {
+    const { stack } = composeTestApp({ ...exampleInput(), unmappedAlarms: { action: 'ignore' } });
+
+    expect(eventPatternOf(Template.fromStack(stack)).detail.alarmName).toEqual([
+      'checkout-error-rate',
+      'checkout-p95-latency',
+      'checkout-tasks-below-desired',
+      'checkout-cpu',
+      'checkout-memory',
+      'payments-api-5xx-rate',
+      'payments-tasks-below-desired',
+    ]);
+  });
+
+  it('subscribes the ingest function to the alarm topics in the config', () => {
+    const { stack } = composeTestApp({ ...exampleInput(), intake: { alarmTopicArns: [TEAM_TOPIC] } });
+    const template = Template.fromStack(stack);
+    const ingest = onlyIdOf(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ INCIDENT_HANDLER: 'ingest' }) },
+    });
+
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: TEAM_TOPIC,
+      Endpoint: { 'Fn::GetAtt': [ingest, 'Arn'] },
+    });
+  });
+});

@@ -1,0 +1,205 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lib/config/load';
+import type { DeploymentConfig } from '../../../lib/config/schema';
+import { Notifications, type NotificationsProps } from '../../../lib/constructs/notifications';
+import { composeTestApp, exampleInput } from '../fixtures';
+import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../template-helpers';
+
+const TOPIC = 'AWS::SNS::Topic';
+const OPERATORS = 'incident response: alarms on the workflow itself';
+
+const contacts = (): DeploymentConfig['contacts'] => parseConfig(exampleInput(), 'example').contacts;
+
+const notificationsIn = (props: Partial<NotificationsProps> = {}) => {
+  const stack = new Stack();
+  const notifications = new Notifications(stack, 'Notifications', {
+    contacts: contacts(),
+    operatorTiers: ['on-call'],
+    ...props,
+  });
+  return { stack, notifications };
+};
+
+const synth = (props: Partial<NotificationsProps> = {}) => {
+  const built = notificationsIn(props);
+  return { ...built, template: Template.fromStack(built.stack) };
+};
+
+const tierTopic = (template: Template, tier: string) =>
+  onlyIdOf(template, TOPIC, { DisplayName: `incident pages: ${tier}` });
+
+describe('Notifications topics', () => {
+  it('has one topic per tier plus the operators topic, each encrypted with the key', () => {
+    const { template } = synth();
+    const key = onlyIdOf(template, 'AWS::KMS::Key');
+    const tiers = Object.keys(contacts());
+
+    expect(tiers).toHaveLength(4);
+    template.resourceCountIs(TOPIC, tiers.length + 1);
+    for (const id of [
+      ...tiers.map((tier) => tierTopic(template, tier)),
+      onlyIdOf(template, TOPIC, { DisplayName: OPERATORS }),
+    ]) {
+      expect(template.toJSON().Resources[id].Properties.KmsMasterKeyId, id).toEqual({
+        'Fn::GetAtt': [key, 'Arn'],
+      });
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it("subscribes each tier's emails and phones to its topic, and the operator tiers' to the operators topic", () => {
+    const { template } = synth({ operatorTiers: ['on-call', 'devops-lead'] });
+    const operators = onlyIdOf(template, TOPIC, { DisplayName: OPERATORS });
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map(
+      (s) => `${s.Properties.TopicArn.Ref} ${s.Properties.Protocol} ${s.Properties.Endpoint}`,
+    );
+
+    expect(subscriptions.sort()).toEqual(
+      [
+        ...Object.entries(contacts()).flatMap(([tier, contact]) => [
+          ...contact.email.map((email) => `${tierTopic(template, tier)} email ${email}`),
+          ...contact.sms.map((phone) => `${tierTopic(template, tier)} sms ${phone}`),
+        ]),
+        `${operators} email oncall@example.com`,
+        `${operators} sms +15555550100`,
+        `${operators} email devops-lead@example.com`,
+        `${operators} sms +15555550101`,
+      ].sort(),
+    );
+  });
+
+  it('refuses every topic publish without TLS', () => {
+    const { template } = synth();
+    const topics = idsOf(template, TOPIC);
+
+    expect(topics).toHaveLength(5);
+    for (const topic of topics) {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topic }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sns:Publish',
+              Resource: { Ref: topic },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets CloudWatch alarms of this account publish to the operators topic, and to no tier topic', () => {
+    const { template } = synth();
+    const operators = onlyIdOf(template, TOPIC, { DisplayName: OPERATORS });
+    const allowsOf = (topic: string) =>
+      Object.values(
+        template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [{ Ref: topic }] } }),
+      )
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s) => s.Effect === 'Allow');
+
+    expect(allowsOf(operators)).toEqual([
+      {
+        Sid: 'AllowCloudWatchAlarms',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: operators },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    for (const tier of Object.keys(contacts())) expect(allowsOf(tierTopic(template, tier)), tier).toEqual([]);
+  });
+
+  it('lets CloudWatch of this account use the key, which an encrypted topic needs for alarm actions', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('refuses operator tiers that are not contacts, naming them', () => {
+    expect(() => notificationsIn({ operatorTiers: ['on-call', 'sre', 'noc'] })).toThrow(
+      'Notifications: operator tiers not in contacts: sre, noc',
+    );
+  });
+});
+
+describe('Notifications.grantPublish', () => {
+  it('grants sns:Publish on the tier topics only, and use of their key only', () => {
+    const { stack, notifications } = notificationsIn();
+    const role = new iam.Role(stack, 'Pager', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    notifications.grantPublish(role);
+    const template = Template.fromStack(stack);
+    const statements = roleStatements(template, logicalIdOf(role)).map((s) => ({
+      ...s,
+      Action: actionsOf(s),
+    }));
+
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::KMS::Key'), 'Arn'] },
+      },
+    ]);
+  });
+});
+
+describe('Notifications in the stack', () => {
+  it('lets the lifecycle function page the tiers and use the topics key, and no other function publish', () => {
+    const template = Template.fromStack(composeTestApp().stack);
+    const roleOf = (handler: string) => {
+      const fn = onlyIdOf(template, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ INCIDENT_HANDLER: handler }) },
+      });
+      return template.toJSON().Resources[fn].Properties.Role['Fn::GetAtt'][0] as string;
+    };
+    const touching = (handler: string, service: string) =>
+      roleStatements(template, roleOf(handler))
+        .map((s) => ({ ...s, Action: actionsOf(s) }))
+        .filter((s) => s.Action.some((a) => a.startsWith(`${service}:`)));
+    const tierTopics = Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) }));
+    const topicsKey = onlyIdOf(template, 'AWS::KMS::Key', {
+      Description: 'Encrypts the incident pages topics',
+    });
+
+    expect(touching('lifecycle', 'sns')).toEqual([
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: tierTopics },
+    ]);
+    expect(touching('lifecycle', 'kms')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [topicsKey, 'Arn'] },
+      },
+    ]);
+    expect(touching('intake', 'sns')).toEqual([]);
+    expect(touching('ingest', 'sns')).toEqual([]);
+  });
+});

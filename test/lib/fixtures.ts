@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { composeApp } from '../../lib/app';
+import { parseConfig } from '../../lib/config/load';
+
+export const EXAMPLE_CONFIG_PATH = new URL('../../config/example.json', import.meta.url).pathname;
+
+/** A fresh copy of the shipped example config, as raw JSON, for tests to alter. */
+export const exampleInput = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8'));
+
+/** The least a valid config needs: one service with one alarm, and the tiers the default escalation names. */
+export const minimalInput = (): Record<string, unknown> => ({
+  services: [
+    {
+      name: 'checkout',
+      cluster: 'prod',
+      service: 'checkout',
+      logGroup: '/ecs/prod/checkout',
+      runbookUrl: 'https://runbooks.example.com/checkout',
+      loadBalancer: {
+        loadBalancer: 'app/prod-public/50dc6c495c0c9188',
+        targetGroup: 'targetgroup/checkout/73e2d6bc24d8a067',
+      },
+      alarms: { errorRate: { threshold: 10, severity: 'P2' } },
+    },
+  ],
+  contacts: {
+    'on-call': { email: ['oncall@example.com'] },
+    'devops-lead': { email: ['devops-lead@example.com'] },
+    'engineering-manager': { sms: ['+15555550102'] },
+  },
+});
+
+/** The app as `bin/app.ts` builds it, from raw config, with bundling skipped. */
+export const composeTestApp = (input: unknown = exampleInput()) => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = composeApp(app, parseConfig(input, 'test config'));
+  return { app, stack };
+};

@@ -1,0 +1,162 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+
+/** One state of a JSONPath Amazon States Language definition, as far as the tests read it. */
+export interface AslState {
+  readonly Type: string;
+  readonly Next?: string;
+  readonly Default?: string;
+  readonly Choices?: readonly { readonly Next: string }[];
+  readonly Retry?: readonly { readonly ErrorEquals: readonly string[]; readonly MaxAttempts?: number }[];
+  readonly Catch?: readonly {
+    readonly ErrorEquals: readonly string[];
+    readonly Next: string;
+    readonly ResultPath?: string;
+  }[];
+  readonly TimeoutSeconds?: number;
+  readonly Resource?: string;
+  readonly InputPath?: string;
+  readonly Parameters?: unknown;
+  readonly QueryLanguage?: string;
+}
+
+export interface AslDefinition {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, AslState>>;
+  readonly TimeoutSeconds?: number;
+  readonly QueryLanguage?: string;
+}
+
+export interface PolicyStatementJson {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | readonly string[];
+  readonly Resource?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: unknown;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Placeholder that {@link tokensToText} writes for `{ Ref: logicalId }`. */
+export const refText = (logicalId: string): string => `<Ref:${logicalId}>`;
+/** Placeholder that {@link tokensToText} writes for `{ 'Fn::GetAtt': [logicalId, 'Arn'] }`. */
+export const arnText = (logicalId: string): string => `<GetAtt:${logicalId}.Arn>`;
+
+/**
+ * A CloudFormation string value as text: `Fn::Join` joined, every `Ref` and `Fn::GetAtt` replaced by a
+ * placeholder ({@link refText}, {@link arnText}) that needs no escaping inside JSON.
+ */
+export const tokensToText = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (isRecord(value)) {
+    if (typeof value.Ref === 'string') return refText(value.Ref);
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return `<GetAtt:${getAtt.join('.')}>`;
+    const join = value['Fn::Join'];
+    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+      return join[1].map(tokensToText).join(join[0]);
+    }
+  }
+  throw new Error(`Not a CloudFormation string: ${JSON.stringify(value)}`);
+};
+
+/** The logical id CloudFormation gives `construct` (its default child when it is an L2). */
+export const logicalIdOf = (construct: IConstruct): string => {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  const stack = Stack.of(construct);
+  return stack.resolve(stack.getLogicalId(element)) as string;
+};
+
+/** Logical ids of the resources of `type` whose properties match `props`. */
+export const idsOf = (template: Template, type: string, props?: Record<string, unknown>): string[] =>
+  Object.keys(template.findResources(type, props ? { Properties: props } : undefined));
+
+/** The only resource of `type` matching `props`; throws when there are none or several. */
+export const onlyIdOf = (template: Template, type: string, props?: Record<string, unknown>): string => {
+  const ids = idsOf(template, type, props);
+  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}: ${ids.join(', ')}`);
+  return ids[0] as string;
+};
+
+/** The definition of the template's only state machine, tokens replaced by placeholders. */
+export const stateMachineDefinition = (template: Template): AslDefinition => {
+  const id = onlyIdOf(template, 'AWS::StepFunctions::StateMachine');
+  const machine = template.toJSON().Resources[id];
+  return JSON.parse(tokensToText(machine.Properties.DefinitionString)) as AslDefinition;
+};
+
+/** The names of the states `state` can move to: Next, Choice branches and Default, and Catch targets. */
+export const successorsOf = (state: AslState): string[] =>
+  [
+    state.Next,
+    state.Default,
+    ...(state.Choices ?? []).map((c) => c.Next),
+    ...(state.Catch ?? []).map((c) => c.Next),
+  ].filter((name): name is string => name !== undefined);
+
+/** Names of the states reachable from StartAt without entering any state in `avoid`. */
+export const reachableAvoiding = (definition: AslDefinition, avoid: ReadonlySet<string>): Set<string> => {
+  const seen = new Set<string>();
+  const queue = [definition.StartAt];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const state = definition.States[name];
+    if (seen.has(name) || avoid.has(name) || state === undefined) continue;
+    seen.add(name);
+    queue.push(...successorsOf(state));
+  }
+  return seen;
+};
+
+/** The actions of a statement, as a sorted list. */
+export const actionsOf = (statement: PolicyStatementJson): string[] => [statement.Action].flat().sort();
+
+/** Every statement of the identity policies in `template`: IAM policies, managed policies, role inline policies. */
+export const identityStatements = (
+  template: Template,
+): (PolicyStatementJson & { readonly owner: string })[] => {
+  const documents: [string, unknown][] = [
+    ...Object.entries(template.findResources('AWS::IAM::Policy')).map(
+      ([id, r]) => [id, r.Properties.PolicyDocument] as [string, unknown],
+    ),
+    ...Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).map(
+      ([id, r]) => [id, r.Properties.PolicyDocument] as [string, unknown],
+    ),
+    ...Object.entries(template.findResources('AWS::IAM::Role')).flatMap(([id, r]) =>
+      ((r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map(
+        (p) => [id, p.PolicyDocument] as [string, unknown],
+      ),
+    ),
+  ];
+  return documents.flatMap(([owner, document]) =>
+    ((document as { Statement: PolicyStatementJson[] }).Statement ?? []).map((s) => ({ ...s, owner })),
+  );
+};
+
+/** The statements of the IAM policy attached to the role with logical id `roleId`. */
+export const roleStatements = (template: Template, roleId: string): PolicyStatementJson[] =>
+  Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as unknown[]).some((r) => isRecord(r) && r.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
+
+/** Statements of the resource policies on topics, queues and keys in `template`. */
+export const resourcePolicyStatements = (
+  template: Template,
+): (PolicyStatementJson & { readonly owner: string; readonly type: string })[] =>
+  (
+    [
+      ['AWS::SNS::TopicPolicy', 'PolicyDocument'],
+      ['AWS::SQS::QueuePolicy', 'PolicyDocument'],
+      ['AWS::KMS::Key', 'KeyPolicy'],
+    ] as const
+  ).flatMap(([type, property]) =>
+    Object.entries(template.findResources(type)).flatMap(([owner, r]) =>
+      ((r.Properties[property]?.Statement ?? []) as PolicyStatementJson[]).map((s) => ({
+        ...s,
+        owner,
+        type,
+      })),
+    ),
+  );
