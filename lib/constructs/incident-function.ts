@@ -26,6 +26,20 @@ export interface IncidentFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * How every function is bundled, in one place: the construct hands these to NodejsFunction and the
+ * bench bundles with them to measure sizes and cold loads.
+ */
+export const LAMBDA_BUNDLING = {
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  externalModules: ['@aws-sdk/*'],
+  // ESM bundles of CommonJS dependencies still call require(): give them one.
+  banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+  nodeOptions: '--enable-source-maps',
+} as const;
+
 const entryOf = (name: HandlerName): string =>
   fileURLToPath(new URL(`../../lambdas/entries/${name}.ts`, import.meta.url));
 
@@ -56,16 +70,15 @@ export class IncidentFunction extends nodejs.NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
-      environment: { [HANDLER_ENV]: props.handlerName, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { [HANDLER_ENV]: props.handlerName, NODE_OPTIONS: LAMBDA_BUNDLING.nodeOptions },
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        externalModules: ['@aws-sdk/*'],
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
         define: { __INCIDENT_CONFIG__: JSON.stringify(props.config) },
-        // ESM bundles of CommonJS dependencies still call require(): give them one.
-        banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+        banner: LAMBDA_BUNDLING.banner,
       },
     });
     Validations.of(role).acknowledge({

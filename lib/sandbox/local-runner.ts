@@ -168,6 +168,7 @@ export class LocalWorkflow {
   private readonly random: () => number;
   private readonly names = new Set<string>();
   private readonly running = new Set<RunningExecution>();
+  private readonly byId = new Map<string, LocalExecution>();
   private readonly region: string;
   private readonly account: string;
   private readonly stateMachineName: string;
@@ -208,6 +209,7 @@ export class LocalWorkflow {
       this.plan,
     );
     this.running.add(execution);
+    this.byId.set(execution.id, execution);
     const json = toJson(input);
     execution.events.push({ type: 'ExecutionStarted', at: execution.startedAt, input: json });
     // The startup is tracked so the clock does not move before the first state runs.
@@ -265,6 +267,11 @@ export class LocalWorkflow {
       execution.finish();
       this.running.delete(execution);
     }
+  }
+
+  /** An execution started here, running or finished. */
+  execution(id: string): LocalExecution | undefined {
+    return this.byId.get(id);
   }
 
   /** Stops every running execution (ABORTED), withdrawing their timers and task tokens. */

@@ -23,7 +23,7 @@ import { HANDLER_ENV, type HandlerName } from '../constructs/incident-function';
 import { STATES } from '../constructs/lifecycle-workflow';
 import { aslFromTemplate, type CfnTemplateJson } from './asl';
 import { SimulatedEnvironment } from './environment';
-import { type LocalHandler, LocalWorkflow } from './local-runner';
+import { type LocalExecution, type LocalHandler, LocalWorkflow } from './local-runner';
 import { LocalSns } from './local-sns';
 import { SimClock } from './sim-clock';
 import { TaskTokenBroker } from './task-token-broker';
@@ -208,6 +208,11 @@ export class Sandbox {
   /** Lets every execution run until it waits for something later than `until` (or for nothing). */
   async settle(until?: Date): Promise<void> {
     await this.clock.settle(until ? { until } : {});
+  }
+
+  /** An execution this sandbox started, with the states it entered: what the bench counts. */
+  execution(id: string): LocalExecution | undefined {
+    return this.workflow.execution(id);
   }
 
   async incident(id: string): Promise<Incident | undefined> {

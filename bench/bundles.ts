@@ -1,0 +1,186 @@
+/**
+ * (c) Each Lambda bundle's size and its cold load time in node. The entries are bundled with esbuild
+ * with the options IncidentFunction hands NodejsFunction (ESM, target node24, minify, source map,
+ * @aws-sdk/* external, the config as a `define`, the createRequire banner), with config/example.json
+ * as the bundled config. Cold load is the wall time of a fresh `node` that imports the bundle, minus
+ * that of an empty `node -e ""`. The AWS SDK stays external as on Lambda, where the runtime ships it:
+ * here a `node_modules` link next to the bundles resolves it to the project's copy (ESM resolution
+ * ignores NODE_PATH). Lambda runs Node 24 on arm64; this runs the local node.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { parseConfig } from '../lib/config/load';
+import type { DeploymentConfig } from '../lib/config/schema';
+import {
+  HANDLER_ENV,
+  HANDLER_NAMES,
+  type HandlerName,
+  LAMBDA_BUNDLING,
+} from '../lib/constructs/incident-function';
+import { type Summary, summarize } from './stats';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const EXAMPLE_CONFIG = join(ROOT, 'config', 'example.json');
+
+const DEPLOYED_NODE_OPTIONS = LAMBDA_BUNDLING.nodeOptions;
+
+/** What `cdk synth` passes esbuild for one IncidentFunction (NodejsFunction's local bundling). */
+export const bundlingOptions = (entry: string, outfile: string, config: DeploymentConfig): BuildOptions => ({
+  entryPoints: [entry],
+  bundle: true,
+  outfile,
+  target: LAMBDA_BUNDLING.target,
+  platform: 'node',
+  format: 'esm',
+  minify: LAMBDA_BUNDLING.minify,
+  sourcemap: LAMBDA_BUNDLING.sourceMap,
+  external: [...LAMBDA_BUNDLING.externalModules],
+  define: { __INCIDENT_CONFIG__: JSON.stringify(config) },
+  banner: { js: LAMBDA_BUNDLING.banner },
+  logLevel: 'silent',
+});
+
+/** Stand-ins for the env the stack sets; the entries read them at load and fail without them. */
+const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 'IncidentResponse-incidents',
+  TIER_TOPIC_ARNS: JSON.stringify(
+    Object.fromEntries(
+      Object.keys(config.contacts).map((tier) => [tier, `arn:aws:sns:us-east-1:123456789012:pages-${tier}`]),
+    ),
+  ),
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
+});
+
+/** Imports the module named by argv[1] and checks that it exports the handler. */
+const IMPORT_SCRIPT =
+  "import(process.argv[1]).then((m) => { if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); } }, (e) => { console.error(e); process.exit(1); })";
+
+export interface BundleResult {
+  readonly name: HandlerName;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  /** Bytes of the minified output by package (`(project)` for this repository), largest first, top 5. */
+  readonly largestInputs: ReadonlyArray<{ readonly source: string; readonly bytes: number }>;
+  /** Child wall time with NODE_OPTIONS=--enable-source-maps, as deployed. */
+  readonly childMs: Summary;
+  /** childMs minus the median baseline with the same NODE_OPTIONS. */
+  readonly coldLoadMs: number;
+  /** The same without --enable-source-maps. */
+  readonly childNoSourceMapsMs: Summary;
+  readonly coldLoadNoSourceMapsMs: number;
+}
+
+export interface BundlesResult {
+  readonly runs: number;
+  readonly esbuildMs: number;
+  /** `node -e ""` with NODE_OPTIONS=--enable-source-maps. */
+  readonly baselineMs: Summary;
+  readonly baselineNoSourceMapsMs: Summary;
+  readonly bundles: readonly BundleResult[];
+}
+
+const packageOf = (input: string): string => {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return '(project)';
+  const parts = input.slice(at + 'node_modules/'.length).split('/');
+  return parts.slice(0, parts[0]?.startsWith('@') ? 2 : 1).join('/');
+};
+
+const largestInputs = (metafile: Metafile): BundleResult['largestInputs'] => {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+  const bytes = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {}))
+    bytes.set(packageOf(input), (bytes.get(packageOf(input)) ?? 0) + bytesInOutput);
+  return [...bytes]
+    .map(([source, n]) => ({ source, bytes: n }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+};
+
+/** Wall milliseconds of one child `node`; throws with its stderr when it fails. */
+const spawnNode = (args: readonly string[], env: Record<string, string>): number => {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, args, {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const ms = performance.now() - started;
+  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  return ms;
+};
+
+/** Bundles every entry, then times `runs` rounds of child processes (plus one untimed round), interleaved. */
+export const measureBundles = async (runs: number): Promise<BundlesResult> => {
+  const config = parseConfig(JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')), EXAMPLE_CONFIG);
+  const dir = mkdtempSync(join(tmpdir(), 'incident-bench-'));
+  try {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const esbuildStarted = performance.now();
+    const built = await Promise.all(
+      HANDLER_NAMES.map(async (name) => {
+        const outdir = join(dir, name);
+        mkdirSync(outdir);
+        const outfile = join(outdir, 'index.mjs');
+        // metafile only reports what went in; the output is the same.
+        const { metafile } = await build({
+          ...bundlingOptions(join(ROOT, 'lambdas', 'entries', `${name}.ts`), outfile, config),
+          metafile: true,
+        });
+        return { name, outfile, largestInputs: largestInputs(metafile) };
+      }),
+    );
+    const esbuildMs = performance.now() - esbuildStarted;
+
+    const base: Record<string, string> = { PATH: process.env.PATH ?? '', ...fakeEnv(config) };
+    const modes = [
+      { key: 'deployed', env: { ...base, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS } },
+      { key: 'plain', env: base },
+    ] as const;
+    const samples = new Map<string, number[]>();
+    const record = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
+    for (let round = 0; round <= runs; round++) {
+      const timedRound = round > 0;
+      for (const mode of modes) {
+        const baseline = spawnNode(['-e', ''], mode.env);
+        if (timedRound) record(`baseline/${mode.key}`, baseline);
+        for (const { name, outfile } of built) {
+          const ms = spawnNode(['-e', IMPORT_SCRIPT, pathToFileURL(outfile).href], {
+            ...mode.env,
+            [HANDLER_ENV]: name,
+          });
+          if (timedRound) record(`${name}/${mode.key}`, ms);
+        }
+      }
+    }
+    const summaryOf = (key: string) => summarize(samples.get(key) ?? []);
+    const baselineMs = summaryOf('baseline/deployed');
+    const baselineNoSourceMapsMs = summaryOf('baseline/plain');
+    const bundles = built.map(({ name, outfile, largestInputs }): BundleResult => {
+      const code = readFileSync(outfile);
+      const childMs = summaryOf(`${name}/deployed`);
+      const childNoSourceMapsMs = summaryOf(`${name}/plain`);
+      return {
+        name,
+        bytes: code.length,
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        sourceMapBytes: statSync(`${outfile}.map`).size,
+        largestInputs,
+        childMs,
+        coldLoadMs: childMs.median - baselineMs.median,
+        childNoSourceMapsMs,
+        coldLoadNoSourceMapsMs: childNoSourceMapsMs.median - baselineNoSourceMapsMs.median,
+      };
+    });
+    return { runs, esbuildMs, baselineMs, baselineNoSourceMapsMs, bundles };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
