@@ -1,6 +1,7 @@
 /** The benchmark report: one JSON document and its Markdown rendering. */
 import { STORM_SERVICES } from '../lib/sandbox/scenarios';
 import type { BundlesResult } from './bundles';
+import type { RollbackResult } from './rollback';
 import type { Summary } from './stats';
 import type { StormResult } from './storm';
 import type { TransitionsResult } from './transitions';
@@ -21,6 +22,7 @@ export interface BenchReport {
   readonly transitions?: readonly TransitionsResult[];
   readonly bundles?: BundlesResult;
   readonly storm?: StormResult;
+  readonly rollback?: RollbackResult;
 }
 
 const LOCAL_NOTE =
@@ -166,6 +168,23 @@ const summaryRows = (report: BenchReport): Row[] => {
         '',
         `over all runs; expected ${STORM_SERVICES} / 0 / 0 / 0`,
       ],
+    );
+  }
+  const e = report.rollback;
+  if (e) {
+    rows.push(
+      summaryRow(
+        `(e) ${e.scenario}: alarm -> rollback started (simulated)`,
+        e.alarmToRollbackSeconds,
+        (n) => `${n.toFixed(1)} s`,
+        `goal < 60 s; ${e.rolledBackTo}; simulated time on the record's clock`,
+      ),
+      summaryRow(
+        `(e) ${e.scenario}: drill wall time`,
+        e.drillWallMs,
+        ms,
+        'whole 30-min scenario, sandbox start-up included',
+      ),
     );
   }
   return rows;

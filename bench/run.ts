@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --runs N] [-- --only a,b]`: (a) workflow overhead, (b) state transitions and
- * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm. Loopback only. Writes
+ * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback started. Loopback only. Writes
  * bench/results/bench.json and bench.md and prints the Markdown.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
 import { type BenchReport, renderMarkdown } from './report';
+import { measureRollback } from './rollback';
 import { measureStorm } from './storm';
 import { measureTransitions } from './transitions';
 import { measureWorkflowOverhead } from './workflow-overhead';
@@ -17,6 +18,7 @@ const MEASURES = {
   b: 'transitions',
   c: 'bundles',
   d: 'storm',
+  e: 'rollback',
 } as const;
 type MeasureKey = keyof typeof MEASURES;
 
@@ -29,6 +31,8 @@ const ALIASES: Readonly<Record<string, MeasureKey>> = {
   bundles: 'c',
   d: 'd',
   storm: 'd',
+  e: 'e',
+  rollback: 'e',
 };
 
 /** Bad command-line options: reported without a stack trace. */
@@ -52,7 +56,9 @@ const parseOptions = () => {
   for (const name of values.only?.split(',').map((s) => s.trim()) ?? Object.keys(MEASURES)) {
     const key = ALIASES[name];
     if (key === undefined)
-      problems.push(`--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm)`);
+      problems.push(
+        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback)`,
+      );
     else only.add(key);
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
@@ -71,6 +77,7 @@ const main = async () => {
   const transitions = await step('b', measureTransitions);
   const bundles = await step('c', measureBundles);
   const storm = await step('d', measureStorm);
+  const rollback = await step('e', measureRollback);
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     environment: {
@@ -85,6 +92,7 @@ const main = async () => {
     ...(transitions ? { transitions } : {}),
     ...(bundles ? { bundles } : {}),
     ...(storm ? { storm } : {}),
+    ...(rollback ? { rollback } : {}),
   };
   const markdown = renderMarkdown(report);
   mkdirSync(RESULTS, { recursive: true });

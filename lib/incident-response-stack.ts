@@ -9,6 +9,7 @@ import { IncidentStore } from './constructs/incident-store';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
 import { Notifications } from './constructs/notifications';
 import { OperatorAlarms } from './constructs/operator-alarms';
+import { ServiceAutomation } from './constructs/service-automation';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
 
 export interface IncidentResponseStackProps extends StackProps {
@@ -27,6 +28,7 @@ export class IncidentResponseStack extends Stack {
   readonly functions: {
     readonly intake: IncidentFunction;
     readonly lifecycle: IncidentFunction;
+    readonly automation: IncidentFunction;
     readonly ingest: IncidentFunction;
   };
 
@@ -49,8 +51,19 @@ export class IncidentResponseStack extends Stack {
     const intake = new IncidentFunction(this, 'IntakeFunction', { handlerName: 'intake', config });
     const lifecycle = new IncidentFunction(this, 'LifecycleFunction', { handlerName: 'lifecycle', config });
     const ingest = new IncidentFunction(this, 'IngestFunction', { handlerName: 'ingest', config });
-    this.functions = { intake, lifecycle, ingest };
-    for (const fn of [intake, lifecycle]) {
+    // Diagnostics read several APIs and Logs Insights polls: more time than the other steps.
+    const automation = new IncidentFunction(this, 'AutomationFunction', {
+      handlerName: 'automation',
+      config,
+      timeout: Duration.seconds(50),
+    });
+    this.functions = { intake, lifecycle, automation, ingest };
+    new ServiceAutomation(this, 'ServiceAutomation', {
+      grantee: automation,
+      services: config.services,
+      killSwitchParameterName: config.automation.killSwitchParameterName,
+    });
+    for (const fn of [intake, lifecycle, automation]) {
       fn.addEnvironment('TABLE_NAME', this.incidentStore.table.tableName);
       this.incidentStore.grantReadWrite(fn);
     }
@@ -60,6 +73,8 @@ export class IncidentResponseStack extends Stack {
     this.workflow = new LifecycleWorkflow(this, 'Lifecycle', {
       intakeFunction: intake,
       lifecycleFunction: lifecycle,
+      automationFunction: automation,
+      approvalTimeout: Duration.minutes(config.automation.approvalTimeoutMinutes),
       recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
       reopenWindow: Duration.minutes(config.reopenWindowMinutes),
       stateMachineName: `${config.stackName}-lifecycle`,

@@ -8,6 +8,7 @@
  * | incident        | `INCIDENT#<id>`     | `INCIDENT` | the record and its timeline (one item: a change and its timeline entry are one atomic write) |
  * | dedup pointer   | `DEDUP#<dedupKey>`  | `DEDUP`    | which incident a key points at; while a creation is pending it carries the whole draft |
  * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
+ * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
  *
  * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
  * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
@@ -63,6 +64,21 @@ export interface DedupPointer {
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 'DEDUP' });
 const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
+const actionsKey = (service: string) => ({ pk: `SERVICE#${service}`, sk: 'ACTIONS' });
+
+/** One automatic action on a service, kept for the cooldown and the hourly cap. */
+export interface ServiceAction {
+  readonly at: string;
+  readonly incidentId: string;
+  readonly playbook: string;
+}
+
+export interface ServiceActions {
+  readonly service: string;
+  readonly version: number;
+  /** Oldest first; entries older than a day are dropped on write. */
+  readonly actions: readonly ServiceAction[];
+}
 
 const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -209,6 +225,47 @@ export class IncidentStore {
       }),
     );
     return Attributes?.sequence as number;
+  }
+
+  async getServiceActions(service: string): Promise<ServiceActions> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: actionsKey(service), ConsistentRead: true }),
+    );
+    return {
+      service,
+      version: (Item?.version as number) ?? 0,
+      actions: (Item?.actions as ServiceAction[]) ?? [],
+    };
+  }
+
+  /**
+   * Writes the service's action log as version `expected.version + 1`, only if nobody wrote it since
+   * `expected` was read. False when another writer got there first.
+   */
+  async putServiceActions(expected: ServiceActions, actions: readonly ServiceAction[]): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...actionsKey(expected.service),
+            type: 'service-actions',
+            actions,
+            version: expected.version + 1,
+          },
+          ...(expected.version === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expected.version },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Open incidents, newest first; of one service through the sparse byService index, else of every open status. */

@@ -4,6 +4,7 @@
  * version that guards it) is the store's job.
  */
 import { InvalidTransitionError } from './errors';
+import type { Diagnosis } from './evidence';
 import { canMove, isOpen, type Status } from './lifecycle';
 import { isMoreSevere, type Severity } from './severity';
 
@@ -78,6 +79,10 @@ export interface Incident {
   readonly pagedTiers: readonly string[];
   /** Callback of the workflow step waiting for recovery; the OK that resolves the incident resumes it. */
   readonly recoveryToken?: string;
+  /** Callback of the workflow step waiting for a person to approve an automatic action. */
+  readonly approvalToken?: string;
+  /** The latest automated diagnosis: every page shows its summary. */
+  readonly diagnosis?: Diagnosis;
   readonly timeline: readonly TimelineEntry[];
 }
 

@@ -12,6 +12,7 @@ import type { DeploymentConfig } from '../../lib/config/schema';
 import { createDocumentClient, IncidentStore } from '../adapters/incident-store';
 import { SnsPager } from '../adapters/pager';
 import { SfnCallbacks } from '../adapters/workflow-callbacks';
+import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps } from '../services/lifecycle';
@@ -38,6 +39,27 @@ export const intakeDeps = (): IntakeDeps => {
   const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
   const { incidents } = storeAndService(config);
   return { incidents, callbacks: new SfnCallbacks(new SFNClient({})), config, alarms: alarmIndex(config) };
+};
+
+export interface AutomationClients {
+  readonly ecs: AutomationDeps['ecs'];
+  readonly metrics: AutomationDeps['metrics'];
+  readonly logs: AutomationDeps['logs'];
+  readonly killSwitch: (parameterName: string) => AutomationDeps['killSwitch'];
+}
+
+export const automationDeps = (clients: AutomationClients): AutomationDeps => {
+  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  return {
+    ...storeAndService(config),
+    ecs: clients.ecs,
+    metrics: clients.metrics,
+    logs: clients.logs,
+    killSwitch: clients.killSwitch(config.automation.killSwitchParameterName),
+    config,
+    alarms: alarmIndex(config),
+    clock,
+  };
 };
 
 export const lifecycleDeps = (): LifecycleDeps => {

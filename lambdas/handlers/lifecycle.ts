@@ -1,14 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { DECISION_VERDICTS, PLAYBOOKS } from '../domain/evidence';
 import { parseOrThrow } from '../domain/validation';
 import {
   announce,
+  awaitApproval,
   awaitRecovery,
   close,
-  diagnose,
   escalate,
   type LifecycleDeps,
-  mitigate,
   postIncident,
   resolve,
 } from '../services/lifecycle';
@@ -19,9 +19,19 @@ const incidentId = z.string().min(1);
 /** The workflow's Tasks call this function with `step` naming what to do. */
 export const lifecycleInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('announce'), incidentId }),
-  z.object({ step: z.literal('diagnose'), incidentId }),
-  z.object({ step: z.literal('mitigate'), incidentId }),
   z.object({ step: z.literal('await-recovery'), incidentId, taskToken: z.string().min(1) }),
+  z.object({
+    step: z.literal('await-approval'),
+    incidentId,
+    taskToken: z.string().min(1),
+    decision: z.object({
+      verdict: z.enum(DECISION_VERDICTS),
+      playbook: z.enum(PLAYBOOKS),
+      reason: z.string(),
+      rollbackTo: z.string().optional(),
+      scaleTo: z.int().positive().optional(),
+    }),
+  }),
   z.object({ step: z.literal('resolve'), incidentId }),
   z.object({ step: z.literal('post-incident'), incidentId }),
   z.object({ step: z.literal('close'), incidentId }),
@@ -42,10 +52,8 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
   switch (input.step) {
     case 'announce':
       return announce(deps, input.incidentId);
-    case 'diagnose':
-      return diagnose(deps, input.incidentId);
-    case 'mitigate':
-      return mitigate(deps, input.incidentId);
+    case 'await-approval':
+      return awaitApproval(deps, input.incidentId, input.taskToken, input.decision);
     case 'await-recovery':
       return awaitRecovery(deps, input.incidentId, input.taskToken);
     case 'resolve':

@@ -9,6 +9,7 @@ import type { Pager } from '../adapters/pager';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { IncidentNotFoundError } from '../domain/errors';
 import { firstTiers, nextTiers, operatorTiers } from '../domain/escalation';
+import type { Decision } from '../domain/evidence';
 import {
   type Actor,
   advance,
@@ -19,6 +20,7 @@ import {
 } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
 import { type PageContext, type PageKind, renderPage } from '../domain/pages';
+import { describeAction } from '../domain/playbooks';
 import type { Severity } from '../domain/severity';
 import type { IncidentService } from './incident-service';
 
@@ -106,38 +108,30 @@ export const announce = async (
   return { ...result(await load(deps, incidentId)), paged: sent.map((s) => s.tier) };
 };
 
-/** Investigation. Automated diagnostics are a later step of the product: this records that none ran. */
-export const diagnose = async (
+/**
+ * An automatic action needs a person's yes: the callback token is kept on the incident and tier 1
+ * is paged with what automation wants to do and how to answer. No answer in time means no action.
+ */
+export const awaitApproval = async (
   deps: LifecycleDeps,
   incidentId: string,
-): Promise<StepResult & { recommendedAction: string }> => {
-  const updated = await deps.incidents.update(incidentId, (i, at) => {
-    const investigating = advance(i, 'INVESTIGATING', WORKFLOW, at, 'investigation started');
-    return appendEntries(investigating, at, {
-      kind: 'diagnosis',
-      actor: WORKFLOW,
-      summary: 'no automated diagnostics are installed: investigate with the runbook',
-      details: { recommendedAction: 'page-only' },
-    });
+  token: string,
+  decision: Decision,
+): Promise<StepResult> => {
+  const action = describeAction(decision, (await load(deps, incidentId)).service);
+  const waiting = await deps.incidents.update(incidentId, (i, at) =>
+    i.approvalToken === token
+      ? i
+      : appendEntries({ ...i, approvalToken: token }, at, {
+          kind: 'action',
+          actor: WORKFLOW,
+          summary: `waiting for approval: ${action}`,
+        }),
+  );
+  await page(deps, waiting, 'ESCALATION', firstTiers(deps.config.escalation, waiting.severity), {
+    why: `approval needed to ${action}. Approve: incident approve ${incidentId} --by NAME; deny: incident deny ${incidentId} --by NAME`,
   });
-  return { ...result(updated), recommendedAction: 'page-only' };
-};
-
-/** Mitigation. Without playbooks no automatic action is taken, and the timeline says so. */
-export const mitigate = async (
-  deps: LifecycleDeps,
-  incidentId: string,
-): Promise<StepResult & { action: string }> => {
-  const updated = await deps.incidents.update(incidentId, (i, at) => {
-    const noted = appendEntries(i, at, {
-      kind: 'action',
-      actor: WORKFLOW,
-      summary: 'no automatic action taken: mitigation is left to the responder',
-      details: { action: 'none' },
-    });
-    return advance(noted, 'MONITORING', WORKFLOW, at, 'waiting for the alarm to return to OK');
-  });
-  return { ...result(updated), action: 'none' };
+  return result(waiting);
 };
 
 /**
@@ -150,8 +144,16 @@ export const awaitRecovery = async (
   incidentId: string,
   token: string,
 ): Promise<StepResult> => {
-  const updated = await deps.incidents.update(incidentId, (i) =>
-    i.recoveryToken === token ? i : { ...i, recoveryToken: token },
+  const updated = await deps.incidents.update(incidentId, (i, at) =>
+    i.recoveryToken === token
+      ? i
+      : advance(
+          { ...i, recoveryToken: token },
+          'MONITORING',
+          WORKFLOW,
+          at,
+          'waiting for the alarm to return to OK',
+        ),
   );
   if (!isOpen(updated.status)) {
     await deps.callbacks.succeed(token, {
@@ -257,9 +259,10 @@ export const escalate = async (
   deps: LifecycleDeps,
   input: FailureInput,
 ): Promise<{ paged: string[]; incidentId?: string }> => {
-  const why =
-    input.reason ??
-    `${input.step} failed: ${input.error?.Error ?? 'error'}: ${causeText(input.error?.Cause)}`;
+  const errorPart = input.error?.Error ? `${input.error.Error}: ${causeText(input.error.Cause)}` : undefined;
+  const why = input.reason
+    ? `${input.reason}${errorPart ? ` (${errorPart})` : ''}`
+    : `${input.step} failed: ${errorPart ?? 'error: no cause given'}`;
   const incidentId = input.state?.record?.incidentId;
   const incident = incidentId ? await deps.store.getIncident(incidentId) : undefined;
   if (!incident) {

@@ -7,9 +7,13 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDocumentClient, IncidentStore } from '../../lambdas/adapters/incident-store';
+import { SfnCallbacks } from '../../lambdas/adapters/workflow-callbacks';
 import { IncidentError } from '../../lambdas/domain/errors';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
+import { IncidentService } from '../../lambdas/services/incident-service';
+import { answerApproval } from '../../lambdas/services/responders';
 import { loadConfig } from '../config/load';
 import { runDrill } from '../sandbox/drill';
 import { Sandbox } from '../sandbox/sandbox';
@@ -39,6 +43,9 @@ Sandbox (no AWS account needed; loopback only):
 List and show (the sandbox store, or a deployed stack's table with --table NAME [--region R]):
   list [--open] [--limit N]          recent incidents (or only open ones)
   show ID                            one incident with its timeline
+Deployed stack (--table NAME [--region R], your AWS credentials):
+  approve ID --by NAME [--note T]    let the automatic action waiting for approval run
+  deny ID --by NAME [--note T]       refuse it: no action, and the next tier is paged
 
 Options: --config FILE (default ${DEFAULT_CONFIG}, for replay), --db DIR (sandbox store, default ${DEFAULT_SANDBOX_DB}), --json
 `;
@@ -54,6 +61,8 @@ const options = {
   region: { type: 'string' },
   config: { type: 'string' },
   db: { type: 'string' },
+  by: { type: 'string' },
+  note: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -82,6 +91,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
         return await withStore(parsed, async (store) => list(store, parsed, io));
       case 'show':
         return await withStore(parsed, async (store) => show(store, rest[0], parsed, io));
+      case 'approve':
+      case 'deny':
+        return await answer(command === 'approve', rest[0], parsed, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -217,6 +229,46 @@ const list = async (store: IncidentStore, parsed: Parsed, io: Io): Promise<numbe
     io.out(`${incidents.map(formatIncidentLine).join('\n')}\n`);
   }
   return 0;
+};
+
+/**
+ * Approve or deny on a deployed stack: the token is on the incident record, and the answer resumes
+ * the real workflow through Step Functions. In the sandbox the workflow lives only as long as its
+ * drill, so drills answer approvals themselves (Sandbox.answerApproval, the same code path).
+ */
+const answer = async (approve: boolean, id: string | undefined, parsed: Parsed, io: Io): Promise<number> => {
+  const verb = approve ? 'approve' : 'deny';
+  if (!id) throw new UsageError(`${verb} needs an incident ID`);
+  const by = parsed.values.by;
+  if (!by) throw new UsageError(`${verb} needs --by NAME: the timeline records who decided`);
+  if (!parsed.values.table) {
+    throw new UsageError(
+      `${verb} answers a running workflow of a deployed stack: give --table NAME. In the sandbox, a drill's workflow ends with the drill, so drills answer approvals themselves.`,
+    );
+  }
+  const region = parsed.values.region ? { region: parsed.values.region } : {};
+  const doc = createDocumentClient(region);
+  const sfn = new SFNClient(region);
+  try {
+    const store = new IncidentStore(doc, parsed.values.table);
+    const incidents = new IncidentService(
+      store,
+      { dedupFields: ['service', 'alarm'], reopenWindowMinutes: 0, resolveOnOk: true },
+      () => new Date(),
+    );
+    const result = await answerApproval(
+      { incidents, callbacks: new SfnCallbacks(sfn) },
+      id,
+      approve,
+      by,
+      parsed.values.note,
+    );
+    io.out(`${result.incidentId}: ${approve ? 'approved' : 'denied'} by ${by}\n`);
+    return 0;
+  } finally {
+    doc.destroy();
+    sfn.destroy();
+  }
 };
 
 const show = async (

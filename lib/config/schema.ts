@@ -291,6 +291,8 @@ export const deploymentConfigSchema = z.strictObject({
       maxActionsPerHour: z.int().min(1).default(5),
       approvalRequiredFor: distinctList(severitySchema).default([]),
       deploymentCorrelationMinutes: z.int().min(1).default(30),
+      /** How long an action that needs approval waits for a person; then no action, and escalation. */
+      approvalTimeoutMinutes: z.int().min(1).max(1_440).default(15),
       killSwitchParameterName: z
         .string()
         .max(1011)
@@ -312,6 +314,10 @@ export const deploymentConfigSchema = z.strictObject({
     .strictObject({
       /** How long the workflow waits for the alarm to return to OK before it escalates. */
       recoveryTimeoutMinutes: z.int().min(1).max(10_080).default(60),
+      /** After an automatic action: how long the alarm must hold OK (and ECS stay steady) to count as recovered. */
+      holdOkMinutes: z.int().min(0).max(1_440).default(3),
+      /** After an automatic action: how long to wait for that recovery before escalating as a failed mitigation. */
+      timeoutMinutes: z.int().min(1).max(1_440).default(15),
     })
     .prefault({}),
   reopenWindowMinutes: z.int().min(0).default(30),

@@ -11,6 +11,12 @@ export interface LifecycleWorkflowProps {
   readonly intakeFunction: lambda.IFunction;
   /** Runs one lifecycle step, named by `step` in its input. */
   readonly lifecycleFunction: lambda.IFunction;
+  /** Runs the automation steps (diagnose, decide, mitigate, verify), named by `step` in its input. */
+  readonly automationFunction: lambda.IFunction;
+  /** How long an action that needs approval waits for a person. @default 15 minutes */
+  readonly approvalTimeout?: Duration;
+  /** How often recovery is checked after an automatic action. @default 1 minute */
+  readonly verifyInterval?: Duration;
   /** How long the workflow waits for the alarm to return to OK before it escalates. @default 60 minutes */
   readonly recoveryTimeout?: Duration;
   /** Upper bound of one Lambda step, retries not counted. @default 30 seconds */
@@ -52,6 +58,11 @@ export const STATES = {
   resolve: 'Resolve',
   postIncident: 'PostIncident',
   close: 'Close',
+  decide: 'Decide',
+  awaitApproval: 'AwaitApproval',
+  verify: 'Verify',
+  escalateNotApproved: 'EscalateNotApproved',
+  escalateMitigationFailed: 'EscalateMitigationFailed',
   escalateFailure: 'EscalateFailure',
   escalateNotRecovered: 'EscalateNotRecovered',
 } as const;
@@ -110,22 +121,33 @@ export class LifecycleWorkflow extends Construct {
         { resultPath: '$.error' },
       );
 
-    const lifecycleStep = (name: string, step: string, resultPath: string) => {
-      const task = this.step(
-        name,
-        props.lifecycleFunction,
-        {
-          payload: sfn.TaskInput.fromObject({
-            step,
-            incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
-          }),
-        },
-        taskTimeout,
-        resultPath,
-      );
-      onFailure(task, name);
-      return task;
-    };
+    const stepOn =
+      (fn: lambda.IFunction) =>
+      (
+        name: string,
+        step: string,
+        resultPath: string,
+        extra: Record<string, unknown> = {},
+        timeout = taskTimeout,
+      ) => {
+        const task = this.step(
+          name,
+          fn,
+          {
+            payload: sfn.TaskInput.fromObject({
+              step,
+              incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+              ...extra,
+            }),
+          },
+          timeout,
+          resultPath,
+        );
+        onFailure(task, name);
+        return task;
+      };
+    const lifecycleStep = stepOn(props.lifecycleFunction);
+    const automationStep = stepOn(props.automationFunction);
 
     const record = this.step(
       STATES.record,
@@ -136,8 +158,14 @@ export class LifecycleWorkflow extends Construct {
     );
     onFailure(record, STATES.record);
     const announce = lifecycleStep(STATES.announce, 'announce', '$.announce');
-    const diagnose = lifecycleStep(STATES.diagnose, 'diagnose', '$.diagnosis');
-    const mitigate = lifecycleStep(STATES.mitigate, 'mitigate', '$.mitigation');
+    const diagnose = automationStep(STATES.diagnose, 'diagnose', '$.diagnosis', {}, Duration.seconds(60));
+    const decide = automationStep(STATES.decide, 'decide', '$.decision');
+    const mitigate = automationStep(STATES.mitigate, 'mitigate', '$.mitigation', {
+      decision: sfn.JsonPath.objectAt('$.decision'),
+    });
+    const verifyStep = automationStep(STATES.verify, 'verify', '$.verification', {
+      startedAt: sfn.JsonPath.stringAt('$.mitigation.startedAt'),
+    });
     const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution');
     const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
     const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');
@@ -183,11 +211,80 @@ export class LifecycleWorkflow extends Construct {
     onFailure(awaitRecovery, STATES.awaitRecovery);
 
     const done = new sfn.Succeed(this, 'Done');
+    awaitRecovery.next(resolve);
+
+    // A person is paged with why automation stopped, then the workflow waits for recovery as usual.
+    const escalateAndWait = (name: string, parameters: Record<string, unknown>) => {
+      const escalate = this.step(name, props.lifecycleFunction, { inputPath: '$' }, taskTimeout);
+      escalate.addCatch(escalationFailed, { resultPath: '$.escalationError' });
+      escalate.next(awaitRecovery);
+      return new sfn.Pass(this, `${name}Input`, {
+        parameters: { step: 'escalate', ...parameters, 'state.$': '$' },
+      }).next(escalate);
+    };
+
+    const approvalTimeout = props.approvalTimeout ?? Duration.minutes(15);
+    const awaitApproval = new tasks.LambdaInvoke(this, STATES.awaitApproval, {
+      lambdaFunction: props.lifecycleFunction,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        step: 'await-approval',
+        incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+        decision: sfn.JsonPath.objectAt('$.decision'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      taskTimeout: sfn.Timeout.duration(approvalTimeout),
+      resultPath: '$.approval',
+    });
+    awaitApproval.addRetry({
+      errors: TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout'),
+      maxAttempts: 3,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    awaitApproval.addCatch(
+      escalateAndWait(STATES.escalateNotApproved, {
+        failedStep: STATES.awaitApproval,
+        reason: `no automatic action: it needed approval, and none came within ${approvalTimeout.toMinutes()} min or it was denied`,
+        'error.$': '$.approvalError',
+      }),
+      { errors: ['ApprovalDenied', 'States.Timeout'], resultPath: '$.approvalError' },
+    );
+    onFailure(awaitApproval, STATES.awaitApproval);
+    awaitApproval.next(mitigate);
+
+    const verifyWait = new sfn.Wait(this, 'VerifyWait', {
+      time: sfn.WaitTime.duration(props.verifyInterval ?? Duration.minutes(1)),
+    });
+    verifyWait.next(verifyStep);
+    verifyStep.next(
+      new sfn.Choice(this, 'Recovered?')
+        .when(sfn.Condition.stringEquals('$.verification.outcome', 'recovered'), resolve)
+        .when(sfn.Condition.stringEquals('$.verification.outcome', 'waiting'), verifyWait)
+        .otherwise(
+          escalateAndWait(STATES.escalateMitigationFailed, {
+            failedStep: STATES.verify,
+            'reason.$': "States.Format('mitigation failed: {}', $.verification.reason)",
+          }),
+        ),
+    );
+    mitigate.next(
+      new sfn.Choice(this, 'Acted?')
+        .when(sfn.Condition.booleanEquals('$.mitigation.acted', true), verifyWait)
+        .otherwise(awaitRecovery),
+    );
+
     const lifecycle = announce
       .next(diagnose)
-      .next(mitigate)
-      .next(awaitRecovery)
-      .next(resolve)
+      .next(decide)
+      .next(
+        new sfn.Choice(this, 'Verdict?')
+          .when(sfn.Condition.stringEquals('$.decision.verdict', 'act'), mitigate)
+          .when(sfn.Condition.stringEquals('$.decision.verdict', 'needs-approval'), awaitApproval)
+          .otherwise(awaitRecovery),
+      );
+    resolve
       .next(postIncident)
       .next(
         new sfn.Choice(this, 'CloseLater?')
@@ -238,7 +335,7 @@ export class LifecycleWorkflow extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
     });
-    for (const fn of [props.intakeFunction, props.lifecycleFunction]) {
+    for (const fn of [props.intakeFunction, props.lifecycleFunction, props.automationFunction]) {
       const logicalId = Stack.of(this).resolve(
         Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement),
       );

@@ -27,6 +27,13 @@ export type DrillEvent =
 
 export interface DrillReport {
   readonly scenario: string;
+  /** Mutating ECS calls the simulated ECS received (rollback, restart, scale). */
+  readonly ecsCalls: ReadonlyArray<{
+    readonly at: string;
+    readonly call: string;
+    readonly service: string;
+    readonly detail: string;
+  }>;
   readonly startedAt: string;
   readonly endedAt: string;
   readonly incidents: readonly Incident[];
@@ -49,6 +56,13 @@ export interface DrillOptions {
   readonly onEvent?: (event: DrillEvent) => void;
   /** Deliveries started at once before the sandbox settles (EventBridge's parallel delivery). @default 100 */
   readonly deliveryBatch?: number;
+  /** Errors the simulated AWS APIs throw, by command. @default none */
+  readonly awsFaults?: Readonly<Record<string, string>>;
+  /** Things done to the sandbox at a minute, after the scenario's steps: a responder's answer, seeded history. */
+  readonly hooks?: ReadonlyArray<{
+    readonly atMinute: number;
+    readonly run: (sandbox: Sandbox) => Promise<void>;
+  }>;
 }
 
 const minute = 60_000;
@@ -83,6 +97,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
     start,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+    ...(options.awsFaults ? { awsFaults: options.awsFaults } : {}),
   });
   const emit = options.onEvent ?? (() => undefined);
   const batch = options.deliveryBatch ?? 100;
@@ -120,6 +135,10 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
         step.apply(sandbox.env);
         emit({ kind: 'step', at: now.toISOString(), actor: step.actor, text: step.narrate });
       }
+      for (const hook of options.hooks?.filter((h) => h.atMinute === m) ?? []) {
+        await hook.run(sandbox);
+        await sandbox.settle(now);
+      }
       const changes = sandbox.env.evaluate();
       for (const change of changes as AlarmEventShape[]) {
         emit({
@@ -143,6 +162,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
     }
     return {
       scenario: scenario.name,
+      ecsCalls: [...sandbox.env.ecsCalls],
       startedAt: start.toISOString(),
       endedAt: sandbox.clock.now().toISOString(),
       incidents: present.sort((a, b) => a.id.localeCompare(b.id)),

@@ -11,6 +11,8 @@ import { ALARM_KINDS, type AlarmConfig, type AlarmKind, type DeploymentConfig } 
 export interface SimDeployment {
   readonly id: string;
   readonly taskDefinition: string;
+  /** An ACTIVE deployment drains until then, and then leaves the service's list, as in ECS. */
+  drainUntil?: string;
   status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   readonly createdAt: string;
@@ -35,7 +37,26 @@ export interface SimService {
   metrics: SimMetrics;
   readonly events: Array<{ createdAt: string; message: string }>;
   readonly logs: Array<{ at: string; message: string }>;
+  /** One sample per simulated minute, oldest first: what GetMetricData returns. */
+  readonly history: Array<{ at: string; metrics: SimMetrics; running: number; desired: number }>;
+  readonly stoppedTasks: Array<{
+    taskArn: string;
+    taskDefinition: string;
+    stoppedAt: string;
+    stoppedReason: string;
+    exitCode: number;
+  }>;
 }
+
+/** How a task definition revision behaves once deployed, as a scenario defines it. */
+export interface RevisionBehaviour {
+  readonly metrics?: Partial<SimMetrics>;
+  /** Tasks of this revision exit on start: running drops to 0. */
+  readonly crashes?: boolean;
+}
+
+/** How long a replaced deployment stays listed as ACTIVE while its tasks drain. */
+export const DRAIN_MINUTES = 5;
 
 export const HEALTHY: Readonly<SimMetrics> = {
   errorRatePercent: 0.2,
@@ -86,8 +107,11 @@ const cloudwatchTime = (d: Date): string => d.toISOString().replace('Z', '+0000'
 export class SimulatedEnvironment {
   readonly account: string;
   readonly region: string;
-  private readonly services = new Map<string, SimService>();
+  private readonly byName = new Map<string, SimService>();
   private readonly alarms: AlarmTrack[] = [];
+  private readonly revisions = new Map<string, RevisionBehaviour>();
+  /** Every mutating ECS call the sandbox received: how tests see that dry-run called nothing. */
+  readonly ecsCalls: Array<{ at: string; call: string; service: string; detail: string }> = [];
 
   constructor(
     config: Pick<DeploymentConfig, 'services'>,
@@ -99,7 +123,7 @@ export class SimulatedEnvironment {
     const start = clock().toISOString();
     for (const svc of config.services) {
       const family = svc.service;
-      this.services.set(svc.name, {
+      this.byName.set(svc.name, {
         name: svc.name,
         cluster: svc.cluster,
         service: svc.service,
@@ -118,6 +142,8 @@ export class SimulatedEnvironment {
         metrics: { ...HEALTHY },
         events: [],
         logs: [],
+        history: [],
+        stoppedTasks: [],
       });
       for (const kind of ALARM_KINDS) {
         const alarm = svc.alarms[kind];
@@ -138,12 +164,102 @@ export class SimulatedEnvironment {
   }
 
   service(name: string): SimService {
-    const svc = this.services.get(name);
+    const svc = this.byName.get(name);
     if (!svc)
       throw new Error(
-        `the simulated environment has no service "${name}"; it has: ${[...this.services.keys()].join(', ')}`,
+        `the simulated environment has no service "${name}"; it has: ${[...this.byName.keys()].join(', ')}`,
       );
     return svc;
+  }
+
+  /** How `taskDefinition` behaves when deployed (by the scenario, a responder, or automation). */
+  defineRevision(taskDefinition: string, behaviour: RevisionBehaviour): void {
+    this.revisions.set(taskDefinition, behaviour);
+  }
+
+  /**
+   * Deploys a revision and applies its behaviour: what UpdateService does in the simulation. The new
+   * tasks take traffic at once; the previous deployment drains for `DRAIN_MINUTES` before ECS drops
+   * it from the service's deployments.
+   */
+  deployRevision(name: string, taskDefinition: string): SimDeployment {
+    const deployment = this.deploy(name, taskDefinition);
+    const svc = this.service(name);
+    const behaviour = this.revisions.get(taskDefinition);
+    svc.metrics = { ...HEALTHY, ...(behaviour?.metrics ?? {}) };
+    svc.running = behaviour?.crashes ? 0 : svc.desired;
+    const drainUntil = new Date(this.clock().getTime() + DRAIN_MINUTES * 60_000).toISOString();
+    for (const d of svc.deployments) if (d.status === 'ACTIVE' && !d.drainUntil) d.drainUntil = drainUntil;
+    if (behaviour?.crashes) {
+      this.crash(name, taskDefinition, 'Essential container in task exited', 1);
+      deployment.rolloutState = 'FAILED';
+    } else {
+      deployment.rolloutState = 'COMPLETED';
+      svc.events.unshift({
+        createdAt: this.clock().toISOString(),
+        message: `(service ${svc.service}) has reached a steady state.`,
+      });
+    }
+    return deployment;
+  }
+
+  /** Records stopped tasks as ECS would after a crash. */
+  crash(name: string, taskDefinition: string, stoppedReason: string, exitCode: number): void {
+    const svc = this.service(name);
+    const at = this.clock().toISOString();
+    for (let i = 0; i < Math.max(1, svc.desired); i++) {
+      svc.stoppedTasks.unshift({
+        taskArn: `arn:aws:ecs:${this.region}:${this.account}:task/${svc.cluster}/${randomUUID().replaceAll('-', '')}`,
+        taskDefinition,
+        stoppedAt: at,
+        stoppedReason,
+        exitCode,
+      });
+    }
+  }
+
+  /** UpdateService as the sandbox's ECS: roll back, restart (same revision again), or scale. */
+  updateService(
+    name: string,
+    update: { taskDefinition?: string; forceNewDeployment?: boolean; desiredCount?: number },
+  ): SimService {
+    const svc = this.service(name);
+    const at = this.clock().toISOString();
+    if (update.desiredCount !== undefined) {
+      this.ecsCalls.push({
+        at,
+        call: 'UpdateService',
+        service: name,
+        detail: `desiredCount ${update.desiredCount}`,
+      });
+      const factor = svc.desired / update.desiredCount;
+      svc.desired = update.desiredCount;
+      svc.running = update.desiredCount;
+      svc.metrics = {
+        ...svc.metrics,
+        cpuPercent: svc.metrics.cpuPercent * factor,
+        memoryPercent: svc.metrics.memoryPercent * factor,
+      };
+    }
+    const primary = svc.deployments.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? '';
+    if (update.taskDefinition && update.taskDefinition !== primary) {
+      this.ecsCalls.push({
+        at,
+        call: 'UpdateService',
+        service: name,
+        detail: `taskDefinition ${update.taskDefinition}`,
+      });
+      this.deployRevision(name, update.taskDefinition);
+    } else if (update.forceNewDeployment) {
+      this.ecsCalls.push({ at, call: 'UpdateService', service: name, detail: 'forceNewDeployment' });
+      this.deployRevision(name, primary);
+    }
+    return svc;
+  }
+
+  /** Every simulated service. */
+  services(): SimService[] {
+    return [...this.byName.values()];
   }
 
   /** A new deployment becomes PRIMARY; the previous one stays ACTIVE until the rollout completes. */
@@ -205,6 +321,17 @@ export class SimulatedEnvironment {
   evaluate(): unknown[] {
     const now = this.clock();
     const changes: unknown[] = [];
+    for (const svc of this.byName.values()) {
+      for (const d of svc.deployments) {
+        if (d.status === 'ACTIVE' && d.drainUntil && d.drainUntil <= now.toISOString()) d.status = 'INACTIVE';
+      }
+      svc.history.push({
+        at: now.toISOString(),
+        metrics: { ...svc.metrics },
+        running: svc.running,
+        desired: svc.desired,
+      });
+    }
     for (const track of this.alarms) {
       const periods = Math.max(
         1,

@@ -8,14 +8,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { App } from 'aws-cdk-lib';
 import type { Context } from 'aws-lambda';
+import { EcsAdapter } from '../../lambdas/adapters/ecs';
+import { KillSwitch } from '../../lambdas/adapters/kill-switch';
+import { LogsInsightsAdapter } from '../../lambdas/adapters/logs-insights';
+import { MetricsAdapter } from '../../lambdas/adapters/metrics';
 import { SnsPager } from '../../lambdas/adapters/pager';
 import type { WorkflowCallbacks } from '../../lambdas/adapters/workflow-callbacks';
 import type { Incident } from '../../lambdas/domain/incident';
+import { createAutomationHandler } from '../../lambdas/handlers/automation';
 import { createIntakeHandler } from '../../lambdas/handlers/intake';
 import { createLifecycleHandler } from '../../lambdas/handlers/lifecycle';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
 import type { IntakeResult } from '../../lambdas/services/intake';
+import { answerApproval } from '../../lambdas/services/responders';
 import { composeApp } from '../app';
 import { alarmIndex, parseConfig } from '../config/load';
 import type { DeploymentConfig } from '../config/schema';
@@ -26,6 +32,7 @@ import { SimulatedEnvironment } from './environment';
 import { type LocalExecution, type LocalHandler, LocalWorkflow } from './local-runner';
 import { LocalSns } from './local-sns';
 import { SimClock } from './sim-clock';
+import { type AwsFaults, SimulatedAws } from './simulated-aws';
 import { TaskTokenBroker } from './task-token-broker';
 
 /** A fault injected into one workflow Task, for drills of the failure paths. */
@@ -40,6 +47,8 @@ export interface SandboxOptions {
   readonly faults?: Readonly<Record<string, Fault>>;
   /** Where dynalite keeps the table; in memory when undefined. @default undefined */
   readonly dbPath?: string;
+  /** Errors the simulated AWS APIs throw, by command, e.g. `{ GetMetricData: 'AccessDeniedException' }`. @default none */
+  readonly awsFaults?: AwsFaults;
 }
 
 /** What one delivered event became. */
@@ -113,10 +122,13 @@ export class Sandbox {
     readonly config: DeploymentConfig,
     readonly clock: SimClock,
     readonly env: SimulatedEnvironment,
+    /** The simulated ECS, CloudWatch, Logs and SSM: `aws.killSwitch` is the kill switch's value. */
+    readonly aws: SimulatedAws,
     readonly dynamo: LocalDynamo,
     readonly sns: LocalSns,
     readonly broker: TaskTokenBroker,
     readonly incidents: IncidentService,
+    private readonly callbacks: WorkflowCallbacks,
     private readonly workflow: LocalWorkflow,
   ) {}
 
@@ -139,24 +151,42 @@ export class Sandbox {
       fail: async (token, error, cause) => broker.sendTaskFailure(token, error, cause),
     };
     const logger = silentLogger();
-    const handlers: Record<HandlerName, (event: unknown) => Promise<unknown>> = {
-      intake: (event) =>
-        createIntakeHandler({ incidents, callbacks, config, alarms: alarmIndex(config) }, logger)(
-          event,
-          lambdaContext('intake'),
+    const env = new SimulatedEnvironment(config, now);
+    const aws = new SimulatedAws(env, options.awsFaults);
+    const alarms = alarmIndex(config);
+    const intake = createIntakeHandler({ incidents, callbacks, config, alarms }, logger);
+    const lifecycle = createLifecycleHandler(
+      {
+        incidents,
+        store: dynamo.store,
+        pager: new SnsPager(sns.sns, sns.topicArns),
+        callbacks,
+        config,
+        clock: now,
+      },
+      logger,
+    );
+    // The real adapters over the real SDK clients; the simulation answers at the front of each client.
+    const automation = createAutomationHandler(
+      {
+        incidents,
+        store: dynamo.store,
+        ecs: new EcsAdapter(aws.ecs()),
+        metrics: new MetricsAdapter(aws.cloudwatch()),
+        logs: new LogsInsightsAdapter(aws.logs(), (ms) =>
+          clock.sleep(ms / 1000, { label: 'Logs Insights poll' }),
         ),
-      lifecycle: (event) =>
-        createLifecycleHandler(
-          {
-            incidents,
-            store: dynamo.store,
-            pager: new SnsPager(sns.sns, sns.topicArns),
-            callbacks,
-            config,
-            clock: now,
-          },
-          logger,
-        )(event, lambdaContext('lifecycle')),
+        killSwitch: new KillSwitch(aws.ssm(), config.automation.killSwitchParameterName),
+        config,
+        alarms,
+        clock: now,
+      },
+      logger,
+    );
+    const handlers: Record<HandlerName, (event: unknown) => Promise<unknown>> = {
+      intake: (event) => intake(event, lambdaContext('intake')),
+      lifecycle: (event) => lifecycle(event, lambdaContext('lifecycle')),
+      automation: (event) => automation(event, lambdaContext('automation')),
       ingest: async () => {
         throw new Error('the ingest function starts executions; it is not a workflow step');
       },
@@ -182,8 +212,7 @@ export class Sandbox {
       };
     }
     const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
-    const env = new SimulatedEnvironment(config, now);
-    sandbox.value = new Sandbox(config, clock, env, dynamo, sns, broker, incidents, workflow);
+    sandbox.value = new Sandbox(config, clock, env, aws, dynamo, sns, broker, incidents, callbacks, workflow);
     return sandbox.value;
   }
 
@@ -208,6 +237,15 @@ export class Sandbox {
   /** Lets every execution run until it waits for something later than `until` (or for nothing). */
   async settle(until?: Date): Promise<void> {
     await this.clock.settle(until ? { until } : {});
+  }
+
+  /** A responder approves or denies the action waiting for approval, as `incident approve|deny` does. */
+  answerApproval(
+    incidentId: string,
+    approve: boolean,
+    by: string,
+  ): Promise<{ incidentId: string; approved: boolean }> {
+    return answerApproval({ incidents: this.incidents, callbacks: this.callbacks }, incidentId, approve, by);
   }
 
   /** An execution this sandbox started, with the states it entered: what the bench counts. */

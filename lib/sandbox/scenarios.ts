@@ -101,37 +101,21 @@ export const DRILL_CONFIG: DeploymentConfigInput = {
 const badDeploy: Scenario = {
   name: 'bad-deploy',
   seed: '000 scenario 2 (high error rate after a deployment)',
-  summary: 'checkout:42 ships a bug; 5xx errors climb to 35%; on-call rolls back to checkout:41.',
+  summary: 'checkout:42 ships a bug; 5xx errors climb to 35%; automation rolls back to checkout:41.',
   config: DRILL_CONFIG,
   durationMinutes: 30,
   steps: [
     {
       atMinute: 2,
       actor: 'environment',
-      narrate: 'deploy checkout:42 (a bad build)',
-      apply: (env) => env.deploy('checkout', 'checkout:42'),
-    },
-    {
-      atMinute: 3,
-      actor: 'environment',
-      narrate: 'checkout:42 tasks take traffic: 5xx error rate 35%',
+      narrate: 'deploy checkout:42 (a bad build: 35% of requests fail)',
       apply: (env) => {
-        env.setMetrics('checkout', { errorRatePercent: 35 });
+        env.defineRevision('checkout:42', { metrics: { errorRatePercent: 35 } });
+        env.deployRevision('checkout', 'checkout:42');
         env.log(
           'checkout',
           'ERROR TypeError: Cannot read properties of undefined (reading "currency") at priceCart',
         );
-      },
-    },
-    {
-      atMinute: 14,
-      actor: 'responder',
-      narrate:
-        'on-call rolls checkout back to checkout:41 (aws ecs update-service --task-definition checkout:41)',
-      apply: (env) => {
-        env.deploy('checkout', 'checkout:41');
-        env.completeRollout('checkout');
-        env.setMetrics('checkout', { errorRatePercent: HEALTHY.errorRatePercent });
       },
     },
   ],
@@ -141,7 +125,7 @@ const crashLoop: Scenario = {
   name: 'crash-loop',
   seed: '000 scenario 1 (complete outage), "If: System Down"',
   summary:
-    'payments-api tasks exit on start (no recent deploy); running 0 of 3; on-call forces a new deployment.',
+    'payments-api tasks exit on start with no recent deploy (a secret was rotated); automation restarts the service.',
   config: DRILL_CONFIG,
   durationMinutes: 30,
   steps: [
@@ -152,18 +136,8 @@ const crashLoop: Scenario = {
       apply: (env) => {
         env.setTasks('payments', { running: 0 });
         env.setMetrics('payments', { errorRatePercent: 100 });
+        env.crash('payments', 'payments-api:16', 'Essential container in task exited', 1);
         env.log('payments', 'FATAL could not open secret payments/db-password: AccessDeniedException');
-      },
-    },
-    {
-      atMinute: 12,
-      actor: 'responder',
-      narrate: 'on-call restarts payments-api (aws ecs update-service --force-new-deployment)',
-      apply: (env) => {
-        env.deploy('payments', 'payments-api:17');
-        env.completeRollout('payments');
-        env.setTasks('payments', { running: 3 });
-        env.setMetrics('payments', { errorRatePercent: HEALTHY.errorRatePercent });
       },
     },
   ],
@@ -199,27 +173,15 @@ const memoryLeak: Scenario = {
   name: 'memory-leak',
   seed: '002 "High Memory Usage"',
   summary:
-    'checkout memory climbs 6% a minute past 90%; on-call restarts the tasks; the P3 closes after its reopen window.',
+    'checkout memory climbs 6% a minute past 90%; automation restarts the tasks; the P3 closes after its reopen window.',
   config: DRILL_CONFIG,
   durationMinutes: 55,
-  steps: [
-    ...Array.from({ length: 10 }, (_, i) => ({
-      atMinute: 1 + i,
-      actor: 'environment' as const,
-      narrate: `checkout memory ${45 + 6 * (i + 1)}%`,
-      apply: (env: SimulatedEnvironment) => env.setMetrics('checkout', { memoryPercent: 45 + 6 * (i + 1) }),
-    })),
-    {
-      atMinute: 20,
-      actor: 'responder',
-      narrate: 'on-call restarts checkout tasks (force new deployment)',
-      apply: (env) => {
-        env.deploy('checkout', 'checkout:41');
-        env.completeRollout('checkout');
-        env.setMetrics('checkout', { memoryPercent: HEALTHY.memoryPercent });
-      },
-    },
-  ],
+  steps: Array.from({ length: 10 }, (_, i) => ({
+    atMinute: 1 + i,
+    actor: 'environment' as const,
+    narrate: `checkout memory ${45 + 6 * (i + 1)}%`,
+    apply: (env: SimulatedEnvironment) => env.setMetrics('checkout', { memoryPercent: 45 + 6 * (i + 1) }),
+  })),
 };
 
 const dbSlowdown: Scenario = {

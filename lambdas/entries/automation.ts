@@ -1,0 +1,23 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { EcsAdapter } from '../adapters/ecs';
+import { KillSwitch } from '../adapters/kill-switch';
+import { LogsInsightsAdapter } from '../adapters/logs-insights';
+import { MetricsAdapter } from '../adapters/metrics';
+import { createAutomationHandler } from '../handlers/automation';
+import { automationDeps, logger } from './runtime';
+
+export const handler = createAutomationHandler(
+  automationDeps({
+    ecs: new EcsAdapter(new ECSClient({})),
+    metrics: new MetricsAdapter(new CloudWatchClient({})),
+    logs: new LogsInsightsAdapter(
+      new CloudWatchLogsClient({}),
+      (ms) => new Promise((r) => setTimeout(r, ms)),
+    ),
+    killSwitch: (parameterName) => new KillSwitch(new SSMClient({}), parameterName),
+  }),
+  logger,
+);
