@@ -4,11 +4,13 @@ import { operatorTiers } from '../lambdas/domain/escalation';
 import { alarmIndex } from './config/load';
 import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
+import { EscalationWorkflow } from './constructs/escalation-workflow';
 import { IncidentFunction } from './constructs/incident-function';
 import { IncidentStore } from './constructs/incident-store';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
 import { Notifications } from './constructs/notifications';
 import { OperatorAlarms } from './constructs/operator-alarms';
+import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
 
@@ -24,11 +26,14 @@ export class IncidentResponseStack extends Stack {
   readonly incidentStore: IncidentStore;
   readonly notifications: Notifications;
   readonly workflow: LifecycleWorkflow;
+  readonly escalation: EscalationWorkflow;
+  readonly responderApi: ResponderApi;
   readonly intake: AlarmIntake;
   readonly functions: {
     readonly intake: IncidentFunction;
     readonly lifecycle: IncidentFunction;
     readonly automation: IncidentFunction;
+    readonly responder: IncidentFunction;
     readonly ingest: IncidentFunction;
   };
 
@@ -57,24 +62,43 @@ export class IncidentResponseStack extends Stack {
       config,
       timeout: Duration.seconds(50),
     });
-    this.functions = { intake, lifecycle, automation, ingest };
+    const responder = new IncidentFunction(this, 'ResponderFunction', { handlerName: 'responder', config });
+    this.functions = { intake, lifecycle, automation, responder, ingest };
     new ServiceAutomation(this, 'ServiceAutomation', {
       grantee: automation,
       services: config.services,
       killSwitchParameterName: config.automation.killSwitchParameterName,
     });
-    for (const fn of [intake, lifecycle, automation]) {
+    for (const fn of [intake, lifecycle, automation, responder]) {
       fn.addEnvironment('TABLE_NAME', this.incidentStore.table.tableName);
       this.incidentStore.grantReadWrite(fn);
     }
-    lifecycle.addEnvironment('TIER_TOPIC_ARNS', this.notifications.topicArnsJson());
-    this.notifications.grantPublish(lifecycle);
+    for (const fn of [lifecycle, responder]) {
+      fn.addEnvironment('TIER_TOPIC_ARNS', this.notifications.topicArnsJson());
+      this.notifications.grantPublish(fn);
+    }
+    this.responderApi = new ResponderApi(this, 'ResponderApi', {
+      responderFunction: responder,
+      signers: [lifecycle],
+    });
+    lifecycle.addEnvironment('RESPONDER_BASE_URL', this.responderApi.url.url);
+    lifecycle.addEnvironment('LINK_TTL_MINUTES', '1440');
+    this.escalation = new EscalationWorkflow(this, 'Escalation', {
+      lifecycleFunction: lifecycle,
+      stateMachineName: `${config.stackName}-escalation`,
+    });
+    for (const fn of [lifecycle, responder]) {
+      fn.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalation.formattedArn);
+      this.escalation.grantStart(fn);
+    }
 
     this.workflow = new LifecycleWorkflow(this, 'Lifecycle', {
       intakeFunction: intake,
       lifecycleFunction: lifecycle,
       automationFunction: automation,
       approvalTimeout: Duration.minutes(config.automation.approvalTimeoutMinutes),
+      verificationTimeout: Duration.minutes(config.verification.timeoutMinutes),
+      automationTaskTimeout: automation.timeout ?? Duration.seconds(60),
       recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
       reopenWindow: Duration.minutes(config.reopenWindowMinutes),
       stateMachineName: `${config.stackName}-lifecycle`,
@@ -83,6 +107,7 @@ export class IncidentResponseStack extends Stack {
     // incident was already resolved) both answer the callback.
     this.workflow.grantTaskResponse(intake);
     this.workflow.grantTaskResponse(lifecycle);
+    this.workflow.grantTaskResponse(responder);
     ingest.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
     this.workflow.stateMachine.grantStartExecution(ingest);
 
@@ -94,6 +119,7 @@ export class IncidentResponseStack extends Stack {
     });
     new OperatorAlarms(this, 'OperatorAlarms', {
       stateMachine: this.workflow.stateMachine,
+      escalationStateMachine: this.escalation.stateMachine,
       functions: this.functions,
       deadLetterQueue: this.intake.deadLetterQueue,
       topic: this.notifications.operatorsTopic,
@@ -106,6 +132,10 @@ export class IncidentResponseStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       description: 'The incident lifecycle workflow',
       value: this.workflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'ResponderUrl', {
+      description: 'One-click links in pages point here',
+      value: this.responderApi.url.url,
     });
     new CfnOutput(this, 'OperatorsTopicArn', {
       description: 'Alarms on the workflow itself go here',

@@ -9,6 +9,7 @@
  * | dedup pointer   | `DEDUP#<dedupKey>`  | `DEDUP`    | which incident a key points at; while a creation is pending it carries the whole draft |
  * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
  * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
+ * | used link       | `LINK#<jti>`        | `LINK`     | a page link that was used once; expires with the link (TTL `expiresAt`) |
  *
  * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
  * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
@@ -65,6 +66,7 @@ const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 'DEDUP' });
 const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
 const actionsKey = (service: string) => ({ pk: `SERVICE#${service}`, sk: 'ACTIONS' });
+const linkKey = (jti: string) => ({ pk: `LINK#${jti}`, sk: 'LINK' });
 
 /** One automatic action on a service, kept for the cooldown and the hourly cap. */
 export interface ServiceAction {
@@ -259,6 +261,27 @@ export class IncidentStore {
                 ConditionExpression: 'version = :expected',
                 ExpressionAttributeValues: { ':expected': expected.version },
               }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Marks the link `jti` used, once: a conditional put that only the first caller wins. The item
+   * expires with the link (`expiresAtEpoch`, seconds), after which the link is refused as expired anyway.
+   * False when the link was used before.
+   */
+  async useLinkOnce(jti: string, expiresAtEpoch: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...linkKey(jti), type: 'link', [TABLE_KEYS.ttl]: expiresAtEpoch },
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return true;

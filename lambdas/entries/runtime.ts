@@ -4,14 +4,18 @@
  * build bundled into the code, validated again here at the edge.
  */
 
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { alarmIndex, parseConfig } from '../../lib/config/load';
 import type { DeploymentConfig } from '../../lib/config/schema';
 import { createDocumentClient, IncidentStore } from '../adapters/incident-store';
 import { SnsPager } from '../adapters/pager';
+import { SecretsAdapter } from '../adapters/secrets';
 import { SfnCallbacks } from '../adapters/workflow-callbacks';
+import { SfnWorkflowStarter } from '../adapters/workflow-starter';
 import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
@@ -62,13 +66,32 @@ export const automationDeps = (clients: AutomationClients): AutomationDeps => {
   };
 };
 
-export const lifecycleDeps = (): LifecycleDeps => {
+/**
+ * @param withLinks whether pages carry one-click links. The responder function sends pages without
+ * them: its own URL cannot be in its own environment (a dependency cycle); it names the CLI instead.
+ */
+export const lifecycleDeps = (
+  withLinks = true,
+): LifecycleDeps & { readonly store: IncidentStore; readonly incidents: IncidentService } => {
   const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
   const topics = JSON.parse(requireEnv('TIER_TOPIC_ARNS')) as Record<string, string>;
+  const sfn = new SFNClient({});
+  const secrets = new SecretsAdapter(new SecretsManagerClient({}), requireEnv('SIGNING_SECRET_ARN'));
   return {
     ...storeAndService(config),
     pager: new SnsPager(new SNSClient({}), topics),
-    callbacks: new SfnCallbacks(new SFNClient({})),
+    callbacks: new SfnCallbacks(sfn),
+    escalations: new SfnWorkflowStarter(sfn, requireEnv('ESCALATION_STATE_MACHINE_ARN')),
+    ...(withLinks
+      ? {
+          links: {
+            baseUrl: requireEnv('RESPONDER_BASE_URL'),
+            secret: () => secrets.signingSecret(),
+            ttlMinutes: Number(requireEnv('LINK_TTL_MINUTES')),
+            newId: () => randomUUID(),
+          },
+        }
+      : {}),
     config,
     clock,
   };

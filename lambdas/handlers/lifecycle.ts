@@ -8,7 +8,9 @@ import {
   awaitRecovery,
   close,
   escalate,
+  fireEscalation,
   type LifecycleDeps,
+  planEscalation,
   postIncident,
   resolve,
 } from '../services/lifecycle';
@@ -36,6 +38,25 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('post-incident'), incidentId }),
   z.object({ step: z.literal('close'), incidentId }),
   z.object({
+    step: z.literal('escalation-plan'),
+    incidentId,
+    epoch: z.int().min(0),
+    // The first plan has no cursor yet (empty strings); later ones carry the last handled entry.
+    after: z.object({ at: z.string(), label: z.string() }).optional(),
+  }),
+  z.object({
+    step: z.literal('escalation-fire'),
+    incidentId,
+    epoch: z.int().min(0),
+    entry: z.object({
+      at: z.iso.datetime(),
+      kind: z.enum(['step', 'update']),
+      tiers: z.array(z.string()),
+      trigger: z.enum(['not-acknowledged', 'not-resolved']),
+      label: z.string(),
+    }),
+  }),
+  z.object({
     step: z.literal('escalate'),
     failedStep: z.string().min(1),
     reason: z.string().optional(),
@@ -62,6 +83,10 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
       return postIncident(deps, input.incidentId);
     case 'close':
       return close(deps, input.incidentId);
+    case 'escalation-plan':
+      return planEscalation(deps, input.incidentId, input.epoch, input.after);
+    case 'escalation-fire':
+      return fireEscalation(deps, input.incidentId, input.epoch, input.entry);
     case 'escalate':
       return escalate(deps, {
         step: input.failedStep,

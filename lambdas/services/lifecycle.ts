@@ -7,8 +7,17 @@ import type { DeploymentConfig } from '../../lib/config/schema';
 import type { IncidentStore } from '../adapters/incident-store';
 import type { Pager } from '../adapters/pager';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
+import type { WorkflowStarter } from '../adapters/workflow-starter';
 import { IncidentNotFoundError } from '../domain/errors';
-import { firstTiers, nextTiers, operatorTiers } from '../domain/escalation';
+import {
+  type EscalationEntry,
+  type EscalationView,
+  firstTiers,
+  nextEscalation,
+  nextTiers,
+  operatorTiers,
+  stillApplies,
+} from '../domain/escalation';
 import type { Decision } from '../domain/evidence';
 import {
   type Actor,
@@ -19,8 +28,10 @@ import {
   recordPage,
 } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
+import { actionUrl, linkFor } from '../domain/links';
 import { type PageContext, type PageKind, renderPage } from '../domain/pages';
 import { describeAction } from '../domain/playbooks';
+import type { ResponderAction } from '../domain/responder-actions';
 import type { Severity } from '../domain/severity';
 import type { IncidentService } from './incident-service';
 
@@ -36,7 +47,26 @@ export interface LifecycleDeps {
   readonly callbacks: WorkflowCallbacks;
   readonly config: LifecycleConfig;
   readonly clock: () => Date;
+  /** Starts the escalation policy's own workflow for an announced incident. */
+  readonly escalations: WorkflowStarter;
+  /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */
+  readonly links?: {
+    readonly baseUrl: string;
+    readonly secret: () => Promise<string>;
+    readonly ttlMinutes: number;
+    /** A fresh unique id per link (its single-use key). */
+    readonly newId: () => string;
+  };
 }
+
+/** Pages `tiers` about `incident` (with links), recording each page: what the responder endpoint's escalate uses. */
+export const pageTiers = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  kind: PageKind,
+  tiers: readonly string[],
+  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
+): Promise<PageSent[]> => page(deps, await load(deps, incidentId), kind, tiers, ctx);
 
 const WORKFLOW: Actor = { type: 'automation', name: 'workflow' };
 
@@ -46,26 +76,51 @@ const load = async (deps: LifecycleDeps, id: string): Promise<Incident> => {
   return incident;
 };
 
-const automationSummary = (incident: Incident): string[] =>
-  incident.timeline.filter((e) => e.kind === 'diagnosis' || e.kind === 'action').map((e) => e.summary);
-
 /** Sends one page per tier and records each on the timeline (nothing sent is left unrecorded). */
+/** Signed one-click links for `tier`, bound to the incident and each action (none without a responder endpoint). */
+const linksFor = async (
+  deps: LifecycleDeps,
+  incident: Incident,
+  tier: string,
+  now: Date,
+  actions: readonly ResponderAction[],
+): Promise<Partial<Record<ResponderAction, string>>> => {
+  if (!deps.links || !isOpen(incident.status)) return {};
+  const { baseUrl, ttlMinutes, newId } = deps.links;
+  const secret = await deps.links.secret();
+  return Object.fromEntries(
+    actions.map((action) => [
+      action,
+      actionUrl(
+        baseUrl,
+        linkFor({ incidentId: incident.id, action, recipient: tier, now, ttlMinutes, jti: newId() }, secret),
+      ),
+    ]),
+  );
+};
+
 const page = async (
   deps: LifecycleDeps,
   incident: Incident,
   kind: PageKind,
   tiers: readonly string[],
-  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'automation'> = {},
+  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
 ): Promise<PageSent[]> => {
   const now = deps.clock();
   const nextUpdateMinutes = deps.config.statusUpdateMinutes[incident.severity] ?? undefined;
   const sent: PageSent[] = [];
+  const actions: ResponderAction[] = [
+    'ack',
+    'escalate',
+    'resolve',
+    ...(ctx.approvalPending ? (['approve', 'deny'] as const) : []),
+  ];
   for (const tier of tiers) {
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
       nextUpdateMinutes,
-      automation: automationSummary(incident),
+      links: await linksFor(deps, incident, tier, now, actions),
       tier,
     });
     const messageId = await deps.pager.send(tier, rendered);
@@ -105,7 +160,84 @@ export const announce = async (
     return { ...result(noted), paged: [] };
   }
   const sent = await page(deps, incident, 'INCIDENT', tiers);
-  return { ...result(await load(deps, incidentId)), paged: sent.map((s) => s.tier) };
+  // The policy's later steps and the status updates run in their own workflow, woken only at their times.
+  const execution = await deps.escalations.start({ incidentId, epoch: incident.reopenCount });
+  const noted = await deps.incidents.update(incidentId, (i, at) =>
+    appendEntries(i, at, {
+      kind: 'note',
+      actor: WORKFLOW,
+      summary: `escalation policy ${i.severity} started: ${describePolicy(deps.config, i.severity)}`,
+      details: { execution },
+    }),
+  );
+  return { ...result(noted), paged: sent.map((s) => s.tier) };
+};
+
+const describePolicy = (config: LifecycleConfig, severity: Severity): string => {
+  const steps = config.escalation[severity].steps
+    .filter((s) => s.afterMinutes > 0)
+    .map((s) => `${s.notify.join('+')} at +${s.afterMinutes} min if ${s.trigger ?? 'not-acknowledged'}`);
+  const cadence = config.statusUpdateMinutes[severity];
+  return [...steps, cadence ? `updates every ${cadence} min` : 'updates as needed'].join('; ');
+};
+
+const escalationView = (i: Incident): EscalationView => ({
+  severity: i.severity,
+  open: isOpen(i.status),
+  acknowledged: i.acknowledgedBy !== undefined,
+  since: i.statusTimestamps.DETECTED ?? i.createdAt,
+  pagedTiers: i.pagedTiers,
+});
+
+export type EscalationPlan =
+  | { readonly done: true; readonly reason: string }
+  | { readonly done: false; readonly nextAt: string; readonly entry: EscalationEntry };
+
+/**
+ * The escalation loop's planning step: when to wake next, or that it is done. A reopen starts a new
+ * loop (epoch = reopenCount), so the older one ends.
+ */
+export const planEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  after?: { readonly at: string; readonly label: string },
+): Promise<EscalationPlan> => {
+  const incident = await load(deps, incidentId);
+  if (incident.reopenCount !== epoch)
+    return { done: true, reason: 'the incident was reopened: a newer escalation runs' };
+  const view = escalationView(incident);
+  const next = nextEscalation(
+    deps.config.escalation,
+    deps.config.statusUpdateMinutes[incident.severity],
+    view,
+    after?.at ? after : { at: view.since, label: '' },
+  );
+  return next.done ? next : { done: false, nextAt: next.entry.at, entry: next.entry };
+};
+
+/** Fires a planned entry if it still applies when its time comes: a step pages its tiers, an update everyone paged. */
+export const fireEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  entry: EscalationEntry,
+): Promise<{ readonly fired: boolean; readonly reason: string }> => {
+  const incident = await load(deps, incidentId);
+  const view = escalationView(incident);
+  if (incident.reopenCount !== epoch || !stillApplies(entry, view)) {
+    return {
+      fired: false,
+      reason: `${entry.label} no longer applies (${incident.status}${incident.acknowledgedBy ? `, acknowledged by ${incident.acknowledgedBy}` : ''})`,
+    };
+  }
+  if (entry.kind === 'update') {
+    await page(deps, incident, 'UPDATE', incident.pagedTiers, { why: entry.label });
+    return { fired: true, reason: entry.label };
+  }
+  const condition = entry.trigger === 'not-acknowledged' ? 'not acknowledged' : 'not resolved';
+  await page(deps, incident, 'ESCALATION', entry.tiers, { why: `${condition}: ${entry.label}` });
+  return { fired: true, reason: entry.label };
 };
 
 /**
@@ -129,7 +261,8 @@ export const awaitApproval = async (
         }),
   );
   await page(deps, waiting, 'ESCALATION', firstTiers(deps.config.escalation, waiting.severity), {
-    why: `approval needed to ${action}. Approve: incident approve ${incidentId} --by NAME; deny: incident deny ${incidentId} --by NAME`,
+    why: `approval needed to ${action}`,
+    approvalPending: action,
   });
   return result(waiting);
 };

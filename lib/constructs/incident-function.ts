@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config/schema';
 
 /** The Lambda entries under lambdas/entries/. The sandbox maps each to the same handler in-process. */
-export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'ingest'] as const;
+export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** Env var naming the handler, so the sandbox can tell which in-process handler serves a function. */

@@ -17,6 +17,10 @@ export interface LifecycleWorkflowProps {
   readonly approvalTimeout?: Duration;
   /** How often recovery is checked after an automatic action. @default 1 minute */
   readonly verifyInterval?: Duration;
+  /** How long verification may take after an action before it counts as failed. @default 15 minutes */
+  readonly verificationTimeout?: Duration;
+  /** Upper bound of one automation step; at least the automation function's own timeout. @default 60 seconds */
+  readonly automationTaskTimeout?: Duration;
   /** How long the workflow waits for the alarm to return to OK before it escalates. @default 60 minutes */
   readonly recoveryTimeout?: Duration;
   /** Upper bound of one Lambda step, retries not counted. @default 30 seconds */
@@ -88,12 +92,19 @@ export class LifecycleWorkflow extends Construct {
     if (taskTimeout.toMilliseconds() < 1000) problems.push('taskTimeout must be at least 1 second');
     if (recoveryTimeout.toMilliseconds() < 60_000) problems.push('recoveryTimeout must be at least 1 minute');
     if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
-    // The execution must outlive every wait it can take, or it would time out before paging anyone.
+    // The execution must outlive every wait it can take in one run (approval, verification, recovery,
+    // reopen window), or it would time out before paging anyone; a day more for steps and retries.
     const defaultExecutionTimeout = Duration.seconds(
-      recoveryTimeout.toSeconds({ integral: false }) +
-        reopenWindow.toSeconds({ integral: false }) +
-        24 * 3600,
+      [
+        props.approvalTimeout ?? Duration.minutes(15),
+        props.verificationTimeout ?? Duration.minutes(15),
+        recoveryTimeout,
+        reopenWindow,
+      ]
+        .map((d) => d.toSeconds({ integral: false }))
+        .reduce((a, b) => a + b, 24 * 3600),
     );
+    const automationTimeout = props.automationTaskTimeout ?? Duration.seconds(60);
 
     const workflowFailed = new sfn.Fail(this, 'WorkflowFailed', {
       error: 'StepFailed',
@@ -158,14 +169,24 @@ export class LifecycleWorkflow extends Construct {
     );
     onFailure(record, STATES.record);
     const announce = lifecycleStep(STATES.announce, 'announce', '$.announce');
-    const diagnose = automationStep(STATES.diagnose, 'diagnose', '$.diagnosis', {}, Duration.seconds(60));
-    const decide = automationStep(STATES.decide, 'decide', '$.decision');
-    const mitigate = automationStep(STATES.mitigate, 'mitigate', '$.mitigation', {
-      decision: sfn.JsonPath.objectAt('$.decision'),
-    });
-    const verifyStep = automationStep(STATES.verify, 'verify', '$.verification', {
-      startedAt: sfn.JsonPath.stringAt('$.mitigation.startedAt'),
-    });
+    // An automation step's Task must not time out before its function does: a retry would then run
+    // beside an attempt Step Functions cannot stop.
+    const diagnose = automationStep(STATES.diagnose, 'diagnose', '$.diagnosis', {}, automationTimeout);
+    const decide = automationStep(STATES.decide, 'decide', '$.decision', {}, automationTimeout);
+    const mitigate = automationStep(
+      STATES.mitigate,
+      'mitigate',
+      '$.mitigation',
+      { decision: sfn.JsonPath.objectAt('$.decision') },
+      automationTimeout,
+    );
+    const verifyStep = automationStep(
+      STATES.verify,
+      'verify',
+      '$.verification',
+      { startedAt: sfn.JsonPath.stringAt('$.mitigation.startedAt') },
+      automationTimeout,
+    );
     const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution');
     const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
     const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');

@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 
 export interface OperatorAlarmsProps {
   readonly stateMachine: sfn.StateMachine;
+  /** The escalation policy's workflow, watched the same way. @default none */
+  readonly escalationStateMachine?: sfn.StateMachine;
   readonly functions: Readonly<Record<string, lambda.Function>>;
   readonly deadLetterQueue: sqs.IQueue;
   readonly topic: sns.ITopic;
@@ -31,6 +33,20 @@ export class OperatorAlarms extends Construct {
     this.add('ExecutionsTimedOut', sm.metricTimedOut({ period }), 'lifecycle executions timed out');
     this.add('ExecutionsAborted', sm.metricAborted({ period }), 'lifecycle executions aborted');
     this.add('ExecutionsThrottled', sm.metricThrottled({ period }), 'lifecycle executions throttled');
+    const esc = props.escalationStateMachine;
+    if (esc) {
+      this.add('EscalationsFailed', esc.metricFailed({ period }), 'escalation policy executions failed');
+      this.add(
+        'EscalationsTimedOut',
+        esc.metricTimedOut({ period }),
+        'escalation policy executions timed out',
+      );
+      this.add(
+        'EscalationsThrottled',
+        esc.metricThrottled({ period }),
+        'escalation policy executions throttled',
+      );
+    }
     this.add(
       'DeadLetters',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),

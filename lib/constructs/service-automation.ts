@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config/schema';
@@ -84,6 +84,8 @@ export class ServiceAutomation extends Construct {
       }),
     );
     // The findings sit on the principal's policy: acknowledge there (the role, for a function).
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     const nag = Validations.of(principal instanceof Construct ? principal : props.grantee);
     nag.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -92,13 +94,13 @@ export class ServiceAutomation extends Construct {
     });
     for (const c of clusters) {
       nag.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${c}/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${region}:${account}:task/${c}/*]`,
         reason: `DescribeTasks on the tasks of the watched cluster ${c}, whose ids are not known in advance`,
       });
     }
     for (const s of props.services) {
       nag.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${s.logGroup}:*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:${s.logGroup}:*]`,
         reason: `Logs Insights queries on the log streams of ${s.name}'s own log group`,
       });
     }

@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 /**
  * The local sandbox: the workflow that `cdk synth` produces, run on a laptop with the same handler
  * code. The app is synthesized in-process from the config; the state machine's definition is turned
@@ -21,7 +22,9 @@ import { createLifecycleHandler } from '../../lambdas/handlers/lifecycle';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
 import type { IntakeResult } from '../../lambdas/services/intake';
-import { answerApproval } from '../../lambdas/services/responders';
+import { type LifecycleDeps, pageTiers } from '../../lambdas/services/lifecycle';
+import { handleResponderRequest } from '../../lambdas/services/responder-endpoint';
+import { acknowledgeIncident, answerApproval, resolveIncident } from '../../lambdas/services/responders';
 import { composeApp } from '../app';
 import { alarmIndex, parseConfig } from '../config/load';
 import type { DeploymentConfig } from '../config/schema';
@@ -29,6 +32,7 @@ import { HANDLER_ENV, type HandlerName } from '../constructs/incident-function';
 import { STATES } from '../constructs/lifecycle-workflow';
 import { aslFromTemplate, type CfnTemplateJson } from './asl';
 import { SimulatedEnvironment } from './environment';
+import { type LocalResponder, startLocalResponder } from './local-responder';
 import { type LocalExecution, type LocalHandler, LocalWorkflow } from './local-runner';
 import { LocalSns } from './local-sns';
 import { SimClock } from './sim-clock';
@@ -102,6 +106,23 @@ export const synthesizeTemplate = (config: DeploymentConfig): CfnTemplateJson =>
   return template;
 };
 
+/** The logical id of the one state machine whose name ends with `suffix`. */
+const stateMachineId = (template: CfnTemplateJson, suffix: string): string => {
+  const resources = template.Resources as Record<
+    string,
+    { Type?: string; Properties?: { StateMachineName?: unknown } }
+  >;
+  const ids = Object.entries(resources)
+    .filter(
+      ([, r]) =>
+        r.Type === 'AWS::StepFunctions::StateMachine' &&
+        String(r.Properties?.StateMachineName ?? '').endsWith(suffix),
+    )
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`expected one state machine named *${suffix}, found ${ids.length}`);
+  return ids[0] as string;
+};
+
 /** The handler each function runs: read from the env var the function construct sets. */
 const handlerOf = (template: CfnTemplateJson, logicalId: string): HandlerName => {
   const resources = template.Resources as Record<
@@ -130,12 +151,21 @@ export class Sandbox {
     readonly incidents: IncidentService,
     private readonly callbacks: WorkflowCallbacks,
     private readonly workflow: LocalWorkflow,
+    private readonly escalationWorkflow: LocalWorkflow,
+    /** The responder endpoint on loopback: page links point at `responder.baseUrl`. */
+    readonly responder: LocalResponder,
+    private readonly lifecycleDeps: LifecycleDeps,
   ) {}
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
     const config = parseConfig(options.config, 'sandbox config');
     const template = synthesizeTemplate(config);
-    const machine = aslFromTemplate(template);
+    const machine = aslFromTemplate(template, {
+      stateMachineLogicalId: stateMachineId(template, '-lifecycle'),
+    });
+    const escalationMachine = aslFromTemplate(template, {
+      stateMachineLogicalId: stateMachineId(template, '-escalation'),
+    });
     const clock = new SimClock({ start: options.start ?? new Date() });
     const now = () => clock.now();
     const broker = new TaskTokenBroker(clock);
@@ -155,16 +185,53 @@ export class Sandbox {
     const aws = new SimulatedAws(env, options.awsFaults);
     const alarms = alarmIndex(config);
     const intake = createIntakeHandler({ incidents, callbacks, config, alarms }, logger);
-    const lifecycle = createLifecycleHandler(
-      {
-        incidents,
-        store: dynamo.store,
-        pager: new SnsPager(sns.sns, sns.topicArns),
-        callbacks,
-        config,
-        clock: now,
+    const escalationRef: { workflow?: LocalWorkflow } = {};
+    let escalationCount = 0;
+    // The responder endpoint on loopback: pages carry real links to it, signed with a per-sandbox secret.
+    const secret = randomBytes(48).toString('base64url');
+    const responder = await startLocalResponder();
+    const lifecycleDeps: LifecycleDeps = {
+      incidents,
+      store: dynamo.store,
+      pager: new SnsPager(sns.sns, sns.topicArns),
+      callbacks,
+      config,
+      clock: now,
+      escalations: {
+        start: async (input) => {
+          if (!escalationRef.workflow) throw new Error('the escalation workflow is not ready');
+          const workflow = escalationRef.workflow;
+          // A started workflow outlives the step that starts it: start it on its own turn, outside
+          // the step's tracked work, as Step Functions would run it apart from the caller.
+          const name = `escalation-${++escalationCount}`;
+          clock.detached(() => setImmediate(() => workflow.start(input, { name })));
+          return name;
+        },
       },
-      logger,
+      links: {
+        baseUrl: responder.baseUrl,
+        secret: async () => secret,
+        ttlMinutes: 24 * 60,
+        newId: () => randomUUID(),
+      },
+    };
+    const lifecycle = createLifecycleHandler(lifecycleDeps, logger);
+    responder.serve((request) =>
+      handleResponderRequest(
+        {
+          incidents,
+          callbacks,
+          escalation: config.escalation,
+          store: dynamo.store,
+          secret: async () => secret,
+          pageEscalation: async (incidentId, tiers, why) =>
+            void (await pageTiers(lifecycleDeps, incidentId, 'ESCALATION', tiers, { why })),
+          announceAcknowledged: async (incident, by) =>
+            void (await pageTiers(lifecycleDeps, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by })),
+        },
+        request,
+        clock.now(),
+      ),
     );
     // The real adapters over the real SDK clients; the simulation answers at the front of each client.
     const automation = createAutomationHandler(
@@ -190,10 +257,19 @@ export class Sandbox {
       ingest: async () => {
         throw new Error('the ingest function starts executions; it is not a workflow step');
       },
+      responder: async () => {
+        throw new Error('the responder function serves page links; it is not a workflow step');
+      },
     };
 
     const sandbox: { value?: Sandbox } = {};
     const localHandlers: Record<string, LocalHandler> = {};
+    const escalationHandlers: Record<string, LocalHandler> = {};
+    for (const task of escalationMachine.tasks) {
+      if (!task.functionLogicalId) throw new Error(`task ${task.stateName} invokes no Lambda function`);
+      const run = handlers[handlerOf(template, task.functionLogicalId)];
+      escalationHandlers[task.stateName] = (input) => run(input);
+    }
     for (const task of machine.tasks) {
       if (!task.functionLogicalId)
         throw new Error(
@@ -212,7 +288,27 @@ export class Sandbox {
       };
     }
     const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
-    sandbox.value = new Sandbox(config, clock, env, aws, dynamo, sns, broker, incidents, callbacks, workflow);
+    escalationRef.workflow = new LocalWorkflow({
+      ...escalationMachine,
+      handlers: escalationHandlers,
+      clock,
+      broker,
+    });
+    sandbox.value = new Sandbox(
+      config,
+      clock,
+      env,
+      aws,
+      dynamo,
+      sns,
+      broker,
+      incidents,
+      callbacks,
+      workflow,
+      escalationRef.workflow,
+      responder,
+      lifecycleDeps,
+    );
     return sandbox.value;
   }
 
@@ -239,6 +335,27 @@ export class Sandbox {
     await this.clock.settle(until ? { until } : {});
   }
 
+  /** A person acknowledges, as `incident ack` and the page link do; everyone paged hears it. */
+  acknowledge(incidentId: string, by: string): Promise<Incident> {
+    return acknowledgeIncident(
+      {
+        incidents: this.incidents,
+        callbacks: this.callbacks,
+        announceAcknowledged: async (incident, who) =>
+          void (await pageTiers(this.lifecycleDeps, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, {
+            by: who,
+          })),
+      },
+      incidentId,
+      by,
+    );
+  }
+
+  /** A person resolves, as `incident resolve` and the page link do: a waiting workflow resumes. */
+  resolve(incidentId: string, by: string): Promise<Incident> {
+    return resolveIncident({ incidents: this.incidents, callbacks: this.callbacks }, incidentId, by);
+  }
+
   /** A responder approves or denies the action waiting for approval, as `incident approve|deny` does. */
   answerApproval(
     incidentId: string,
@@ -259,6 +376,8 @@ export class Sandbox {
 
   async stop(): Promise<void> {
     this.workflow.stopAll();
+    this.escalationWorkflow.stopAll();
+    await this.responder.stop();
     await this.sns.stop();
     await this.dynamo.stop();
   }

@@ -1,0 +1,75 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/validation';
+import { handleResponderRequest, type ResponderEndpointDeps } from '../services/responder-endpoint';
+
+export interface ResponderHandlerDeps extends ResponderEndpointDeps {
+  readonly clock: () => Date;
+}
+
+/** The parts of a Lambda Function URL event (payload format 2.0) the endpoint reads. */
+const functionUrlEvent = z.object({
+  rawPath: z.string(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+});
+
+/** What the Function URL answers: always a complete HTML response (the structured form of LambdaFunctionURLResult). */
+export interface ResponderResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+const HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } as const;
+
+/** The only text a failure shows: what went wrong stays in the log. */
+const ERROR_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="robots" content="noindex, nofollow"><title>Something went wrong</title></head>
+<body><h1>Something went wrong</h1><p>The action may not have been applied. Check the incident with the incident CLI.</p></body>
+</html>
+`;
+
+const reply = (statusCode: number, body: string): ResponderResult => ({
+  statusCode,
+  headers: { ...HEADERS },
+  body,
+});
+
+/**
+ * The responder endpoint as a Lambda Function URL: one-click page links land here. Failures are
+ * logged with their error and answered with a generic 500 page that never carries error text.
+ */
+export const createResponderHandler = (deps: ResponderHandlerDeps, logger: Logger) =>
+  middy<unknown, ResponderResult, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use({
+      onError: async (request) => {
+        logger.error('responder request failed', request.error ?? 'unknown error');
+        request.response = reply(500, ERROR_PAGE);
+      },
+    })
+    .handler(async (raw) => {
+      const event = parseOrThrow(functionUrlEvent, raw, 'Function URL event');
+      const body =
+        event.body !== undefined && event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
+      const response = await handleResponderRequest(
+        deps,
+        { method: event.requestContext.http.method, path: event.rawPath, body },
+        deps.clock(),
+      );
+      logger.info('responder request', {
+        method: event.requestContext.http.method,
+        status: response.status,
+        outcome: response.outcome,
+        ...(response.reason ? { reason: response.reason } : {}),
+      });
+      return reply(response.status, response.html);
+    });

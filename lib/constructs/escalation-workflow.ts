@@ -1,0 +1,154 @@
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from './lifecycle-workflow';
+
+export interface EscalationWorkflowProps {
+  /** Runs `escalation-plan`, `escalation-fire` and `escalate` steps. */
+  readonly lifecycleFunction: lambda.IFunction;
+  /** Known before deployment, so the function that starts it needs no reference to it. */
+  readonly stateMachineName: string;
+  /** Upper bound of one escalation (status updates run while the incident is open). @default 30 days */
+  readonly executionTimeout?: Duration;
+}
+
+export const ESCALATION_STATES = {
+  plan: 'PlanEscalation',
+  fire: 'FireEscalation',
+  failed: 'EscalationPolicyFailed',
+} as const;
+
+/**
+ * The escalation policy of one incident as its own Standard workflow, started when the incident is
+ * announced: plan the next step or status update, sleep until then (a Wait, no polling loop), fire
+ * it if it still applies (not acknowledged / not resolved), and plan again, until the incident is
+ * resolved or reopened (a reopen starts a new one). A failure pages a person, then fails.
+ */
+export class EscalationWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly stateMachineName: string;
+
+  constructor(scope: Construct, id: string, props: EscalationWorkflowProps) {
+    super(scope, id);
+    this.stateMachineName = props.stateMachineName;
+    const task = (name: string, payload: Record<string, unknown>, resultPath: string) => {
+      const t = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.lifecycleFunction,
+        payload: sfn.TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+        resultPath,
+      });
+      t.addRetry({
+        errors: [...TRANSIENT_ERRORS],
+        maxAttempts: 3,
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return t;
+    };
+
+    const failed = new sfn.Fail(this, 'Failed', {
+      error: 'EscalationPolicyFailed',
+      cause: 'The escalation policy stopped; a person was paged with the error.',
+    });
+    const pageAboutFailure = task(
+      ESCALATION_STATES.failed,
+      {
+        step: 'escalate',
+        failedStep: 'EscalationPolicy',
+        'error.$': '$.error',
+        state: { record: { 'incidentId.$': '$.incidentId' } },
+      },
+      '$.escalated',
+    );
+    pageAboutFailure.addCatch(failed, { resultPath: '$.escalationError' });
+    pageAboutFailure.next(failed);
+
+    const plan = task(
+      ESCALATION_STATES.plan,
+      { step: 'escalation-plan', 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', 'after.$': '$.after' },
+      '$.plan',
+    );
+    const fire = task(
+      ESCALATION_STATES.fire,
+      {
+        step: 'escalation-fire',
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'entry.$': '$.plan.entry',
+      },
+      '$.fired',
+    );
+    plan.addCatch(pageAboutFailure, { resultPath: '$.error' });
+    fire.addCatch(pageAboutFailure, { resultPath: '$.error' });
+
+    const advance = new sfn.Pass(this, 'Advance', {
+      parameters: {
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        after: { 'at.$': '$.plan.entry.at', 'label.$': '$.plan.entry.label' },
+      },
+    });
+    plan.next(
+      new sfn.Choice(this, 'More?')
+        .when(sfn.Condition.booleanEquals('$.plan.done', true), new sfn.Succeed(this, 'Over'))
+        .otherwise(
+          new sfn.Wait(this, 'UntilNext', { time: sfn.WaitTime.timestampPath('$.plan.nextAt') })
+            .next(fire)
+            .next(advance)
+            .next(plan),
+        ),
+    );
+
+    const definition = new sfn.Pass(this, 'Begin', {
+      parameters: { 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', after: { at: '', label: '' } },
+    }).next(plan);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: props.executionTimeout ?? Duration.days(30),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    const nag = Validations.of(this.stateMachine.role);
+    nag.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
+    });
+    const logicalId = Stack.of(this).resolve(
+      Stack.of(this).getLogicalId(props.lifecycleFunction.node.defaultChild as CfnElement),
+    );
+    nag.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: "Invoking any version of the product's own lifecycle function, which the escalation steps call",
+    });
+  }
+
+  /** The state machine's ARN, formatted from its name: the starter needs no reference (no dependency cycle). */
+  get formattedArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /** Lets `grantee` start escalations (by the formatted ARN, see above). */
+  grantStart(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.formattedArn] }),
+    );
+  }
+}

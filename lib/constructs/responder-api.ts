@@ -1,0 +1,50 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { IncidentFunction } from './incident-function';
+
+export interface ResponderApiProps {
+  /** The function behind the endpoint (handler 'responder'). */
+  readonly responderFunction: IncidentFunction;
+  /** Functions that sign links into pages: they may read the signing secret. */
+  readonly signers: readonly IncidentFunction[];
+}
+
+/**
+ * The one-click responder endpoint: a Lambda Function URL, public on purpose (a page link must work
+ * from any phone), whose every action needs a link signed with a secret kept in Secrets Manager,
+ * bound to incident, action and recipient, expiring and single-use. GET only shows a confirmation
+ * page (mail scanners follow links); POST acts.
+ */
+export class ResponderApi extends Construct {
+  readonly url: lambda.FunctionUrl;
+  readonly signingSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: ResponderApiProps) {
+    super(scope, id);
+    this.signingSecret = new secretsmanager.Secret(this, 'SigningSecret', {
+      description: 'Signs the one-click links in incident pages',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.signingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the link-signing secret would invalidate every link already sent in pages; it has no consumer outside this stack and is replaced by redeploying',
+    });
+    this.url = props.responderFunction.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+    for (const fn of [props.responderFunction, ...props.signers]) this.grantSigning(fn);
+    props.responderFunction.addEnvironment('LINK_TTL_MINUTES', String(Duration.hours(24).toMinutes()));
+  }
+
+  /** Lets `fn` read the signing secret, and tells it where the secret is and where links point. */
+  grantSigning(fn: IncidentFunction & iam.IGrantable): void {
+    this.signingSecret.grantRead(fn);
+    fn.addEnvironment('SIGNING_SECRET_ARN', this.signingSecret.secretArn);
+  }
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { DeliveredPage } from '../../lib/sandbox/local-sns';
+import { Sandbox } from '../../lib/sandbox/sandbox';
+import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+
+const START = new Date('2026-11-23T10:00:00.000Z');
+const minute = (n: number) => new Date(START.getTime() + n * 60_000);
+const hhmm = (n: number) => minute(n).toISOString().slice(11, 16);
+const sample = JSON.parse(
+  readFileSync(
+    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
+    'utf8',
+  ),
+);
+
+/** A P1 (no running tasks on checkout) that nothing fixes: automation off, recovery wait longer than the test. */
+const CONFIG = {
+  ...DRILL_CONFIG,
+  automation: { allowlist: [] },
+  verification: { recoveryTimeoutMinutes: 600 },
+};
+
+const p1Alarm = () => {
+  const event = structuredClone(sample);
+  event.detail.alarmName = 'checkout-tasks-below-desired';
+  event.detail.state.timestamp = minute(1).toISOString().replace('Z', '+0000');
+  return event;
+};
+
+/** Plays a P1 for `minutes`, with optional responder moves at given minutes; returns the pages. */
+const play = async (
+  minutes: number,
+  moves: Array<[number, (s: Sandbox, id: string) => Promise<unknown>]> = [],
+) => {
+  const sandbox = await Sandbox.start({ config: CONFIG, start: START });
+  try {
+    await sandbox.clock.advanceTo(minute(1));
+    const record = sandbox.deliver(p1Alarm());
+    await sandbox.settle(minute(1));
+    const id = record.intake?.incidentId ?? '';
+    for (const [at, move] of moves) {
+      await sandbox.settle(minute(at));
+      await sandbox.clock.advanceTo(minute(at));
+      await move(sandbox, id);
+    }
+    await sandbox.settle(minute(minutes));
+    const pages = await sandbox.sns.allPages();
+    return { pages, incident: await sandbox.incident(id) };
+  } finally {
+    await sandbox.stop();
+  }
+};
+
+const seen = (pages: readonly DeliveredPage[]) =>
+  pages.map((p) => `${p.at.slice(11, 16)} ${p.kind} ${p.tier}`);
+
+describe('escalation policy (seed 000 P1), run by its own workflow on the simulated clock', () => {
+  it('not acknowledged: on-call repeats at +5 and +10, the DevOps lead at +60, the engineering manager at +120, hourly updates to everyone paged', async () => {
+    const { pages, incident } = await play(185);
+    expect(incident?.severity).toBe('P1');
+    expect(seen(pages)).toEqual([
+      `${hhmm(1)} INCIDENT on-call`,
+      `${hhmm(6)} ESCALATION on-call`,
+      `${hhmm(11)} ESCALATION on-call`,
+      `${hhmm(61)} ESCALATION devops-lead`,
+      `${hhmm(61)} UPDATE on-call`,
+      `${hhmm(61)} UPDATE devops-lead`,
+      `${hhmm(121)} ESCALATION engineering-manager`,
+      `${hhmm(121)} UPDATE on-call`,
+      `${hhmm(121)} UPDATE devops-lead`,
+      `${hhmm(121)} UPDATE engineering-manager`,
+      `${hhmm(181)} UPDATE on-call`,
+      `${hhmm(181)} UPDATE devops-lead`,
+      `${hhmm(181)} UPDATE engineering-manager`,
+    ]);
+    const step2 = pages.find((p) => p.tier === 'devops-lead' && p.kind === 'ESCALATION');
+    expect(step2?.body).toContain('Why escalating: not resolved: step 2 (devops-lead) at +60 min');
+  }, 60_000);
+
+  it('acknowledged at +3: the not-acknowledged repeats stop; the not-resolved steps still run', async () => {
+    const { pages, incident } = await play(130, [[3, (s, id) => s.acknowledge(id, 'alice')]]);
+    expect(incident?.acknowledgedBy).toBe('alice');
+    const escalations = seen(pages).filter((p) => p.includes('ESCALATION'));
+    expect(escalations).toEqual([
+      `${hhmm(61)} ESCALATION devops-lead`,
+      `${hhmm(121)} ESCALATION engineering-manager`,
+    ]);
+  }, 60_000);
+
+  it('resolved at +30: nothing more is sent after the resolution notice', async () => {
+    const { pages, incident } = await play(200, [[30, (s, id) => s.resolve(id, 'alice')]]);
+    expect(incident?.status).toBe('RESOLVED');
+    const after = pages.filter((p) => p.at >= minute(30).toISOString());
+    expect(after.every((p) => p.kind === 'RESOLVED')).toBe(true);
+    expect(after.map((p) => p.tier)).toEqual(['on-call']);
+  }, 60_000);
+});
