@@ -3,9 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { TRANSIENT_ERRORS } from './lifecycle-workflow';
+import { lambdaStep } from './workflow-tasks';
 
 export interface EscalationWorkflowProps {
   /** Runs `escalation-plan`, `escalation-fire` and `escalate` steps. */
@@ -35,23 +34,15 @@ export class EscalationWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: EscalationWorkflowProps) {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
-    const task = (name: string, payload: Record<string, unknown>, resultPath: string) => {
-      const t = new tasks.LambdaInvoke(this, name, {
-        lambdaFunction: props.lifecycleFunction,
-        payload: sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    const task = (name: string, payload: Record<string, unknown>, resultPath: string) =>
+      lambdaStep(
+        this,
+        name,
+        props.lifecycleFunction,
+        { payload: sfn.TaskInput.fromObject(payload) },
+        Duration.seconds(30),
         resultPath,
-      });
-      t.addRetry({
-        errors: [...TRANSIENT_ERRORS],
-        maxAttempts: 3,
-        interval: Duration.seconds(1),
-        backoffRate: 2,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return t;
-    };
+      );
 
     const failed = new sfn.Fail(this, 'Failed', {
       error: 'EscalationPolicyFailed',

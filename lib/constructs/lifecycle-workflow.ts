@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { callbackStep, lambdaStep } from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
   /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
@@ -36,21 +37,7 @@ export interface LifecycleWorkflowProps {
   readonly stateMachineName: string;
 }
 
-/**
- * Errors worth another attempt: contention, throttling, a service hiccup, a step that timed out.
- * (CDK's LambdaInvoke already retries Lambda's own service errors.)
- */
-export const TRANSIENT_ERRORS = [
-  'ConcurrentUpdateError',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'Lambda.TooManyRequestsException',
-  'States.Timeout',
-] as const;
+export { TRANSIENT_ERRORS } from './workflow-tasks';
 
 /** State names: the sandbox, the tests and the runbook refer to them. */
 export const STATES = {
@@ -115,7 +102,8 @@ export class LifecycleWorkflow extends Construct {
       cause:
         'Paging a person about a failed step failed too; the operators alarm on failed executions is the page.',
     });
-    const escalateFailure = this.step(
+    const escalateFailure = lambdaStep(
+      this,
       STATES.escalateFailure,
       props.lifecycleFunction,
       { inputPath: '$' },
@@ -141,7 +129,8 @@ export class LifecycleWorkflow extends Construct {
         extra: Record<string, unknown> = {},
         timeout = taskTimeout,
       ) => {
-        const task = this.step(
+        const task = lambdaStep(
+          this,
           name,
           fn,
           {
@@ -160,7 +149,8 @@ export class LifecycleWorkflow extends Construct {
     const lifecycleStep = stepOn(props.lifecycleFunction);
     const automationStep = stepOn(props.automationFunction);
 
-    const record = this.step(
+    const record = lambdaStep(
+      this,
       STATES.record,
       props.intakeFunction,
       { inputPath: '$.event' },
@@ -191,25 +181,16 @@ export class LifecycleWorkflow extends Construct {
     const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
     const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');
 
-    const awaitRecovery = new tasks.LambdaInvoke(this, STATES.awaitRecovery, {
-      lambdaFunction: props.lifecycleFunction,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
-        step: 'await-recovery',
-        incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
-        taskToken: sfn.JsonPath.taskToken,
-      }),
-      taskTimeout: sfn.Timeout.duration(recoveryTimeout),
-      resultPath: '$.recovery',
-    });
-    awaitRecovery.addRetry({
-      errors: TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout'),
-      maxAttempts: 3,
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    const escalateNotRecovered = this.step(
+    const awaitRecovery = callbackStep(
+      this,
+      STATES.awaitRecovery,
+      props.lifecycleFunction,
+      { step: 'await-recovery', incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
+      recoveryTimeout,
+      '$.recovery',
+    );
+    const escalateNotRecovered = lambdaStep(
+      this,
       STATES.escalateNotRecovered,
       props.lifecycleFunction,
       { inputPath: '$' },
@@ -236,7 +217,7 @@ export class LifecycleWorkflow extends Construct {
 
     // A person is paged with why automation stopped, then the workflow waits for recovery as usual.
     const escalateAndWait = (name: string, parameters: Record<string, unknown>) => {
-      const escalate = this.step(name, props.lifecycleFunction, { inputPath: '$' }, taskTimeout);
+      const escalate = lambdaStep(this, name, props.lifecycleFunction, { inputPath: '$' }, taskTimeout);
       escalate.addCatch(escalationFailed, { resultPath: '$.escalationError' });
       escalate.next(awaitRecovery);
       return new sfn.Pass(this, `${name}Input`, {
@@ -245,25 +226,18 @@ export class LifecycleWorkflow extends Construct {
     };
 
     const approvalTimeout = props.approvalTimeout ?? Duration.minutes(15);
-    const awaitApproval = new tasks.LambdaInvoke(this, STATES.awaitApproval, {
-      lambdaFunction: props.lifecycleFunction,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
+    const awaitApproval = callbackStep(
+      this,
+      STATES.awaitApproval,
+      props.lifecycleFunction,
+      {
         step: 'await-approval',
         incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
         decision: sfn.JsonPath.objectAt('$.decision'),
-        taskToken: sfn.JsonPath.taskToken,
-      }),
-      taskTimeout: sfn.Timeout.duration(approvalTimeout),
-      resultPath: '$.approval',
-    });
-    awaitApproval.addRetry({
-      errors: TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout'),
-      maxAttempts: 3,
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+      },
+      approvalTimeout,
+      '$.approval',
+    );
     awaitApproval.addCatch(
       escalateAndWait(STATES.escalateNotApproved, {
         failedStep: STATES.awaitApproval,
@@ -385,30 +359,5 @@ export class LifecycleWorkflow extends Construct {
         resources: [arn],
       }),
     );
-  }
-
-  /** A Lambda task that passes the function's result on as it is; its input is `payload` or the state at `inputPath`. */
-  private step(
-    name: string,
-    fn: lambda.IFunction,
-    input: { readonly payload: sfn.TaskInput } | { readonly inputPath: string },
-    timeout: Duration,
-    resultPath?: string,
-  ): tasks.LambdaInvoke {
-    const task = new tasks.LambdaInvoke(this, name, {
-      lambdaFunction: fn,
-      ...input,
-      payloadResponseOnly: true,
-      taskTimeout: sfn.Timeout.duration(timeout),
-      ...(resultPath ? { resultPath } : {}),
-    });
-    task.addRetry({
-      errors: [...TRANSIENT_ERRORS],
-      maxAttempts: 3,
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    return task;
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * How the product's workflows call their Lambda functions, in one place: every step retries the
+ * same transient errors the same way, and passes the function's result on as it is.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/**
+ * Errors worth another attempt: contention, throttling, a service hiccup, a step that timed out.
+ * (CDK's LambdaInvoke already retries Lambda's own service errors.)
+ */
+export const TRANSIENT_ERRORS = [
+  'ConcurrentUpdateError',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'Lambda.TooManyRequestsException',
+  'States.Timeout',
+] as const;
+
+/** Three attempts, full jitter; a callback's own timeout is not retried (it is the answer). */
+const retryTransient = (task: tasks.LambdaInvoke, { timeoutIsAnswer = false } = {}): tasks.LambdaInvoke =>
+  task.addRetry({
+    errors: timeoutIsAnswer ? TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout') : [...TRANSIENT_ERRORS],
+    maxAttempts: 3,
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  }) as tasks.LambdaInvoke;
+
+/** A Lambda step whose input is `payload` or the state at `inputPath`. */
+export const lambdaStep = (
+  scope: Construct,
+  name: string,
+  fn: lambda.IFunction,
+  input: { readonly payload: sfn.TaskInput } | { readonly inputPath: string },
+  timeout: Duration,
+  resultPath?: string,
+): tasks.LambdaInvoke =>
+  retryTransient(
+    new tasks.LambdaInvoke(scope, name, {
+      lambdaFunction: fn,
+      ...input,
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(timeout),
+      ...(resultPath ? { resultPath } : {}),
+    }),
+  );
+
+/** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`. */
+export const callbackStep = (
+  scope: Construct,
+  name: string,
+  fn: lambda.IFunction,
+  payload: Record<string, unknown>,
+  timeout: Duration,
+  resultPath: string,
+): tasks.LambdaInvoke =>
+  retryTransient(
+    new tasks.LambdaInvoke(scope, name, {
+      lambdaFunction: fn,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ ...payload, taskToken: sfn.JsonPath.taskToken }),
+      taskTimeout: sfn.Timeout.duration(timeout),
+      resultPath,
+    }),
+    { timeoutIsAnswer: true },
+  );
