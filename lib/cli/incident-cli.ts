@@ -146,7 +146,8 @@ const drill = async (parsed: Parsed, io: Io): Promise<number> => {
     `${formatDrillSummary(report, wallMs)}\n\nPages as delivered (outbox):\n${report.pages.map(formatPage).join('\n\n')}\n`,
   );
   io.out(
-    `\nThe incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}\n`,
+    `\nThe links in these pages pointed at the drill's own endpoint on 127.0.0.1, which stopped with the drill.\n` +
+      `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}\n`,
   );
   return 0;
 };
