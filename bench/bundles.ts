@@ -55,6 +55,12 @@ const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
     ),
   ),
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
+  ESCALATION_STATE_MACHINE_ARN:
+    'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',
+  SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:links-AbCdEf',
+  RESPONDER_BASE_URL: 'https://abcdefghij.lambda-url.us-east-1.on.aws',
+  LINK_TTL_MINUTES: '1440',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 
 /** Imports the module named by argv[1] and checks that it exports the handler. */

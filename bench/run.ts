@@ -3,6 +3,7 @@
  * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback started. Loopback only. Writes
  * bench/results/bench.json and bench.md and prints the Markdown.
  */
+import '../bin/quiet-sdk';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
