@@ -82,7 +82,6 @@ export class IncidentResponseStack extends Stack {
       signers: [lifecycle],
     });
     lifecycle.addEnvironment('RESPONDER_BASE_URL', this.responderApi.url.url);
-    lifecycle.addEnvironment('LINK_TTL_MINUTES', '1440');
     this.escalation = new EscalationWorkflow(this, 'Escalation', {
       lifecycleFunction: lifecycle,
       stateMachineName: `${config.stackName}-escalation`,

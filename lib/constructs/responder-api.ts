@@ -19,6 +19,8 @@ export interface ResponderApiProps {
  * page (mail scanners follow links); POST acts.
  */
 export class ResponderApi extends Construct {
+  /** How long a link in a page stays usable. */
+  static readonly LINK_TTL = Duration.hours(24);
   readonly url: lambda.FunctionUrl;
   readonly signingSecret: secretsmanager.Secret;
 
@@ -39,7 +41,9 @@ export class ResponderApi extends Construct {
       invokeMode: lambda.InvokeMode.BUFFERED,
     });
     for (const fn of [props.responderFunction, ...props.signers]) this.grantSigning(fn);
-    props.responderFunction.addEnvironment('LINK_TTL_MINUTES', String(Duration.hours(24).toMinutes()));
+    // Only signers put links in pages; the responder verifies them (the expiry is in the link).
+    for (const fn of props.signers)
+      fn.addEnvironment('LINK_TTL_MINUTES', String(ResponderApi.LINK_TTL.toMinutes()));
   }
 
   /** Lets `fn` read the signing secret, and tells it where the secret is and where links point. */

@@ -32,6 +32,8 @@ const vagueAcknowledgements = (app: App) =>
 const variants = [
   ['the example config', {}],
   ['a customer managed key and destroy', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
+  // ARNs then carry the account and region themselves, not <AWS::AccountId> and <AWS::Region>.
+  ['an explicit account and region', { env: { account: '123456789012', region: 'eu-west-1' } }],
 ] as const;
 
 describe('cdk-nag AwsSolutions on the app', () => {

@@ -123,6 +123,7 @@ describe('defaults', () => {
       maxActionsPerHour: 5,
       approvalRequiredFor: [],
       deploymentCorrelationMinutes: 30,
+      approvalTimeoutMinutes: 15,
       killSwitchParameterName: '/incident-response/automation-enabled',
     });
     expect(config.table).toEqual({ removalPolicy: 'retain', customerManagedKey: false });

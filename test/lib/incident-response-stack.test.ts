@@ -1,12 +1,22 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
+import { STATES } from '../../lib/constructs/lifecycle-workflow';
+import { ResponderApi } from '../../lib/constructs/responder-api';
 import { composeTestApp, exampleInput } from './fixtures';
 import {
   actionsOf,
   identityStatements,
+  idsOf,
   onlyIdOf,
+  type PolicyStatementJson,
+  reachableAvoiding,
   refText,
   resourcePolicyStatements,
+  type StateMachineSuffix,
+  stateMachineDefinition,
+  stateMachineId,
+  tasksOf,
   tokensToText,
 } from './template-helpers';
 
@@ -16,6 +26,9 @@ const synth = (extra: Record<string, unknown> = {}) => {
 };
 
 /** The environment variables of the function whose INCIDENT_HANDLER is `handler`. */
+/** Every function's INCIDENT_HANDLER, in one order the env tests compare with. */
+const HANDLERS = ['automation', 'ingest', 'intake', 'lifecycle', 'responder'] as const;
+
 const envOf = (template: Template, handler: string): Record<string, unknown> => {
   const id = onlyIdOf(template, 'AWS::Lambda::Function', {
     Environment: { Variables: { INCIDENT_HANDLER: handler } },
@@ -36,24 +49,44 @@ describe('IncidentResponseStack', () => {
     expect(stack.region).toBe('eu-west-1');
   });
 
-  it('outputs the incident table, the state machine and the operators topic', () => {
+  it('outputs the incident table, the lifecycle state machine, the responder URL and the operators topic', () => {
     const { template } = synth();
     const operatorsTopic = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
     });
 
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'IncidentTableName',
+      'OperatorsTopicArn',
+      'ResponderUrl',
+      'StateMachineArn',
+    ]);
     template.hasOutput('IncidentTableName', { Value: { Ref: onlyIdOf(template, 'AWS::DynamoDB::Table') } });
-    template.hasOutput('StateMachineArn', {
-      Value: { Ref: onlyIdOf(template, 'AWS::StepFunctions::StateMachine') },
+    template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineId(template, '-lifecycle') } });
+    template.hasOutput('ResponderUrl', {
+      Value: { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::Lambda::Url'), 'FunctionUrl'] },
     });
     template.hasOutput('OperatorsTopicArn', { Value: { Ref: operatorsTopic } });
   });
 
-  it('builds the three functions, and only those', () => {
+  it('builds two Standard state machines, named after the stack: the lifecycle and the escalation policy', () => {
+    const { template } = synth({ stackName: 'IncidentResponseStaging' });
+
+    expect(
+      Object.values(template.findResources('AWS::StepFunctions::StateMachine'))
+        .map((r) => [r.Properties.StateMachineName, r.Properties.StateMachineType])
+        .sort(),
+    ).toEqual([
+      ['IncidentResponseStaging-escalation', 'STANDARD'],
+      ['IncidentResponseStaging-lifecycle', 'STANDARD'],
+    ]);
+  });
+
+  it('builds the five functions, and only those', () => {
     const { template } = synth();
 
-    template.resourceCountIs('AWS::Lambda::Function', 3);
-    for (const handler of ['intake', 'lifecycle', 'ingest']) {
+    template.resourceCountIs('AWS::Lambda::Function', 5);
+    for (const handler of ['intake', 'lifecycle', 'automation', 'responder', 'ingest']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -63,42 +96,132 @@ describe('IncidentResponseStack', () => {
     }
   });
 
-  it('tells the intake and lifecycle functions the table, and only the lifecycle the tier topics', () => {
+  it('gives the automation function more time than the others, for diagnostics', () => {
+    const { template } = synth();
+    const timeoutOf = (handler: string) =>
+      template.toJSON().Resources[
+        onlyIdOf(template, 'AWS::Lambda::Function', {
+          Environment: { Variables: { INCIDENT_HANDLER: handler } },
+        })
+      ].Properties.Timeout;
+
+    expect(timeoutOf('automation')).toBe(50);
+    for (const handler of ['intake', 'lifecycle', 'responder', 'ingest']) {
+      expect(timeoutOf(handler), handler).toBe(20);
+    }
+  });
+
+  // Which function is told what, by env var; a function without it never reads it.
+  it.each([
+    ['TABLE_NAME', ['automation', 'intake', 'lifecycle', 'responder']],
+    ['TIER_TOPIC_ARNS', ['lifecycle', 'responder']],
+    ['SIGNING_SECRET_ARN', ['lifecycle', 'responder']],
+    ['ESCALATION_STATE_MACHINE_ARN', ['lifecycle', 'responder']],
+    ['LINK_TTL_MINUTES', ['lifecycle']],
+    ['RESPONDER_BASE_URL', ['lifecycle']],
+    ['STATE_MACHINE_ARN', ['ingest']],
+  ])('tells %s to %j, and to no other function', (variable, handlers) => {
+    const { template } = synth();
+    const told = HANDLERS.filter((handler) => variable in envOf(template, handler));
+
+    expect(told).toEqual(handlers);
+  });
+
+  it('tells the table to every function that stores incidents, by reference', () => {
     const { template } = synth();
     const table = { Ref: onlyIdOf(template, 'AWS::DynamoDB::Table') };
-    const intake = envOf(template, 'intake');
+
+    for (const handler of ['intake', 'lifecycle', 'automation', 'responder']) {
+      expect(envOf(template, handler).TABLE_NAME, handler).toEqual(table);
+    }
+  });
+
+  it.each(['lifecycle', 'responder'])(
+    'hands the %s function every tier topic by tier name, as JSON',
+    (handler) => {
+      const { template } = synth();
+      const tierTopics = JSON.parse(tokensToText(envOf(template, handler).TIER_TOPIC_ARNS));
+
+      expect(tierTopics).toEqual(
+        Object.fromEntries(
+          ['on-call', 'devops-lead', 'engineering-manager', 'cto'].map((tier) => [
+            tier,
+            refText(onlyIdOf(template, 'AWS::SNS::Topic', { DisplayName: `incident pages: ${tier}` })),
+          ]),
+        ),
+      );
+    },
+  );
+
+  it("points the lifecycle function's links at the responder URL, valid for the construct's link lifetime", () => {
+    const { template } = synth();
     const lifecycle = envOf(template, 'lifecycle');
 
-    expect(intake.TABLE_NAME).toEqual(table);
-    expect(lifecycle.TABLE_NAME).toEqual(table);
-    expect(intake).not.toHaveProperty('TIER_TOPIC_ARNS');
-    expect(intake).not.toHaveProperty('STATE_MACHINE_ARN');
-    expect(lifecycle).not.toHaveProperty('STATE_MACHINE_ARN');
+    expect(lifecycle.RESPONDER_BASE_URL).toEqual({
+      'Fn::GetAtt': [onlyIdOf(template, 'AWS::Lambda::Url'), 'FunctionUrl'],
+    });
+    expect(lifecycle.LINK_TTL_MINUTES).toBe(String(ResponderApi.LINK_TTL.toMinutes()));
   });
 
-  it('hands the lifecycle function every tier topic by tier name, as JSON', () => {
-    const { template } = synth();
-    const tierTopics = JSON.parse(tokensToText(envOf(template, 'lifecycle').TIER_TOPIC_ARNS));
-
-    expect(tierTopics).toEqual(
-      Object.fromEntries(
-        ['on-call', 'devops-lead', 'engineering-manager', 'cto'].map((tier) => [
-          tier,
-          refText(onlyIdOf(template, 'AWS::SNS::Topic', { DisplayName: `incident pages: ${tier}` })),
-        ]),
-      ),
-    );
-  });
-
-  it('tells the ingest function the state machine, and nothing about the table', () => {
+  it('tells the ingest function the lifecycle state machine, and nothing about the table', () => {
     const { template } = synth();
     const ingest = envOf(template, 'ingest');
 
-    expect(ingest.STATE_MACHINE_ARN).toEqual({ Ref: onlyIdOf(template, 'AWS::StepFunctions::StateMachine') });
+    expect(ingest.STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId(template, '-lifecycle') });
     expect(ingest).not.toHaveProperty('TABLE_NAME');
     expect(ingest).not.toHaveProperty('TIER_TOPIC_ARNS');
   });
+
+  it("tells the starters the escalation state machine's ARN, formatted from the name it is given", () => {
+    const { template } = synth({ stackName: 'IncidentResponseStaging' });
+    const escalation = template.toJSON().Resources[stateMachineId(template, '-escalation')];
+
+    expect(escalation.Properties.StateMachineName).toBe('IncidentResponseStaging-escalation');
+    for (const handler of ['lifecycle', 'responder']) {
+      expect(tokensToText(envOf(template, handler).ESCALATION_STATE_MACHINE_ARN), handler).toBe(
+        'arn:<Ref:AWS::Partition>:states:<Ref:AWS::Region>:<Ref:AWS::AccountId>:stateMachine:IncidentResponseStaging-escalation',
+      );
+    }
+  });
 });
+
+/** The Tasks of each state machine that page a person. */
+const PAGING_TASKS: Record<StateMachineSuffix, readonly string[]> = {
+  '-lifecycle': [
+    STATES.escalateFailure,
+    STATES.escalateNotRecovered,
+    STATES.escalateNotApproved,
+    STATES.escalateMitigationFailed,
+  ],
+  '-escalation': [ESCALATION_STATES.failed],
+};
+
+describe.each(Object.keys(PAGING_TASKS) as StateMachineSuffix[])(
+  'the *%s state machine in the stack',
+  (suffix) => {
+    it('bounds every Task with a timeout, retries it, and catches its errors', () => {
+      const definition = stateMachineDefinition(synth().template, suffix);
+
+      expect(tasksOf(definition).length).toBeGreaterThan(PAGING_TASKS[suffix].length);
+      for (const [name, state] of tasksOf(definition)) {
+        expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
+        expect(state.Retry?.length, name).toBeGreaterThan(0);
+        expect(state.Catch?.length, name).toBeGreaterThan(0);
+      }
+    });
+
+    it('fails only after paging a person', () => {
+      const definition = stateMachineDefinition(synth().template, suffix);
+      const fails = Object.keys(definition.States).filter((name) => definition.States[name]?.Type === 'Fail');
+
+      expect(fails.length).toBeGreaterThan(0);
+      expect(fails.filter((name) => reachableAvoiding(definition, new Set()).has(name))).toEqual(fails);
+      expect(
+        fails.filter((name) => reachableAvoiding(definition, new Set(PAGING_TASKS[suffix])).has(name)),
+      ).toEqual([]);
+    });
+  },
+);
 
 /** Actions with no resource-level permissions, which IAM only accepts on `Resource: '*'`. */
 const RESOURCELESS_ACTIONS = new Set([
@@ -114,9 +237,48 @@ const RESOURCELESS_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'logs:GetQueryResults',
+  'logs:StopQuery',
+  'cloudwatch:GetMetricData',
 ]);
 
+/** Actions that only automation needs: acting on ECS, querying logs and metrics, the kill switch. */
+const isAutomationAction = (action: string) =>
+  /^(ecs|ssm):/.test(action) ||
+  ['logs:StartQuery', 'logs:GetQueryResults', 'logs:StopQuery', 'cloudwatch:GetMetricData'].includes(action);
+
+/** Logical ids of the IAM policies attached to the role of the function whose INCIDENT_HANDLER is `handler`. */
+const policiesOf = (template: Template, handler: string): string[] => {
+  const fn = onlyIdOf(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: { INCIDENT_HANDLER: handler } },
+  });
+  const [roleId] = template.toJSON().Resources[fn].Properties.Role['Fn::GetAtt'];
+  return idsOf(template, 'AWS::IAM::Policy', { Roles: [{ Ref: roleId }] });
+};
+
 const isWildcardAction = (action: string) => action === '*' || action.endsWith(':*');
+
+/** The handler whose role owns the IAM policy `policyId`, or the policy id when no function owns it. */
+const ownerName = (template: Template, policyId: string): string =>
+  HANDLERS.find((handler) => policiesOf(template, handler).includes(policyId)) ?? policyId;
+
+/** The owners (handler names, or policy ids) of the statements that grant `action`, sorted. */
+const granteesOf = (
+  template: Template,
+  action: string,
+  where: (statement: PolicyStatementJson) => boolean = () => true,
+): string[] =>
+  [
+    ...new Set(
+      identityStatements(template)
+        .filter((s) => actionsOf(s).includes(action) && where(s))
+        .map((s) => ownerName(template, s.owner)),
+    ),
+  ].sort();
+
+/** Whether `statement` names the state machine called `name`, by formatted ARN. */
+const onStateMachineNamed = (name: string) => (statement: PolicyStatementJson) =>
+  [statement.Resource].flat().some((r) => tokensToText(r).endsWith(`:stateMachine:${name}`));
 
 describe('IAM scope', () => {
   const variants = [
@@ -137,13 +299,104 @@ describe('IAM scope', () => {
     expect(statements.filter((s) => actionsOf(s).some(isWildcardAction))).toEqual([]);
   });
 
-  it.each(variants)('uses Resource * only for X-Ray and log delivery with %s', (_name, extra) => {
-    const statements = identityStatements(synth(extra).template);
-    const onEverything = statements.filter((s) => [s.Resource].flat().includes('*'));
+  it.each(variants)(
+    'uses Resource * only where AWS offers no resource-level permission with %s',
+    (_name, extra) => {
+      const { template } = synth(extra);
+      const onEverything = identityStatements(template).filter((s) => [s.Resource].flat().includes('*'));
+      const unconditional = onEverything.filter((s) => s.Condition === undefined);
+      const conditional = onEverything.filter((s) => s.Condition !== undefined);
 
-    expect(onEverything.filter((s) => !actionsOf(s).every((a) => RESOURCELESS_ACTIONS.has(a)))).toEqual([]);
-    // The three functions' X-Ray writes, and the state machine's X-Ray and log delivery.
-    expect(onEverything.length).toBe(5);
+      expect(unconditional.filter((s) => !actionsOf(s).every((a) => RESOURCELESS_ACTIONS.has(a)))).toEqual(
+        [],
+      );
+      // ListTasks takes no task ARN: the ecs:cluster condition holds it to the watched cluster.
+      expect(
+        conditional.map((s) => ({
+          owner: s.owner,
+          Action: actionsOf(s),
+          clusters: Object.entries(s.Condition as Record<string, Record<string, unknown[]>>).map(
+            ([operator, keys]) => [operator, Object.keys(keys), Object.values(keys).flat().map(tokensToText)],
+          ),
+        })),
+      ).toEqual([
+        {
+          owner: policiesOf(template, 'automation')[0],
+          Action: ['ecs:ListTasks'],
+          clusters: [
+            [
+              'ArnEquals',
+              ['ecs:cluster'],
+              ['arn:<Ref:AWS::Partition>:ecs:<Ref:AWS::Region>:<Ref:AWS::AccountId>:cluster/prod'],
+            ],
+          ],
+        },
+      ]);
+      // The five functions' X-Ray writes, each of the two state machines' X-Ray and log delivery,
+      // automation's query results and metrics, and its ListTasks.
+      expect(onEverything.length).toBe(5 + 2 * 2 + 2);
+    },
+  );
+
+  it('lets only the functions that store incidents read and write the table', () => {
+    const { template } = synth();
+
+    expect(granteesOf(template, 'dynamodb:UpdateItem')).toEqual([
+      'automation',
+      'intake',
+      'lifecycle',
+      'responder',
+    ]);
+  });
+
+  it('lets only the lifecycle and responder functions page, start escalations and read the signing secret', () => {
+    const { template } = synth();
+
+    expect(granteesOf(template, 'sns:Publish')).toEqual(['lifecycle', 'responder']);
+    expect(granteesOf(template, 'secretsmanager:GetSecretValue')).toEqual(['lifecycle', 'responder']);
+    expect(
+      granteesOf(template, 'states:StartExecution', onStateMachineNamed('IncidentResponse-escalation')),
+    ).toEqual(['lifecycle', 'responder']);
+  });
+
+  it('lets the intake, lifecycle and responder functions answer the lifecycle callbacks, and nothing else', () => {
+    const { template } = synth();
+
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure']) {
+      expect(granteesOf(template, action), action).toEqual(['intake', 'lifecycle', 'responder']);
+      expect(granteesOf(template, action, onStateMachineNamed('IncidentResponse-lifecycle')), action).toEqual(
+        ['intake', 'lifecycle', 'responder'],
+      );
+    }
+  });
+
+  it('lets the ingest function and the alarm rule start lifecycle executions, and nobody else', () => {
+    const { template } = synth();
+    const lifecycle = { Ref: stateMachineId(template, '-lifecycle') };
+    const starters = identityStatements(template).filter((s) =>
+      actionsOf(s).includes('states:StartExecution'),
+    );
+    const ofLifecycle = starters.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(lifecycle));
+
+    const others = starters.filter((s) => !ofLifecycle.includes(s));
+
+    expect(ofLifecycle).toHaveLength(2);
+    expect(ofLifecycle.map((s) => ownerName(template, s.owner))).toEqual(
+      expect.arrayContaining(['ingest', expect.stringMatching(/^LifecycleStateMachineEventsRole/)]),
+    );
+    // The rest start escalations, by the formatted ARN: a reference would make a dependency cycle.
+    expect(others.map((s) => ownerName(template, s.owner)).sort()).toEqual(['lifecycle', 'responder']);
+    expect(others.every(onStateMachineNamed('IncidentResponse-escalation'))).toBe(true);
+  });
+
+  it('lets only the automation function act on ECS, query logs and metrics, and read the kill switch', () => {
+    const { template } = synth();
+    const owners = identityStatements(template)
+      .filter((s) => actionsOf(s).some(isAutomationAction))
+      .map((s) => s.owner);
+
+    expect(owners.length).toBeGreaterThanOrEqual(5);
+    expect([...new Set(owners)]).toEqual(policiesOf(template, 'automation'));
   });
 
   it('allows no wildcard action in topic and queue policies, nor in key policies beyond the account root', () => {

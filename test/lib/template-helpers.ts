@@ -15,6 +15,10 @@ export interface AslState {
     readonly ResultPath?: string;
   }[];
   readonly TimeoutSeconds?: number;
+  /** A Wait state's fixed duration. */
+  readonly Seconds?: number;
+  /** A Wait state's end, read from the state. */
+  readonly TimestampPath?: string;
   readonly Resource?: string;
   readonly InputPath?: string;
   readonly Parameters?: unknown;
@@ -81,10 +85,21 @@ export const onlyIdOf = (template: Template, type: string, props?: Record<string
   return ids[0] as string;
 };
 
-/** The definition of the template's only state machine, tokens replaced by placeholders. */
-export const stateMachineDefinition = (template: Template): AslDefinition => {
-  const id = onlyIdOf(template, 'AWS::StepFunctions::StateMachine');
-  const machine = template.toJSON().Resources[id];
+/** The name suffixes that tell the product's state machines apart: `${stackName}-lifecycle`, `-escalation`. */
+export type StateMachineSuffix = '-lifecycle' | '-escalation';
+
+/** The logical id of the only state machine whose name ends with `suffix`; throws when there are none or several. */
+export const stateMachineId = (template: Template, suffix: StateMachineSuffix): string => {
+  const ids = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))
+    .filter(([, r]) => String(r.Properties.StateMachineName).endsWith(suffix))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`Expected one state machine named *${suffix}, found ${ids.length}`);
+  return ids[0] as string;
+};
+
+/** The definition of the state machine whose name ends with `suffix`, tokens replaced by placeholders. */
+export const stateMachineDefinition = (template: Template, suffix: StateMachineSuffix): AslDefinition => {
+  const machine = template.toJSON().Resources[stateMachineId(template, suffix)];
   return JSON.parse(tokensToText(machine.Properties.DefinitionString)) as AslDefinition;
 };
 
@@ -160,3 +175,83 @@ export const resourcePolicyStatements = (
       })),
     ),
   );
+
+/** The state `name` of `definition`; throws when there is none. */
+export const stateOf = (definition: AslDefinition, name: string): AslState => {
+  const state = definition.States[name];
+  if (state === undefined) throw new Error(`No state ${name}`);
+  return state;
+};
+
+/** The Task states of `definition`, as `[name, state]`. */
+export const tasksOf = (definition: AslDefinition): [string, AslState][] =>
+  Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+
+interface ChoiceRule {
+  readonly Variable?: string;
+  readonly StringEquals?: string;
+  readonly BooleanEquals?: boolean;
+  readonly IsPresent?: boolean;
+  readonly And?: readonly ChoiceRule[];
+  readonly Or?: readonly ChoiceRule[];
+  readonly Not?: ChoiceRule;
+  readonly Next?: string;
+}
+
+/** The value at a `$.a.b` path, or undefined when it is absent. */
+const valueAt = (input: unknown, path: string): unknown =>
+  path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], input);
+
+/** Whether a Choice rule holds for `input`: the operators these workflows use, and no others. */
+const holds = (rule: ChoiceRule, input: unknown): boolean => {
+  if (rule.And) return rule.And.every((r) => holds(r, input));
+  if (rule.Or) return rule.Or.some((r) => holds(r, input));
+  if (rule.Not) return !holds(rule.Not, input);
+  const value = valueAt(input, rule.Variable ?? '');
+  if (rule.IsPresent !== undefined) return (value !== undefined) === rule.IsPresent;
+  if (rule.StringEquals !== undefined) return value === rule.StringEquals;
+  if (rule.BooleanEquals !== undefined) return value === rule.BooleanEquals;
+  throw new Error(`Choice operator not understood: ${JSON.stringify(rule)}`);
+};
+
+/** Where the Choice state `name` goes with `input`: its first rule that holds, else its Default. */
+export const chosen = (definition: AslDefinition, name: string, input: unknown): string | undefined => {
+  const choice = stateOf(definition, name);
+  if (choice.Type !== 'Choice') throw new Error(`${name} is a ${choice.Type}, not a Choice`);
+  const rules = (choice.Choices ?? []) as readonly ChoiceRule[];
+  return rules.find((rule) => holds(rule, input))?.Next ?? choice.Default;
+};
+
+/** The states visited from `from` following Next only, up to and including the first state without one. */
+export const nextChain = (definition: AslDefinition, from: string): string[] => {
+  const chain: string[] = [];
+  for (
+    let name: string | undefined = from;
+    name && !chain.includes(name);
+    name = stateOf(definition, name).Next
+  ) {
+    chain.push(name);
+  }
+  return chain;
+};
+
+/** Whether the graph, Wait states taken out, still has a cycle: a loop that would spin without pause. */
+export const hasCycleWithoutWait = (definition: AslDefinition): boolean => {
+  const done = new Set<string>();
+  const onPath = new Set<string>();
+  const visit = (name: string): boolean => {
+    if (onPath.has(name)) return true;
+    const state = definition.States[name];
+    if (done.has(name) || state === undefined || state.Type === 'Wait') return false;
+    onPath.add(name);
+    const cyclic = successorsOf(state).some(visit);
+    onPath.delete(name);
+    done.add(name);
+    return cyclic;
+  };
+  return Object.keys(definition.States).some(visit);
+};

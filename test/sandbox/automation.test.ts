@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentConfigInput } from '../../lib/config/schema';
 import { type DrillOptions, runDrill } from '../../lib/sandbox/drill';
+import type { Sandbox } from '../../lib/sandbox/sandbox';
 import { DRILL_CONFIG, SCENARIOS, type Scenario } from '../../lib/sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
@@ -81,14 +82,7 @@ describe('bad-deploy: automatic rollback', () => {
   it('the cooldown is honoured: an action on the service minutes ago stops this one, with the reason', async () => {
     const seedEarlierAction = {
       atMinute: 0,
-      run: async (sandbox: {
-        dynamo: {
-          store: {
-            getServiceActions: (s: string) => Promise<never>;
-            putServiceActions: (l: never, a: unknown[]) => Promise<boolean>;
-          };
-        };
-      }) => {
+      run: async (sandbox: Sandbox) => {
         const log = await sandbox.dynamo.store.getServiceActions('checkout');
         await sandbox.dynamo.store.putServiceActions(log, [
           { at: at(-5), incidentId: 'INC-20261123-000', playbook: 'restart' },
@@ -96,7 +90,7 @@ describe('bad-deploy: automatic rollback', () => {
       },
     };
     const { report, text } = await play(scenario('bad-deploy', { cooldownMinutes: 30 }), {
-      hooks: [seedEarlierAction as never],
+      hooks: [seedEarlierAction],
     });
     expect(report.ecsCalls).toEqual([]);
     expect(text).toMatch(/decision: refused rollback: .*cooldown/);
@@ -104,7 +98,14 @@ describe('bad-deploy: automatic rollback', () => {
 
   it('the kill switch stops automation without a deploy', async () => {
     const { report, text } = await play(scenario('bad-deploy'), {
-      hooks: [{ atMinute: 0, run: async (sandbox) => void (sandbox.aws.killSwitch = 'off') }],
+      hooks: [
+        {
+          atMinute: 0,
+          run: async (sandbox) => {
+            sandbox.aws.killSwitch = 'off';
+          },
+        },
+      ],
     });
     expect(report.ecsCalls).toEqual([]);
     expect(text).toMatch(/decision: refused rollback: .*kill switch/);
@@ -113,7 +114,7 @@ describe('bad-deploy: automatic rollback', () => {
   it('approval denied: no action, and the next tier is paged', async () => {
     const deny = {
       atMinute: 6,
-      run: async (sandbox: import('../../lib/sandbox/sandbox').Sandbox) => {
+      run: async (sandbox: Sandbox) => {
         const [record] = sandbox.deliveries;
         await sandbox.answerApproval(record?.intake?.incidentId ?? '', false, 'alice');
       },
@@ -135,7 +136,7 @@ describe('bad-deploy: automatic rollback', () => {
   it('approval given: the rollback runs', async () => {
     const approve = {
       atMinute: 6,
-      run: async (sandbox: import('../../lib/sandbox/sandbox').Sandbox) => {
+      run: async (sandbox: Sandbox) => {
         const [record] = sandbox.deliveries;
         await sandbox.answerApproval(record?.intake?.incidentId ?? '', true, 'alice');
       },

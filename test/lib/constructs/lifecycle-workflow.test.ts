@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { DecisionVerdict } from '../../../lambdas/domain/evidence';
 import {
   LifecycleWorkflow,
   type LifecycleWorkflowProps,
@@ -10,15 +11,19 @@ import {
 } from '../../../lib/constructs/lifecycle-workflow';
 import { composeTestApp, exampleInput } from '../fixtures';
 import {
-  type AslDefinition,
-  type AslState,
   actionsOf,
   arnText,
+  chosen,
+  hasCycleWithoutWait,
   logicalIdOf,
+  nextChain,
   onlyIdOf,
   reachableAvoiding,
   roleStatements,
   stateMachineDefinition,
+  stateOf,
+  successorsOf,
+  tasksOf,
 } from '../template-helpers';
 
 const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
@@ -31,9 +36,11 @@ const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
     });
   const intake = fn('Intake');
   const lifecycle = fn('Lifecycle');
+  const automation = fn('Automation');
   const workflow = new LifecycleWorkflow(stack, 'Workflow', {
     intakeFunction: intake,
     lifecycleFunction: lifecycle,
+    automationFunction: automation,
     stateMachineName: 'test-lifecycle',
     ...props,
   });
@@ -42,28 +49,37 @@ const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
     workflow,
     intakeArn: arnText(logicalIdOf(intake)),
     lifecycleArn: arnText(logicalIdOf(lifecycle)),
+    automationArn: arnText(logicalIdOf(automation)),
   };
 };
 
 const synth = (props: Partial<LifecycleWorkflowProps> = {}) => {
   const built = workflowIn(props);
   const template = Template.fromStack(built.stack);
-  return { ...built, template, definition: stateMachineDefinition(template) };
+  return { ...built, template, definition: stateMachineDefinition(template, '-lifecycle') };
 };
 
-const stateOf = (definition: AslDefinition, name: string): AslState => {
-  const state = definition.States[name];
-  if (state === undefined) throw new Error(`No state ${name}`);
-  return state;
-};
-
-const ESCALATIONS = [STATES.escalateFailure, STATES.escalateNotRecovered] as const;
+/** The Tasks that page a person: every path to a Fail goes through one. */
+const ESCALATIONS = [
+  STATES.escalateFailure,
+  STATES.escalateNotRecovered,
+  STATES.escalateNotApproved,
+  STATES.escalateMitigationFailed,
+] as const;
 const isEscalation = (name: string) => (ESCALATIONS as readonly string[]).includes(name);
-const tasksOf = (definition: AslDefinition) =>
-  Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+/** Where each verdict of Decide leads: act at once, ask first, or leave it to people. */
+const VERDICT_NEXT: Record<DecisionVerdict, string> = {
+  act: STATES.mitigate,
+  'needs-approval': STATES.awaitApproval,
+  'dry-run': STATES.awaitRecovery,
+  refused: STATES.awaitRecovery,
+  'page-only': STATES.awaitRecovery,
+};
+const AUTOMATION_STEPS: readonly string[] = [STATES.diagnose, STATES.decide, STATES.mitigate, STATES.verify];
+const WAITS_FOR_TOKEN: readonly string[] = [STATES.awaitRecovery, STATES.awaitApproval];
 
 describe('LifecycleWorkflow definition', () => {
-  it('records the signal, then runs the lifecycle in order for a new incident only', () => {
+  it('records the signal, then announces, diagnoses and decides for a new incident only', () => {
     const { definition } = synth();
     const start = stateOf(definition, definition.StartAt);
     const choice = stateOf(definition, stateOf(definition, STATES.record).Next ?? '');
@@ -73,29 +89,113 @@ describe('LifecycleWorkflow definition', () => {
     expect(choice.Type).toBe('Choice');
     expect(stateOf(definition, choice.Default ?? '').Type).toBe('Succeed');
     expect(choice.Choices?.map((c) => c.Next)).toEqual([STATES.announce]);
-
-    const happyPath: string[] = [];
-    for (let name: string | undefined = STATES.announce; name; name = stateOf(definition, name).Next) {
-      happyPath.push(name);
-    }
-    expect(happyPath.slice(0, 6)).toEqual([
+    expect(nextChain(definition, STATES.announce)).toEqual([
       STATES.announce,
       STATES.diagnose,
-      STATES.mitigate,
+      STATES.decide,
+      'Verdict?',
+    ]);
+  });
+
+  it.each(Object.entries(VERDICT_NEXT))('goes from a %s verdict to %s', (verdict, next) => {
+    const { definition } = synth();
+
+    expect(chosen(definition, 'Verdict?', { decision: { verdict } })).toBe(next);
+  });
+
+  it('hands the decision to Mitigate, then verifies only when it acted', () => {
+    const { definition } = synth();
+
+    expect(stateOf(definition, STATES.mitigate)).toMatchObject({
+      Parameters: { step: 'mitigate', 'incidentId.$': '$.record.incidentId', 'decision.$': '$.decision' },
+      ResultPath: '$.mitigation',
+      Next: 'Acted?',
+    });
+    expect(chosen(definition, 'Acted?', { mitigation: { acted: true } })).toBe('VerifyWait');
+    expect(chosen(definition, 'Acted?', { mitigation: { acted: false } })).toBe(STATES.awaitRecovery);
+  });
+
+  it('checks recovery every minute after acting, from the time the action started', () => {
+    const { definition } = synth();
+
+    expect(stateOf(definition, 'VerifyWait')).toEqual({ Type: 'Wait', Seconds: 60, Next: STATES.verify });
+    expect(stateOf(definition, STATES.verify)).toMatchObject({
+      Parameters: {
+        step: 'verify',
+        'incidentId.$': '$.record.incidentId',
+        'startedAt.$': '$.mitigation.startedAt',
+      },
+      ResultPath: '$.verification',
+      Next: 'Recovered?',
+    });
+    expect(synth({ verifyInterval: Duration.seconds(20) }).definition.States.VerifyWait?.Seconds).toBe(20);
+  });
+
+  it.each([
+    ['recovered', STATES.resolve],
+    ['waiting', 'VerifyWait'],
+    ['failed', `${STATES.escalateMitigationFailed}Input`],
+  ])('goes from a %s verification to %s', (outcome, next) => {
+    const { definition } = synth();
+
+    expect(chosen(definition, 'Recovered?', { verification: { outcome } })).toBe(next);
+  });
+
+  it('pages a person with the reason when the mitigation failed, then waits for recovery', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(stateOf(definition, `${STATES.escalateMitigationFailed}Input`)).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        step: 'escalate',
+        failedStep: STATES.verify,
+        'reason.$': "States.Format('mitigation failed: {}', $.verification.reason)",
+        'state.$': '$',
+      },
+      Next: STATES.escalateMitigationFailed,
+    });
+    expect(stateOf(definition, STATES.escalateMitigationFailed)).toMatchObject({
+      Resource: lifecycleArn,
+      InputPath: '$',
+      Next: STATES.awaitRecovery,
+    });
+  });
+
+  it('then waits for recovery, resolves, writes the post-incident and closes after the reopen window', () => {
+    const { definition } = synth();
+
+    expect(nextChain(definition, STATES.awaitRecovery)).toEqual([
       STATES.awaitRecovery,
       STATES.resolve,
       STATES.postIncident,
+      'CloseLater?',
     ]);
-    const afterPostIncident = reachableAvoiding(
-      { ...definition, StartAt: stateOf(definition, STATES.postIncident).Next ?? '' },
-      new Set(ESCALATIONS),
+    expect(chosen(definition, 'CloseLater?', { postIncident: { closeAt: '2026-01-01T00:30:00Z' } })).toBe(
+      'ReopenWindow',
     );
-    expect(afterPostIncident).toContain('Done');
+    expect(chosen(definition, 'CloseLater?', { postIncident: {} })).toBe('Done');
+    expect(nextChain(definition, 'ReopenWindow')).toEqual(['ReopenWindow', STATES.close, 'Done']);
     expect(stateOf(definition, 'Done').Type).toBe('Succeed');
   });
 
-  it('records with the intake function and runs every other step with the lifecycle function', () => {
-    const { definition, intakeArn, lifecycleArn } = synth();
+  it('loops only through a Wait, and every loop has a way out', () => {
+    const { definition } = synth();
+    const loopExits = successorsOf(stateOf(definition, 'Recovered?'));
+
+    expect(hasCycleWithoutWait(definition)).toBe(false);
+    expect(
+      hasCycleWithoutWait({
+        ...definition,
+        States: { ...definition.States, VerifyWait: { Type: 'Pass', Next: STATES.verify } },
+      }),
+    ).toBe(true);
+    expect(loopExits).toEqual(
+      expect.arrayContaining([STATES.resolve, `${STATES.escalateMitigationFailed}Input`]),
+    );
+  });
+
+  it('records with the intake function, automates with the automation function, and runs the rest with the lifecycle function', () => {
+    const { definition, intakeArn, lifecycleArn, automationArn } = synth();
 
     expect(
       tasksOf(definition)
@@ -103,19 +203,51 @@ describe('LifecycleWorkflow definition', () => {
         .sort(),
     ).toEqual(Object.values(STATES).sort());
     for (const [name, state] of tasksOf(definition)) {
-      const target =
-        name === STATES.awaitRecovery
-          ? (state.Parameters as { FunctionName: string }).FunctionName
-          : state.Resource;
-      expect(target, name).toBe(name === STATES.record ? intakeArn : lifecycleArn);
+      const target = WAITS_FOR_TOKEN.includes(name)
+        ? (state.Parameters as { FunctionName: string }).FunctionName
+        : state.Resource;
+      const expected =
+        name === STATES.record ? intakeArn : AUTOMATION_STEPS.includes(name) ? automationArn : lifecycleArn;
+      expect(target, name).toBe(expected);
     }
   });
 
-  it('bounds every Task with a timeout', () => {
-    const { definition } = synth({ taskTimeout: Duration.seconds(12) });
+  it('bounds every Task with a timeout: the waits by theirs, automation steps by the automation bound', () => {
+    const { definition } = synth({
+      taskTimeout: Duration.seconds(12),
+      automationTaskTimeout: Duration.seconds(45),
+      approvalTimeout: Duration.minutes(20),
+      recoveryTimeout: Duration.minutes(45),
+    });
+    const expected = (name: string) => {
+      if (name === STATES.awaitRecovery) return 45 * 60;
+      if (name === STATES.awaitApproval) return 20 * 60;
+      return AUTOMATION_STEPS.includes(name) ? 45 : 12;
+    };
 
     for (const [name, state] of tasksOf(definition)) {
-      expect(state.TimeoutSeconds, name).toBe(name === STATES.awaitRecovery ? 3600 : 12);
+      expect(state.TimeoutSeconds, name).toBe(expected(name));
+    }
+  });
+
+  it('gives automation steps 60 seconds unless told otherwise', () => {
+    const { definition } = synth({ taskTimeout: Duration.seconds(12) });
+
+    expect(
+      tasksOf(definition)
+        .filter(([, state]) => state.TimeoutSeconds === 60)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual([...AUTOMATION_STEPS].sort());
+  });
+
+  it('gives every Task a retry, a catch and a timeout', () => {
+    const { definition } = synth();
+
+    for (const [name, state] of tasksOf(definition)) {
+      expect(state.Retry?.length, name).toBeGreaterThan(0);
+      expect(state.Catch?.length, name).toBeGreaterThan(0);
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
     }
   });
 
@@ -132,7 +264,7 @@ describe('LifecycleWorkflow definition', () => {
     }
   });
 
-  it('catches every error of a lifecycle step into <Step>Failed, which escalates to a person', () => {
+  it('catches every error of a lifecycle or automation step into <Step>Failed, which escalates to a person', () => {
     const { definition } = synth();
     const steps = tasksOf(definition).filter(([name]) => !isEscalation(name));
 
@@ -163,6 +295,9 @@ describe('LifecycleWorkflow definition', () => {
     expect(stateOf(definition, stateOf(definition, STATES.escalateNotRecovered).Next ?? '').Type).toBe(
       'Succeed',
     );
+    for (const name of [STATES.escalateNotApproved, STATES.escalateMitigationFailed]) {
+      expect(stateOf(definition, name).Next, name).toBe(STATES.awaitRecovery);
+    }
     for (const name of ESCALATIONS) {
       const escalation = stateOf(definition, name);
       expect(escalation.Catch, name).toEqual([
@@ -181,9 +316,12 @@ describe('LifecycleWorkflow definition', () => {
     expect(fails.sort()).toEqual(['EscalationFailed', 'WorkflowFailed']);
     expect(fails.every((name) => everything.has(name))).toBe(true);
     expect(fails.filter((name) => withoutPaging.has(name))).toEqual([]);
+    // Every state but the Fails and what only escalations lead to is reachable without paging anyone.
+    expect(withoutPaging).toContain(STATES.verify);
+    expect(withoutPaging).toContain('Done');
   });
 
-  it('routes every caught error of a lifecycle step to an escalation', () => {
+  it('routes every caught error of a lifecycle or automation step to an escalation', () => {
     const { definition } = synth();
 
     for (const [name, state] of tasksOf(definition).filter(([n]) => !isEscalation(n))) {
@@ -213,6 +351,76 @@ describe('LifecycleWorkflow definition', () => {
     expect(literal).toEqual([]);
     expect(stateOf(definition, STATES.record).InputPath).toBe('$.event');
     expect(stateOf(definition, STATES.record)).not.toHaveProperty('Parameters');
+  });
+});
+
+describe('LifecycleWorkflow AwaitApproval', () => {
+  it('waits for the task token a person answers, with the decision, for the approval timeout', () => {
+    const { definition, lifecycleArn } = synth({ approvalTimeout: Duration.minutes(20) });
+    const wait = stateOf(definition, STATES.awaitApproval);
+
+    expect(wait.Resource).toMatch(/^arn:<Ref:AWS::Partition>:states:::lambda:invoke\.waitForTaskToken$/);
+    expect(wait.TimeoutSeconds).toBe(20 * 60);
+    expect(wait.Parameters).toEqual({
+      FunctionName: lifecycleArn,
+      Payload: {
+        step: 'await-approval',
+        'incidentId.$': '$.record.incidentId',
+        'decision.$': '$.decision',
+        'taskToken.$': '$$.Task.Token',
+      },
+    });
+    expect(wait).toMatchObject({ ResultPath: '$.approval', Next: STATES.mitigate });
+    expect(synth().definition.States[STATES.awaitApproval]?.TimeoutSeconds).toBe(15 * 60);
+  });
+
+  it('acts on no denial or timeout: it pages a person with why, then waits for recovery', () => {
+    const { definition } = synth({ approvalTimeout: Duration.minutes(20) });
+    const wait = stateOf(definition, STATES.awaitApproval);
+
+    // The denial and the timeout first: the catch-all after them would fail the execution.
+    expect(wait.Catch).toEqual([
+      {
+        ErrorEquals: ['ApprovalDenied', 'States.Timeout'],
+        ResultPath: '$.approvalError',
+        Next: `${STATES.escalateNotApproved}Input`,
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${STATES.awaitApproval}Failed` },
+    ]);
+    // A retried timeout would wait the whole approval window again; a denial must stay denied.
+    expect(wait.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
+    expect(wait.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain('ApprovalDenied');
+    expect(stateOf(definition, `${STATES.escalateNotApproved}Input`)).toMatchObject({
+      Type: 'Pass',
+      Next: STATES.escalateNotApproved,
+      Parameters: {
+        step: 'escalate',
+        failedStep: STATES.awaitApproval,
+        reason: expect.stringContaining('20 min'),
+        'error.$': '$.approvalError',
+        'state.$': '$',
+      },
+    });
+    expect(stateOf(definition, STATES.escalateNotApproved).Next).toBe(STATES.awaitRecovery);
+    expect(
+      reachableAvoiding({ ...definition, StartAt: STATES.escalateNotApproved }, new Set()),
+    ).not.toContain(STATES.mitigate);
+  });
+
+  it.each([
+    [undefined, 15],
+    [45, 45],
+  ])('times out after the configured automation.approvalTimeoutMinutes (%s)', (minutes, expected) => {
+    const input = exampleInput();
+    const automation = input.automation as Record<string, unknown>;
+    const { stack } = composeTestApp(
+      minutes === undefined
+        ? input
+        : { ...input, automation: { ...automation, approvalTimeoutMinutes: minutes } },
+    );
+    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
+
+    expect(stateOf(definition, STATES.awaitApproval).TimeoutSeconds).toBe(expected * 60);
   });
 });
 
@@ -263,7 +471,7 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
     const { stack } = composeTestApp(
       minutes === undefined ? input : { ...input, verification: { recoveryTimeoutMinutes: minutes } },
     );
-    const definition = stateMachineDefinition(Template.fromStack(stack));
+    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
 
     expect(stateOf(definition, STATES.awaitRecovery).TimeoutSeconds).toBe(expected * 60);
   });
@@ -271,10 +479,31 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
   // The config accepts up to 10,080 recovery minutes (7 days): the execution must outlive that wait.
   it('lets the longest recovery wait the config accepts end in NotRecovered, not an execution timeout', () => {
     const { stack } = composeTestApp({ ...exampleInput(), verification: { recoveryTimeoutMinutes: 10_080 } });
-    const definition = stateMachineDefinition(Template.fromStack(stack));
+    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
     const stepBudget = tasksOf(definition).reduce((sum, [, state]) => sum + (state.TimeoutSeconds ?? 0), 0);
 
     expect(definition.TimeoutSeconds).toBeGreaterThan(stepBudget);
+  });
+
+  // The longest legitimate run: approved at the last moment, the verification window used up, the
+  // alarm back to OK at the end of the recovery wait, then the reopen window. The execution must
+  // outlive it, or it times out on an incident a person was promised to be paged about.
+  it('outlives the longest approval, verification and recovery waits the config accepts, one after another', () => {
+    const input = {
+      ...exampleInput(),
+      automation: { approvalTimeoutMinutes: 1_440 },
+      verification: { recoveryTimeoutMinutes: 10_080, timeoutMinutes: 1_440 },
+      reopenWindowMinutes: 30,
+    };
+    const definition = stateMachineDefinition(Template.fromStack(composeTestApp(input).stack), '-lifecycle');
+    const waits =
+      (stateOf(definition, STATES.awaitApproval).TimeoutSeconds ?? 0) +
+      1_440 * 60 +
+      (stateOf(definition, STATES.awaitRecovery).TimeoutSeconds ?? 0) +
+      30 * 60;
+
+    expect(waits).toBe((1_440 + 1_440 + 10_080 + 30) * 60);
+    expect(definition.TimeoutSeconds).toBeGreaterThan(waits);
   });
 });
 
@@ -296,8 +525,16 @@ describe('LifecycleWorkflow state machine', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('bounds an execution by what it can wait (recovery 60 min + reopen window 30 min) plus a day, or as told', () => {
-    expect(synth().definition.TimeoutSeconds).toBe((60 + 30) * 60 + 24 * 3600);
+  it('bounds an execution by what it can wait (approval 15 + verification 15 + recovery 60 + reopen window 30 min) plus a day, or as told', () => {
+    expect(synth().definition.TimeoutSeconds).toBe((15 + 15 + 60 + 30) * 60 + 24 * 3600);
+    expect(
+      synth({
+        approvalTimeout: Duration.minutes(20),
+        verificationTimeout: Duration.minutes(25),
+        recoveryTimeout: Duration.minutes(45),
+        reopenWindow: Duration.minutes(10),
+      }).definition.TimeoutSeconds,
+    ).toBe((20 + 25 + 45 + 10) * 60 + 24 * 3600);
     expect(synth({ executionTimeout: Duration.days(2) }).definition.TimeoutSeconds).toBe(2 * 24 * 3600);
   });
 
@@ -307,6 +544,53 @@ describe('LifecycleWorkflow state machine', () => {
     ).toThrow(
       'LifecycleWorkflow: taskTimeout must be at least 1 second; recoveryTimeout must be at least 1 minute',
     );
+  });
+
+  // Step Functions cannot stop a Lambda invocation it timed out: the retry would run beside it, and a
+  // second Mitigate would find its own action's reservation and report that nothing was done.
+  it('gives every Lambda step in the stack at least its function timeout, so a retry never overlaps an attempt', () => {
+    const template = Template.fromStack(composeTestApp().stack);
+    const functionTimeout = (arn: string) => {
+      const id = /^<GetAtt:(.+)\.Arn>$/.exec(arn)?.[1] ?? '';
+      return template.toJSON().Resources[id]?.Properties.Timeout as number | undefined;
+    };
+    const steps = (['-lifecycle', '-escalation'] as const).flatMap((suffix) =>
+      tasksOf(stateMachineDefinition(template, suffix))
+        .filter(([name]) => !WAITS_FOR_TOKEN.includes(name))
+        .map(([name, state]) => ({
+          name: `${suffix} ${name}`,
+          task: state.TimeoutSeconds,
+          function: functionTimeout(state.Resource ?? ''),
+        })),
+    );
+
+    expect(steps.length).toBeGreaterThan(Object.keys(STATES).length);
+    expect(steps.filter((step) => step.function === undefined || (step.task ?? 0) < step.function)).toEqual(
+      [],
+    );
+  });
+
+  it('takes its waits from the config and bounds automation steps by the automation function in the stack', () => {
+    const input = {
+      ...exampleInput(),
+      automation: { approvalTimeoutMinutes: 20 },
+      verification: { recoveryTimeoutMinutes: 45, timeoutMinutes: 25 },
+      reopenWindowMinutes: 10,
+    };
+    const template = Template.fromStack(composeTestApp(input).stack);
+    const definition = stateMachineDefinition(template, '-lifecycle');
+    const automationTimeout =
+      template.toJSON().Resources[
+        onlyIdOf(template, 'AWS::Lambda::Function', {
+          Environment: { Variables: { INCIDENT_HANDLER: 'automation' } },
+        })
+      ].Properties.Timeout;
+
+    expect(definition.TimeoutSeconds).toBe((20 + 25 + 45 + 10) * 60 + 24 * 3600);
+    expect(automationTimeout).toBe(50);
+    for (const name of AUTOMATION_STEPS) {
+      expect(stateOf(definition, name).TimeoutSeconds, name).toBe(automationTimeout);
+    }
   });
 
   it('lets a grantee answer its callbacks by ARN, and nothing else', () => {

@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { OperatorAlarms } from '../../../lib/constructs/operator-alarms';
 import { composeTestApp } from '../fixtures';
-import { logicalIdOf, onlyIdOf } from '../template-helpers';
+import { logicalIdOf, onlyIdOf, type StateMachineSuffix, stateMachineId } from '../template-helpers';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
 
@@ -23,7 +23,7 @@ interface AlarmProperties {
 const watched = (alarm: AlarmProperties) =>
   `${alarm.Namespace} ${alarm.MetricName} ${alarm.Dimensions.map((d) => `${d.Name}=${JSON.stringify(d.Value)}`).join(',')}`;
 
-const operatorAlarmsIn = () => {
+const operatorAlarmsIn = ({ withEscalation = false } = {}) => {
   const stack = new Stack();
   const fn = (id: string) =>
     new lambda.Function(stack, id, {
@@ -31,16 +31,25 @@ const operatorAlarmsIn = () => {
       handler: 'index.handler',
       code: lambda.Code.fromInline('export const handler = async () => ({});'),
     });
-  const stateMachine = new sfn.StateMachine(stack, 'Workflow', {
-    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Noop')),
-  });
+  const machine = (id: string) =>
+    new sfn.StateMachine(stack, id, {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Noop`)),
+    });
+  const stateMachine = machine('Workflow');
+  const escalationStateMachine = withEscalation ? machine('Escalation') : undefined;
   const functions = { intake: fn('Intake'), ingest: fn('Ingest') };
   const deadLetterQueue = new sqs.Queue(stack, 'DeadLetters');
   const topic = new sns.Topic(stack, 'Operators');
-  new OperatorAlarms(stack, 'OperatorAlarms', { stateMachine, functions, deadLetterQueue, topic });
+  new OperatorAlarms(stack, 'OperatorAlarms', {
+    stateMachine,
+    escalationStateMachine,
+    functions,
+    deadLetterQueue,
+    topic,
+  });
   const template = Template.fromStack(stack);
   const alarms = Object.values(template.findResources(ALARM)).map((r) => r.Properties as AlarmProperties);
-  return { template, alarms, stateMachine, functions, deadLetterQueue, topic };
+  return { template, alarms, stateMachine, escalationStateMachine, functions, deadLetterQueue, topic };
 };
 
 describe('OperatorAlarms', () => {
@@ -65,16 +74,43 @@ describe('OperatorAlarms', () => {
     );
   });
 
-  it('sends every alarm to the operators topic', () => {
-    const { alarms, topic } = operatorAlarmsIn();
+  it('watches failed, timed-out and throttled escalation policy executions when given that state machine', () => {
+    const { alarms, stateMachine, escalationStateMachine } = operatorAlarmsIn({ withEscalation: true });
+    const bySm = (machine: sfn.StateMachine) =>
+      alarms
+        .filter(
+          (a) =>
+            JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: logicalIdOf(machine) } }]),
+        )
+        .map((a) => a.MetricName)
+        .sort();
 
-    expect(alarms).toHaveLength(9);
+    if (!escalationStateMachine) throw new Error('the escalation state machine was not built');
+    expect(bySm(escalationStateMachine)).toEqual([
+      'ExecutionThrottled',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    expect(bySm(stateMachine)).toEqual([
+      'ExecutionThrottled',
+      'ExecutionsAborted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    expect(alarms).toHaveLength(9 + 3);
+  });
+
+  it('sends every alarm to the operators topic', () => {
+    const { alarms, topic } = operatorAlarmsIn({ withEscalation: true });
+
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms)
       expect(alarm.AlarmActions, watched(alarm)).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
 
   it('fires on the first occurrence within a minute, and stays quiet without data', () => {
-    const { alarms } = operatorAlarmsIn();
+    const { alarms } = operatorAlarmsIn({ withEscalation: true });
 
     for (const alarm of alarms) {
       expect(alarm, watched(alarm)).toMatchObject({
@@ -98,7 +134,7 @@ describe('OperatorAlarms', () => {
 });
 
 describe('OperatorAlarms in the stack', () => {
-  it('watch the workflow, all three functions and the intake dead letters, and page the operators', () => {
+  it('watch both state machines, all five functions and the intake dead letters, and page the operators', () => {
     const template = Template.fromStack(composeTestApp().stack);
     const operators = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
@@ -106,25 +142,32 @@ describe('OperatorAlarms in the stack', () => {
     const alarms = Object.values(
       template.findResources(ALARM, { Properties: { AlarmActions: Match.anyValue() } }),
     ).map((r) => r.Properties as AlarmProperties);
-    const functionRefs = Object.keys(template.findResources('AWS::Lambda::Function')).map((id) => ({
-      Ref: id,
-    }));
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'))
+      .map((id) => JSON.stringify({ Ref: id }))
+      .sort();
 
-    expect(alarms).toHaveLength(5 + 2 * 3);
+    expect(functions).toHaveLength(5);
+    expect(alarms).toHaveLength(4 + 3 + 1 + 2 * 5);
     for (const alarm of alarms) expect(alarm.AlarmActions, watched(alarm)).toEqual([{ Ref: operators }]);
     for (const metricName of ['Errors', 'Throttles']) {
-      expect(
-        alarms.filter((a) => a.MetricName === metricName).map((a) => a.Dimensions[0]?.Value),
-        metricName,
-      ).toEqual(expect.arrayContaining(functionRefs));
+      const watchedFunctions = alarms
+        .filter((a) => a.MetricName === metricName)
+        .map((a) => JSON.stringify(a.Dimensions[0]?.Value))
+        .sort();
+      expect(watchedFunctions, metricName).toEqual(functions);
     }
     expect(alarms.find((a) => a.Namespace === 'AWS/SQS')?.Dimensions).toEqual([
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::SQS::Queue'), 'QueueName'] } },
     ]);
-    expect(alarms.filter((a) => a.Namespace === 'AWS/States').map((a) => a.Dimensions)).toEqual(
-      Array(4).fill([
-        { Name: 'StateMachineArn', Value: { Ref: onlyIdOf(template, 'AWS::StepFunctions::StateMachine') } },
-      ]),
-    );
+    const statesAlarmsOn = (suffix: StateMachineSuffix) =>
+      alarms.filter(
+        (a) =>
+          a.Namespace === 'AWS/States' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: stateMachineId(template, suffix) } }]),
+      ).length;
+    expect(statesAlarmsOn('-lifecycle')).toBe(4);
+    expect(statesAlarmsOn('-escalation')).toBe(3);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/States')).toHaveLength(4 + 3);
   });
 });

@@ -1,0 +1,443 @@
+import { App, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
+import {
+  ESCALATION_STATES,
+  EscalationWorkflow,
+  type EscalationWorkflowProps,
+} from '../../../lib/constructs/escalation-workflow';
+import { TRANSIENT_ERRORS } from '../../../lib/constructs/lifecycle-workflow';
+import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import {
+  type ExecutionFailedError,
+  type LocalHandler,
+  LocalWorkflow,
+} from '../../../lib/sandbox/local-runner';
+import { SimClock } from '../../../lib/sandbox/sim-clock';
+import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
+import {
+  actionsOf,
+  arnText,
+  chosen,
+  hasCycleWithoutWait,
+  logicalIdOf,
+  nextChain,
+  onlyIdOf,
+  reachableAvoiding,
+  roleStatements,
+  stateMachineDefinition,
+  stateOf,
+  tasksOf,
+  tokensToText,
+} from '../template-helpers';
+
+const { plan: PLAN, fire: FIRE, failed: PAGE_ABOUT_FAILURE } = ESCALATION_STATES;
+
+const escalationIn = (props: Partial<EscalationWorkflowProps> = {}, stackProps: StackProps = {}) => {
+  const stack = new Stack(new App(), 'Test', stackProps);
+  const lifecycle = new lambda.Function(stack, 'Lifecycle', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => ({});'),
+  });
+  const escalation = new EscalationWorkflow(stack, 'Escalation', {
+    lifecycleFunction: lifecycle,
+    stateMachineName: 'test-escalation',
+    ...props,
+  });
+  return { stack, lifecycle, escalation };
+};
+
+const synth = (props: Partial<EscalationWorkflowProps> = {}) => {
+  const built = escalationIn(props);
+  const template = Template.fromStack(built.stack);
+  return {
+    ...built,
+    template,
+    definition: stateMachineDefinition(template, '-escalation'),
+    lifecycleArn: arnText(logicalIdOf(built.lifecycle)),
+  };
+};
+
+describe('EscalationWorkflow definition', () => {
+  it('begins with an empty cursor, keeping only the incident and its epoch, then plans', () => {
+    const { definition } = synth();
+
+    expect(definition.StartAt).toBe('Begin');
+    expect(stateOf(definition, 'Begin')).toEqual({
+      Type: 'Pass',
+      Parameters: { 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', after: { at: '', label: '' } },
+      Next: PLAN,
+    });
+  });
+
+  it('plans with the incident, its epoch and the cursor, and stops when the plan is done', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(stateOf(definition, PLAN)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: {
+        step: 'escalation-plan',
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'after.$': '$.after',
+      },
+      ResultPath: '$.plan',
+      Next: 'More?',
+    });
+    expect(stateOf(definition, chosen(definition, 'More?', { plan: { done: true } }) ?? '').Type).toBe(
+      'Succeed',
+    );
+    expect(chosen(definition, 'More?', { plan: { done: false } })).toBe('UntilNext');
+  });
+
+  it('sleeps until the planned time, fires the planned entry, then moves the cursor past it', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(stateOf(definition, 'UntilNext')).toEqual({
+      Type: 'Wait',
+      TimestampPath: '$.plan.nextAt',
+      Next: FIRE,
+    });
+    expect(stateOf(definition, FIRE)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: {
+        step: 'escalation-fire',
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'entry.$': '$.plan.entry',
+      },
+      ResultPath: '$.fired',
+      Next: 'Advance',
+    });
+    expect(stateOf(definition, 'Advance')).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        after: { 'at.$': '$.plan.entry.at', 'label.$': '$.plan.entry.label' },
+      },
+      Next: PLAN,
+    });
+  });
+
+  it('loops plan, wait, fire, advance, and only through the Wait', () => {
+    const { definition } = synth();
+
+    expect(nextChain(definition, 'UntilNext')).toEqual(['UntilNext', FIRE, 'Advance', PLAN, 'More?']);
+    expect(hasCycleWithoutWait(definition)).toBe(false);
+    // The same graph with the Wait made a Pass: the check sees the loop that would spin.
+    expect(
+      hasCycleWithoutWait({
+        ...definition,
+        States: { ...definition.States, UntilNext: { Type: 'Pass', Next: FIRE } },
+      }),
+    ).toBe(true);
+  });
+
+  it('bounds every Task at 30 s, retries transient errors with jitter, and catches everything else', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(
+      tasksOf(definition)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual([PAGE_ABOUT_FAILURE, FIRE, PLAN].sort());
+    for (const [name, state] of tasksOf(definition)) {
+      expect(state.Resource, name).toBe(lifecycleArn);
+      expect(state.TimeoutSeconds, name).toBe(30);
+      expect(state.Retry, name).toContainEqual(
+        expect.objectContaining({
+          ErrorEquals: [...TRANSIENT_ERRORS],
+          MaxAttempts: 3,
+          JitterStrategy: 'FULL',
+        }),
+      );
+      expect(
+        state.Catch?.map((c) => c.ErrorEquals),
+        name,
+      ).toEqual([['States.ALL']]);
+    }
+  });
+
+  it('pages a person about a failed plan or fire, with the error and the incident, then fails', () => {
+    const { definition } = synth();
+    const fails = Object.entries(definition.States)
+      .filter(([, state]) => state.Type === 'Fail')
+      .map(([name]) => name);
+
+    for (const name of [PLAN, FIRE]) {
+      expect(stateOf(definition, name).Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: PAGE_ABOUT_FAILURE },
+      ]);
+    }
+    expect(stateOf(definition, PAGE_ABOUT_FAILURE)).toMatchObject({
+      Parameters: {
+        step: 'escalate',
+        failedStep: 'EscalationPolicy',
+        'error.$': '$.error',
+        state: { record: { 'incidentId.$': '$.incidentId' } },
+      },
+      Next: 'Failed',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: 'Failed' }],
+    });
+    expect(fails).toEqual(['Failed']);
+    expect(stateOf(definition, 'Failed')).toMatchObject({ Error: 'EscalationPolicyFailed' });
+    expect(reachableAvoiding(definition, new Set())).toContain('Failed');
+    expect(reachableAvoiding(definition, new Set([PAGE_ABOUT_FAILURE]))).not.toContain('Failed');
+  });
+});
+
+const START = new Date('2026-03-01T10:00:00.000Z');
+const at = (minutes: number) => new Date(START.getTime() + minutes * 60_000).toISOString();
+const entry = (minutes: number, label: string) => ({
+  at: at(minutes),
+  kind: minutes < 60 ? 'step' : 'update',
+  tiers: ['on-call'],
+  trigger: 'not-acknowledged',
+  label,
+});
+/** What the policy plans: a repeat page at +5 min, an update at +65 min, then nothing more. */
+const POLICY = [entry(5, 'step 1 repeat'), entry(65, 'hourly update')];
+
+class BrokenPolicyError extends Error {
+  override readonly name = 'BrokenPolicy';
+}
+
+/**
+ * Runs the synthesized escalation definition on the local interpreter and a simulated clock. Every
+ * Task input must be one the lifecycle function accepts.
+ */
+const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {}) => {
+  const { template } = synth();
+  const machine = aslFromTemplate(template.toJSON(), {
+    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
+  });
+  const clock = new SimClock({ start: START });
+  const calls: { state: string; at: string; input: LifecycleInput }[] = [];
+  const defaults: Record<string, LocalHandler> = {
+    [PLAN]: async (input) => {
+      const after = (input as { after?: { at: string } }).after?.at ?? '';
+      const next = POLICY.find((e) => e.at > after);
+      return next
+        ? { done: false, nextAt: next.at, entry: next }
+        : { done: true, reason: 'policy exhausted' };
+    },
+    [FIRE]: async () => ({ fired: true }),
+    [PAGE_ABOUT_FAILURE]: async () => ({ escalated: true }),
+  };
+  const handlers = Object.fromEntries(
+    Object.entries({ ...defaults, ...overrides }).map(([state, handler]): [string, LocalHandler] => [
+      state,
+      async (input, context) => {
+        calls.push({ state, at: context.now.toISOString(), input: lifecycleInputSchema.parse(input) });
+        return (handler as LocalHandler)(input, context);
+      },
+    ]),
+  );
+  const workflow = new LocalWorkflow({
+    definition: machine.definition,
+    tasks: machine.tasks,
+    stateMachineName: machine.stateMachineName,
+    handlers,
+    clock,
+    broker: new TaskTokenBroker(clock),
+  });
+  const execution = workflow.start({ incidentId: 'inc-1', epoch: 2 });
+  await clock.settle();
+  const outcome = await execution.result.then(
+    () => ({ status: 'SUCCEEDED', error: undefined }),
+    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
+  );
+  return { outcome, calls, callsOf: (state: string) => calls.filter((call) => call.state === state) };
+};
+
+describe('EscalationWorkflow on the local interpreter', () => {
+  it('sleeps until each planned time, fires it, and plans again from the entry it fired', async () => {
+    const { outcome, callsOf } = await runLocally();
+
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(callsOf(FIRE).map((c) => [c.at, c.input])).toEqual(
+      POLICY.map((e) => [e.at, { step: 'escalation-fire', incidentId: 'inc-1', epoch: 2, entry: e }]),
+    );
+    expect(callsOf(PLAN).map((c) => [c.at, c.input])).toEqual([
+      [at(0), { step: 'escalation-plan', incidentId: 'inc-1', epoch: 2, after: { at: '', label: '' } }],
+      [
+        at(5),
+        {
+          step: 'escalation-plan',
+          incidentId: 'inc-1',
+          epoch: 2,
+          after: { at: at(5), label: 'step 1 repeat' },
+        },
+      ],
+      [
+        at(65),
+        {
+          step: 'escalation-plan',
+          incidentId: 'inc-1',
+          epoch: 2,
+          after: { at: at(65), label: 'hourly update' },
+        },
+      ],
+    ]);
+    expect(callsOf(PAGE_ABOUT_FAILURE)).toEqual([]);
+  });
+
+  it('rides out a transient error without paging anyone', async () => {
+    let throttled = false;
+    const { outcome, callsOf } = await runLocally({
+      [FIRE]: async () => {
+        if (throttled) return { fired: true };
+        throttled = true;
+        throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+      },
+    });
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(callsOf(FIRE)).toHaveLength(POLICY.length + 1);
+    expect(callsOf(PAGE_ABOUT_FAILURE)).toEqual([]);
+  });
+
+  it.each([PLAN, FIRE])(
+    'pages a person with the error when %s fails, then fails the execution',
+    async (state) => {
+      const { outcome, calls, callsOf } = await runLocally({
+        [state]: async () => {
+          throw new BrokenPolicyError('the policy names a tier without contacts');
+        },
+      });
+
+      expect(outcome).toEqual({ status: 'FAILED', error: 'EscalationPolicyFailed' });
+      expect(callsOf(PAGE_ABOUT_FAILURE).map((c) => c.input)).toEqual([
+        {
+          step: 'escalate',
+          failedStep: 'EscalationPolicy',
+          error: expect.objectContaining({ Error: 'BrokenPolicy' }),
+          state: { record: { incidentId: 'inc-1' } },
+        },
+      ]);
+      expect(calls.at(-1)?.state).toBe(PAGE_ABOUT_FAILURE);
+    },
+  );
+
+  it('still fails, for the operators alarm, when paging about the failure fails too', async () => {
+    const { outcome, callsOf } = await runLocally({
+      [PLAN]: async () => {
+        throw new BrokenPolicyError('no plan');
+      },
+      [PAGE_ABOUT_FAILURE]: async () => {
+        throw new BrokenPolicyError('no pager');
+      },
+    });
+
+    expect(outcome).toEqual({ status: 'FAILED', error: 'EscalationPolicyFailed' });
+    expect(callsOf(PAGE_ABOUT_FAILURE)).toHaveLength(1);
+  });
+});
+
+describe('EscalationWorkflow state machine', () => {
+  it('is a named Standard workflow that logs everything and traces', () => {
+    const { template } = synth();
+    const logGroup = onlyIdOf(template, 'AWS::Logs::LogGroup');
+
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'test-escalation',
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('runs for at most 30 days, or as told', () => {
+    expect(synth().definition.TimeoutSeconds).toBe(30 * 24 * 3600);
+    expect(synth({ executionTimeout: Duration.days(3) }).definition.TimeoutSeconds).toBe(3 * 24 * 3600);
+  });
+
+  it('may invoke the lifecycle function, and no other', () => {
+    const { template, escalation, lifecycleArn } = synth();
+    const roleId = logicalIdOf(escalation.stateMachine.role);
+    const invokes = roleStatements(template, roleId).filter((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+
+    expect(
+      invokes.map((s) => ({ Action: actionsOf(s), Resource: [s.Resource].flat().map(tokensToText) })),
+    ).toEqual([{ Action: ['lambda:InvokeFunction'], Resource: [lifecycleArn, `${lifecycleArn}:*`] }]);
+  });
+
+  it("acknowledges its role's wildcards by name, each with why", () => {
+    const { escalation, lifecycle } = synth();
+    const acknowledged = escalation.stateMachine.role.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.keys(entry.data as Record<string, string>));
+
+    expect(acknowledged.map((id) => id.replace(/^Annotation::/, '')).sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(lifecycle)}.Arn>:*]`,
+      ].sort(),
+    );
+  });
+});
+
+describe('EscalationWorkflow.grantStart', () => {
+  /** The lifecycle function both runs the escalation's steps and starts escalations, as in the stack. */
+  const startedByItsOwnFunction = (byReference: boolean) => {
+    const { stack, lifecycle, escalation } = escalationIn();
+    if (byReference) {
+      lifecycle.addEnvironment('ESCALATION_STATE_MACHINE_ARN', escalation.stateMachine.stateMachineArn);
+      escalation.stateMachine.grantStartExecution(lifecycle);
+    } else {
+      lifecycle.addEnvironment('ESCALATION_STATE_MACHINE_ARN', escalation.formattedArn);
+      escalation.grantStart(lifecycle);
+    }
+    return { stack, lifecycle, escalation };
+  };
+
+  it('lets a grantee start executions of the state machine by its formatted ARN, and nothing else', () => {
+    const { stack, lifecycle } = startedByItsOwnFunction(false);
+    const template = Template.fromStack(stack);
+    const roleId = logicalIdOf(lifecycle.role ?? lifecycle);
+    const formatted =
+      'arn:<Ref:AWS::Partition>:states:<Ref:AWS::Region>:<Ref:AWS::AccountId>:stateMachine:test-escalation';
+
+    expect(
+      roleStatements(template, roleId).map((s) => ({
+        Effect: s.Effect,
+        Action: actionsOf(s),
+        Resource: [s.Resource].flat().map(tokensToText),
+      })),
+    ).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [formatted] }]);
+    expect(
+      tokensToText(
+        template.toJSON().Resources[logicalIdOf(lifecycle)].Properties.Environment.Variables
+          .ESCALATION_STATE_MACHINE_ARN,
+      ),
+    ).toBe(formatted);
+  });
+
+  // Template.fromStack refuses a template whose resources depend on each other in a cycle.
+  it('makes no dependency cycle when the function it invokes starts it; a reference would', () => {
+    expect(() => Template.fromStack(startedByItsOwnFunction(false).stack)).not.toThrow();
+    expect(() => Template.fromStack(startedByItsOwnFunction(true).stack)).toThrow(/dependency cycle/);
+  });
+
+  it('formats the ARN with the account and region of the stack when they are known', () => {
+    const { stack, escalation } = escalationIn(
+      { stateMachineName: 'pinned-escalation' },
+      { env: { account: '123456789012', region: 'eu-west-1' } },
+    );
+
+    expect(tokensToText(stack.resolve(escalation.formattedArn))).toBe(
+      'arn:<Ref:AWS::Partition>:states:eu-west-1:123456789012:stateMachine:pinned-escalation',
+    );
+  });
+});
