@@ -421,10 +421,16 @@ export const escalate = async (
       details: { step: input.step, ...(input.error?.Error ? { error: input.error.Error } : {}) },
     }),
   );
+  // A recovery that does not come is the escalation policy's to escalate (its not-resolved steps run
+  // on their own clock): tell those already paged. A failed step, a failed mitigation or an action
+  // without approval calls the next tier at once.
+  const policyEscalates = input.reason !== undefined && input.step === 'AwaitRecovery';
   const tiers = [
     ...new Set([
       ...firstTiers(deps.config.escalation, withError.severity),
-      ...nextTiers(deps.config.escalation, withError.severity, withError.pagedTiers),
+      ...(policyEscalates
+        ? withError.pagedTiers
+        : nextTiers(deps.config.escalation, withError.severity, withError.pagedTiers)),
     ]),
   ];
   const sent = await page(
