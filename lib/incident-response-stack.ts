@@ -132,6 +132,14 @@ export class IncidentResponseStack extends Stack {
       description: 'The incident lifecycle workflow',
       value: this.workflow.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'EscalationStateMachineArn', {
+      description: 'The escalation policy workflow',
+      value: this.escalation.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'TierTopicArns', {
+      description: 'Pages topic of each escalation tier (JSON); the incident CLI reads it',
+      value: this.notifications.topicArnsJson(),
+    });
     new CfnOutput(this, 'ResponderUrl', {
       description: 'One-click links in pages point here',
       value: this.responderApi.url.url,

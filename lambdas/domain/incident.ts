@@ -109,6 +109,8 @@ export interface OpenIncidentInput {
   readonly title: string;
   readonly runbookUrl?: string;
   readonly now: Date;
+  /** Who opened it, when not the alarm itself: a person declaring an incident. @default the alarm */
+  readonly declaredBy?: Actor;
 }
 
 const alarmActor = (signal: AlarmSignal): Actor => ({ type: 'alarm', name: signal.alarmName });
@@ -138,8 +140,10 @@ export const openIncident = (input: OpenIncidentInput): Incident => {
     input.now,
     {
       kind: 'detected',
-      actor: alarmActor(input.signal),
-      summary: `${input.signal.alarmName} went to ALARM at ${input.signal.at}`,
+      actor: input.declaredBy ?? alarmActor(input.signal),
+      summary: input.declaredBy
+        ? `declared by ${input.declaredBy.name}: ${input.title}`
+        : `${input.signal.alarmName} went to ALARM at ${input.signal.at}`,
       details: {
         alarmState: 'ALARM',
         stateChangedAt: input.signal.at,

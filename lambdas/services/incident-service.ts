@@ -45,6 +45,8 @@ export interface AlarmToRecord {
   readonly severityReason: string;
   readonly title: string;
   readonly runbookUrl?: string;
+  /** A person declared it (the seeds' "user reports"): they, not an alarm, opened it. */
+  readonly declaredBy?: string;
 }
 
 export interface IncidentServiceOptions extends SignalPolicy {
@@ -175,6 +177,7 @@ export class IncidentService {
       title: input.title,
       runbookUrl: input.runbookUrl,
       now,
+      ...(input.declaredBy ? { declaredBy: { type: 'human' as const, name: input.declaredBy } } : {}),
     });
     let reason = `opened ${id}`;
     const laterOk = pointer?.lastOkAt;

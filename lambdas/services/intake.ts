@@ -4,13 +4,15 @@
  * that maps to no configured service opens an incident at the default severity unless configured to
  * be ignored; an OK that resolves an incident resumes the workflow waiting for recovery.
  */
+
+import { z } from 'zod';
 import type { AlarmTarget } from '../../lib/config/load';
 import type { DeploymentConfig } from '../../lib/config/schema';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { isStaleToken } from '../adapters/workflow-callbacks';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal } from '../domain/incident';
-import { classifySeverity } from '../domain/severity';
+import { classifySeverity, SEVERITIES } from '../domain/severity';
 import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
 import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
 
@@ -83,10 +85,60 @@ const rejection = (error: unknown): IntakeResult | undefined =>
   error instanceof ValidationError ? { outcome: 'rejected', reason: error.message } : undefined;
 
 /**
+ * A person declares an incident (the seeds' "user reports" path): `incident declare` sends this
+ * event to the workflow, so a declared incident gets the same lifecycle as an alarmed one. Its `id`
+ * makes a redelivery join the same incident.
+ */
+export const DECLARATION_SOURCE = 'incident-response.cli';
+export const declarationSchema = z.object({
+  source: z.literal(DECLARATION_SOURCE),
+  'detail-type': z.literal('Incident Declared'),
+  id: z.string().min(1),
+  time: z.iso.datetime(),
+  detail: z.object({
+    service: z.string().min(1),
+    severity: z.enum(SEVERITIES),
+    title: z.string().min(1).max(200),
+    by: z.string().min(1),
+  }),
+});
+export type Declaration = z.infer<typeof declarationSchema>;
+
+export const declarationEvent = (input: Declaration['detail'] & { id: string; at: Date }): Declaration => ({
+  source: DECLARATION_SOURCE,
+  'detail-type': 'Incident Declared',
+  id: input.id,
+  time: input.at.toISOString(),
+  detail: { service: input.service, severity: input.severity, title: input.title, by: input.by },
+});
+
+const intakeDeclaration = async (declaration: Declaration, deps: IntakeDeps): Promise<IntakeResult> => {
+  const { service, severity, title, by } = declaration.detail;
+  const runbookUrl = [...deps.alarms.values()].find((a) => a.serviceName === service)?.runbookUrl;
+  const recorded = await deps.incidents.recordAlarm({
+    signal: { alarmName: `declared:${declaration.id}`, state: 'ALARM', at: declaration.time, service },
+    severity,
+    severityReason: `declared ${severity} by ${by}`,
+    title,
+    declaredBy: by,
+    ...(runbookUrl ? { runbookUrl } : {}),
+  });
+  return {
+    outcome: recorded.outcome,
+    reason: recorded.reason,
+    service,
+    ...(recorded.incidentId ? { incidentId: recorded.incidentId } : {}),
+    ...(recorded.incident ? { severity: recorded.incident.severity, status: recorded.incident.status } : {}),
+  };
+};
+
+/**
  * Records every alarm change an event carries. An event with several (a Lambda SNS batch) reports
  * the most consequential outcome; each change is recorded on its own.
  */
 export const intakeEvent = async (event: unknown, deps: IntakeDeps): Promise<IntakeResult> => {
+  const declaration = declarationSchema.safeParse(event);
+  if (declaration.success) return intakeDeclaration(declaration.data, deps);
   let parsed: ReturnType<typeof parseAlarmEvent>;
   try {
     parsed = parseAlarmEvent(event);

@@ -11,13 +11,22 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDocumentClient, IncidentStore } from '../../lambdas/adapters/incident-store';
 import { SfnCallbacks } from '../../lambdas/adapters/workflow-callbacks';
 import { IncidentError } from '../../lambdas/domain/errors';
+import { SEVERITIES, type Severity } from '../../lambdas/domain/severity';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { answerApproval } from '../../lambdas/services/responders';
+import { declarationEvent } from '../../lambdas/services/intake';
+import { pageTiers } from '../../lambdas/services/lifecycle';
+import {
+  acknowledgeIncident,
+  answerApproval,
+  escalateIncident,
+  resolveIncident,
+} from '../../lambdas/services/responders';
 import { loadConfig } from '../config/load';
 import { runDrill } from '../sandbox/drill';
 import { Sandbox } from '../sandbox/sandbox';
 import { SCENARIOS } from '../sandbox/scenarios';
+import { connectToStack, newDeclarationId } from './deployed-stack';
 import {
   formatDrillEvent,
   formatDrillSummary,
@@ -43,9 +52,15 @@ Sandbox (no AWS account needed; loopback only):
 List and show (the sandbox store, or a deployed stack's table with --table NAME [--region R]):
   list [--open] [--limit N]          recent incidents (or only open ones)
   show ID                            one incident with its timeline
-Deployed stack (--table NAME [--region R], your AWS credentials):
-  approve ID --by NAME [--note T]    let the automatic action waiting for approval run
-  deny ID --by NAME [--note T]       refuse it: no action, and the next tier is paged
+  declare --service S --severity P2 --title T --by NAME
+                                     a person declares an incident; it runs the whole lifecycle
+                                     (add --stack NAME to declare it on a deployed stack)
+Deployed stack (your AWS credentials; --stack NAME reads the stack's outputs, --region R):
+  ack ID --by NAME [--note T]        take ownership; everyone paged hears it
+  escalate ID --by NAME [--note T]   page the next tier now
+  resolve ID --by NAME [--note T]    resolve; a workflow waiting for recovery moves on
+  approve ID --by NAME [--note T]    let the automatic action waiting for approval run (--table NAME)
+  deny ID --by NAME [--note T]       refuse it: no action, and the next tier is paged (--table NAME)
 
 Options: --config FILE (default ${DEFAULT_CONFIG}, for replay), --db DIR (sandbox store, default ${DEFAULT_SANDBOX_DB}), --json
 `;
@@ -63,6 +78,10 @@ const options = {
   db: { type: 'string' },
   by: { type: 'string' },
   note: { type: 'string' },
+  stack: { type: 'string' },
+  service: { type: 'string' },
+  severity: { type: 'string' },
+  title: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -94,6 +113,12 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       case 'approve':
       case 'deny':
         return await answer(command === 'approve', rest[0], parsed, io);
+      case 'ack':
+      case 'escalate':
+      case 'resolve':
+        return await respond(command, rest[0], parsed, io);
+      case 'declare':
+        return await declare(parsed, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -269,6 +294,112 @@ const answer = async (approve: boolean, id: string | undefined, parsed: Parsed, 
   } finally {
     doc.destroy();
     sfn.destroy();
+  }
+};
+
+/** The responder actions, on a deployed stack, through the same code path as the page links. */
+const respond = async (
+  action: 'ack' | 'escalate' | 'resolve',
+  id: string | undefined,
+  parsed: Parsed,
+  io: Io,
+): Promise<number> => {
+  if (!id) throw new UsageError(`${action} needs an incident ID`);
+  const by = parsed.values.by;
+  if (!by) throw new UsageError(`${action} needs --by NAME: the timeline records who did it`);
+  if (!parsed.values.stack) {
+    throw new UsageError(
+      `${action} acts on a deployed stack: give --stack NAME. In the sandbox, drills act as responders (see test/sandbox/escalation.test.ts).`,
+    );
+  }
+  const stack = await connectToStack(
+    parsed.values.stack,
+    loadConfig(parsed.values.config ?? DEFAULT_CONFIG),
+    parsed.values.region,
+  );
+  try {
+    const deps = stack.lifecycle;
+    const note = parsed.values.note;
+    if (action === 'ack') {
+      const incident = await acknowledgeIncident(
+        {
+          ...deps,
+          announceAcknowledged: async (acked, who) =>
+            void (await pageTiers(deps, acked.id, 'ACKNOWLEDGED', acked.pagedTiers, { by: who })),
+        },
+        id,
+        by,
+        note,
+      );
+      io.out(
+        `${id}: acknowledged by ${by} (${incident.status}); told ${incident.pagedTiers.join(', ') || 'nobody yet'}\n`,
+      );
+    } else if (action === 'resolve') {
+      const incident = await resolveIncident(deps, id, by, note);
+      io.out(`${id}: resolved by ${by} (${incident.status})\n`);
+    } else {
+      const { tiers } = await escalateIncident({ ...deps, escalation: deps.config.escalation }, id, by, note);
+      if (tiers.length > 0)
+        await pageTiers(deps, id, 'ESCALATION', tiers, {
+          why: `escalated by ${by}${note ? `: ${note}` : ''}`,
+        });
+      io.out(
+        `${id}: escalated by ${by}; paged ${tiers.join(', ') || 'nobody: every tier of the policy was already paged'}\n`,
+      );
+    }
+    return 0;
+  } finally {
+    stack.close();
+  }
+};
+
+/** A person declares an incident: in the sandbox, or on a deployed stack (--stack), through the workflow's intake. */
+const declare = async (parsed: Parsed, io: Io): Promise<number> => {
+  const { service, severity, title, by } = parsed.values;
+  const missing = [
+    !service && '--service S',
+    !severity && '--severity P1..P4',
+    !title && '--title T',
+    !by && '--by NAME',
+  ].filter(Boolean);
+  if (missing.length > 0) throw new UsageError(`declare needs ${missing.join(', ')}`);
+  if (!SEVERITIES.includes(severity as Severity))
+    throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${severity}"`);
+  const config = loadConfig(parsed.values.config ?? DEFAULT_CONFIG);
+  if (!config.services.some((s) => s.name === service)) {
+    throw new UsageError(
+      `--service "${service}" is not a watched service; the config has: ${config.services.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const event = declarationEvent({
+    id: newDeclarationId(),
+    at: new Date(),
+    service: service ?? '',
+    severity: severity as Severity,
+    title: title ?? '',
+    by: by ?? '',
+  });
+  if (parsed.values.stack) {
+    const stack = await connectToStack(parsed.values.stack, config, parsed.values.region);
+    try {
+      const execution = await stack.lifecycleStarter.start(event);
+      io.out(`${JSON.stringify({ outcome: 'started', execution })}\n`);
+      return 0;
+    } finally {
+      stack.close();
+    }
+  }
+  const sandbox = await Sandbox.start({ config, dbPath: sandboxDb(parsed) });
+  try {
+    const record = sandbox.deliver(event);
+    await sandbox.settle(sandbox.clock.now());
+    const intake = record.intake;
+    io.out(
+      `${JSON.stringify(intake ? { outcome: intake.outcome, incidentId: intake.incidentId, severity: intake.severity } : { outcome: 'rejected', reason: record.error })}\n`,
+    );
+    return intake ? 0 : 1;
+  } finally {
+    await sandbox.stop();
   }
 };
 

@@ -49,18 +49,23 @@ describe('IncidentResponseStack', () => {
     expect(stack.region).toBe('eu-west-1');
   });
 
-  it('outputs the incident table, the lifecycle state machine, the responder URL and the operators topic', () => {
+  it('outputs what the operator CLI reads: the table, both state machines, the tier topics, the responder URL, the operators topic', () => {
     const { template } = synth();
     const operatorsTopic = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
     });
 
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'EscalationStateMachineArn',
       'IncidentTableName',
       'OperatorsTopicArn',
       'ResponderUrl',
       'StateMachineArn',
+      'TierTopicArns',
     ]);
+    template.hasOutput('EscalationStateMachineArn', {
+      Value: { Ref: stateMachineId(template, '-escalation') },
+    });
     template.hasOutput('IncidentTableName', { Value: { Ref: onlyIdOf(template, 'AWS::DynamoDB::Table') } });
     template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineId(template, '-lifecycle') } });
     template.hasOutput('ResponderUrl', {

@@ -1,0 +1,223 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appendEntries } from '../../lambdas/domain/incident';
+import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
+import { IncidentService } from '../../lambdas/services/incident-service';
+import { main } from '../../lib/cli/incident-cli';
+
+// "A deployed stack": the table is dynalite; CloudFormation, SNS and Step Functions have no local
+// implementation, so they are mocked at the SDK boundary in the shapes AWS returns.
+const cfn = mockClient(CloudFormationClient);
+const sns = mockClient(SNSClient);
+const sfn = mockClient(SFNClient);
+let dynamo: LocalDynamo;
+
+const TOPICS = {
+  'on-call': 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TieroncallA1B2',
+  'devops-lead': 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TierdevopsleadC3D4',
+  'engineering-manager': 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TierengineeringmanagerE5F6',
+  cto: 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TierctoG7H8',
+};
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+});
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  cfn.restore();
+  sns.restore();
+  sfn.restore();
+  await dynamo.stop();
+});
+beforeEach(() => {
+  cfn.reset();
+  sns.reset();
+  sfn.reset();
+  cfn.on(DescribeStacksCommand).resolves({
+    Stacks: [
+      {
+        StackName: 'IncidentResponse',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date('2026-11-20T09:00:00Z'),
+        Outputs: [
+          { OutputKey: 'IncidentTableName', OutputValue: dynamo.tableName },
+          {
+            OutputKey: 'StateMachineArn',
+            OutputValue: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
+          },
+          {
+            OutputKey: 'EscalationStateMachineArn',
+            OutputValue: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',
+          },
+          { OutputKey: 'TierTopicArns', OutputValue: JSON.stringify(TOPICS) },
+        ],
+      },
+    ],
+  });
+  sns.on(PublishCommand).resolves({ MessageId: '5b9a2f2e-0000-4000-8000-000000000001' });
+  sfn.on(SendTaskSuccessCommand).resolves({});
+});
+
+const run = async (...argv: string[]) => {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+};
+
+let alarmCount = 0;
+/** An open P2 on checkout, paged to on-call, whose workflow waits for recovery. */
+const openIncident = async () => {
+  const incidents = new IncidentService(
+    dynamo.store,
+    { dedupFields: ['service', 'alarm'], reopenWindowMinutes: 30, resolveOnOk: true },
+    () => new Date(),
+  );
+  const { incidentId } = await incidents.recordAlarm({
+    signal: {
+      alarmName: `checkout-error-rate-${++alarmCount}`,
+      state: 'ALARM',
+      at: new Date().toISOString(),
+      service: 'checkout',
+    },
+    severity: 'P2',
+    severityReason: 'configured P2',
+    title: 'checkout error rate high',
+  });
+  const id = incidentId ?? '';
+  await incidents.update(id, (i, at) =>
+    appendEntries({ ...i, pagedTiers: ['on-call'], recoveryToken: `recovery-${id}` }, at, {
+      kind: 'page',
+      actor: { type: 'automation', name: 'workflow' },
+      summary: 'paged on-call: INCIDENT',
+    }),
+  );
+  return id;
+};
+
+const published = () =>
+  sns
+    .commandCalls(PublishCommand)
+    .map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.kind?.StringValue]);
+
+describe('incident ack | escalate | resolve on a deployed stack (--stack), through the links code path', () => {
+  it('ack takes ownership and everyone paged hears it', async () => {
+    const id = await openIncident();
+    const result = await run('ack', id, '--by', 'alice', '--stack', 'IncidentResponse');
+    expect(result).toMatchObject({
+      code: 0,
+      out: `${id}: acknowledged by alice (ACKNOWLEDGED); told on-call\n`,
+    });
+    expect(published()).toEqual([[TOPICS['on-call'], 'ACKNOWLEDGED']]);
+    expect((await dynamo.store.getIncident(id))?.acknowledgedBy).toBe('alice');
+    expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
+      StackName: 'IncidentResponse',
+    });
+  });
+
+  it('escalate pages the next tier of the policy now', async () => {
+    const id = await openIncident();
+    const result = await run(
+      'escalate',
+      id,
+      '--by',
+      'alice',
+      '--note',
+      'need the DB owner',
+      '--stack',
+      'IncidentResponse',
+    );
+    expect(result.code).toBe(0);
+    expect(result.out).toBe(`${id}: escalated by alice; paged devops-lead\n`);
+    expect(published()).toEqual([[TOPICS['devops-lead'], 'ESCALATION']]);
+    const page = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+    expect(page).toContain('escalated by alice: need the DB owner');
+  });
+
+  it('resolve resolves and resumes the workflow waiting for recovery', async () => {
+    const id = await openIncident();
+    const result = await run('resolve', id, '--by', 'alice', '--stack', 'IncidentResponse');
+    expect(result).toMatchObject({ code: 0, out: `${id}: resolved by alice (RESOLVED)\n` });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: `recovery-${id}`,
+      output: JSON.stringify({ recovered: true, by: 'alice' }),
+    });
+    const again = await run('ack', id, '--by', 'bob', '--stack', 'IncidentResponse');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/only an open incident can be acknowledged/);
+  });
+
+  it('a stack without the outputs this version needs is named, not guessed', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Old', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
+    });
+    const result = await run('ack', 'INC-20261123-001', '--by', 'alice', '--stack', 'Old');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /stack Old has no output IncidentTableName, StateMachineArn, EscalationStateMachineArn, TierTopicArns/,
+    );
+  });
+
+  it.each([
+    [['ack', 'INC-20261123-001', '--by', 'alice'], /ack acts on a deployed stack: give --stack NAME/],
+    [['resolve', 'INC-20261123-001'], /resolve needs --by NAME/],
+    [['escalate'], /escalate needs an incident ID/],
+  ])('%j is a usage error', async (argv, message) => {
+    const result = await run(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+});
+
+describe('incident declare', () => {
+  it('in the sandbox: the declared incident runs the lifecycle, opened by the person', async () => {
+    const db = mkdtempSync(join(tmpdir(), 'declare-'));
+    const result = await run(
+      'declare',
+      '--service',
+      'checkout',
+      '--severity',
+      'P2',
+      '--title',
+      'checkout slow for EU users',
+      '--by',
+      'alice',
+      '--db',
+      db,
+    );
+    expect(result.code).toBe(0);
+    const { outcome, incidentId } = JSON.parse(result.out);
+    expect(outcome).toBe('opened');
+    const shown = await run('show', incidentId, '--db', db, '--json');
+    const incident = JSON.parse(shown.out);
+    expect(incident.timeline[0]).toMatchObject({
+      kind: 'detected',
+      actor: { type: 'human', name: 'alice' },
+      summary: 'declared by alice: checkout slow for EU users',
+    });
+    expect(incident.timeline.map((e: { kind: string }) => e.kind)).toContain('page');
+  });
+
+  it.each([
+    [
+      ['declare', '--service', 'checkout', '--severity', 'P9', '--title', 't', '--by', 'a'],
+      /--severity must be one of P1, P2, P3, P4/,
+    ],
+    [
+      ['declare', '--service', 'nope', '--severity', 'P2', '--title', 't', '--by', 'a'],
+      /--service "nope" is not a watched service/,
+    ],
+    [['declare', '--service', 'checkout'], /declare needs --severity P1..P4, --title T, --by NAME/],
+  ])('%j is a usage error', async (argv, message) => {
+    const result = await run(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+});
