@@ -4,6 +4,7 @@ import { operatorTiers } from '../lambdas/domain/escalation';
 import { alarmIndex } from './config/load';
 import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
+import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
 import { IncidentFunction } from './constructs/incident-function';
 import { IncidentStore } from './constructs/incident-store';
@@ -48,6 +49,11 @@ export class IncidentResponseStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       contacts: config.contacts,
       operatorTiers: operatorTiers(config.escalation, Object.keys(config.contacts)),
+    });
+    new ChatChannels(this, 'ChatChannels', {
+      contacts: config.contacts,
+      tierTopics: this.notifications.tierTopics,
+      namePrefix: config.stackName,
     });
     config.services.forEach((service) => {
       new WatchedServiceAlarms(this, `Alarms-${service.name}`, { service });

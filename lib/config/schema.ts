@@ -168,8 +168,16 @@ const contactTierSchema = z
     sms: distinctList(
       z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be a phone number in E.164 form such as +15555550100'),
     ).default([]),
+    /**
+     * Optional chat through AWS Chatbot, subscribed to the tier's topic. The workspace (Slack) or the
+     * team and tenant (Teams) must first be authorized in the AWS Chatbot console.
+     */
     chat: z
       .strictObject({
+        slackWorkspaceId: z
+          .string()
+          .regex(/^T[A-Z0-9]{8,}$/, 'must be a Slack workspace ID such as T0123456789')
+          .optional(),
         slackChannelId: z
           .string()
           .regex(
@@ -177,7 +185,28 @@ const contactTierSchema = z
             'must be a Slack channel ID such as C0123456789 (not the channel name)',
           )
           .optional(),
+        teamsTeamId: z.uuid('must be the Teams team ID (a UUID)').optional(),
+        teamsTenantId: z.uuid('must be the Microsoft tenant ID (a UUID)').optional(),
         teamsChannelId: z.string().min(1).optional(),
+      })
+      .superRefine((chat, ctx) => {
+        if ((chat.slackChannelId === undefined) !== (chat.slackWorkspaceId === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['slackWorkspaceId'],
+            message: 'Slack needs both slackWorkspaceId and slackChannelId',
+          });
+        }
+        const teams = [chat.teamsTeamId, chat.teamsTenantId, chat.teamsChannelId].filter(
+          (v) => v !== undefined,
+        ).length;
+        if (teams !== 0 && teams !== 3) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['teamsChannelId'],
+            message: 'Teams needs teamsTeamId, teamsTenantId and teamsChannelId',
+          });
+        }
       })
       .optional(),
   })

@@ -34,6 +34,24 @@ const variants = [
   ['a customer managed key and destroy', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
   // ARNs then carry the account and region themselves, not <AWS::AccountId> and <AWS::Region>.
   ['an explicit account and region', { env: { account: '123456789012', region: 'eu-west-1' } }],
+  [
+    'Slack and Teams chat on the on-call tier',
+    {
+      contacts: {
+        ...(exampleInput().contacts as Record<string, unknown>),
+        'on-call': {
+          email: ['oncall@example.com'],
+          chat: {
+            slackWorkspaceId: 'T0123456789',
+            slackChannelId: 'C0123456789',
+            teamsTeamId: '5f2c9a53-3c8e-4b0c-9d5e-1f0a2b3c4d5e',
+            teamsTenantId: '0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6',
+            teamsChannelId: '19%3ab6d1e2f3a4b5c6d7e8f90a1b2c3d4e5f%40thread.tacv2',
+          },
+        },
+      },
+    },
+  ],
 ] as const;
 
 describe('cdk-nag AwsSolutions on the app', () => {
