@@ -182,6 +182,13 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
     incident.diagnosis ? oneLine(incident.diagnosis.summary) : open ? 'none yet' : 'none recorded'
   }`;
   const responder = `Current responder: ${incident.acknowledgedBy ?? 'nobody has acknowledged yet'}`;
+  // Every page of an open incident carries the same state block (seed 000's INCIDENT template).
+  const state = [
+    `Impact: ${impactOf(incident)}`,
+    `Status: ${incident.status}`,
+    `Detected: ${hhmm(incident.createdAt)} (alarm ${incident.alarmName})`,
+    `Duration: ${formatDuration(incident.createdAt, ctx.now)}`,
+  ];
   const approval =
     open && ctx.approvalPending
       ? `Waiting for approval: ${oneLine(ctx.approvalPending)} (no answer in time means no action)`
@@ -206,10 +213,7 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
           `${kind}: ${title}`,
           `Incident ID: ${incident.id}`,
           `Severity: ${incident.severity}`,
-          `Impact: ${impactOf(incident)}`,
-          `Status: ${incident.status}`,
-          `Detected: ${hhmm(incident.createdAt)} (alarm ${incident.alarmName})`,
-          `Duration: ${formatDuration(incident.createdAt, ctx.now)}`,
+          ...state,
           responder,
           nextUpdate,
           approval,
@@ -232,10 +236,7 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
           `ESCALATION NEEDED: ${title}`,
           `Incident ID: ${incident.id}`,
           `Severity: ${incident.severity}`,
-          `Impact: ${impactOf(incident)}`,
-          `Status: ${incident.status}`,
-          `Detected: ${hhmm(incident.createdAt)} (alarm ${incident.alarmName})`,
-          `Duration: ${formatDuration(incident.createdAt, ctx.now)}`,
+          ...state,
           responder,
           approval,
           '',
@@ -265,10 +266,7 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
           `Incident ID: ${incident.id}`,
           `Severity: ${incident.severity}`,
           `Acknowledged by: ${by} at ${hhmm(at)}`,
-          `Impact: ${impactOf(incident)}`,
-          `Status: ${incident.status}`,
-          `Detected: ${hhmm(incident.createdAt)} (alarm ${incident.alarmName})`,
-          `Duration: ${formatDuration(incident.createdAt, ctx.now)}`,
+          ...state,
           nextUpdate,
           approval,
           '',
