@@ -1,10 +1,9 @@
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep } from './workflow-tasks';
+import { lambdaStep, standardWorkflow } from './workflow-tasks';
 
 export interface EscalationWorkflowProps {
   /** Runs `escalation-plan`, `escalation-fire` and `escalate` steps. */
@@ -100,30 +99,12 @@ export class EscalationWorkflow extends Construct {
     const definition = new sfn.Pass(this, 'Begin', {
       parameters: { 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', after: { at: '', label: '' } },
     }).next(plan);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = standardWorkflow(this, {
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: props.executionTimeout ?? Duration.days(30),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    const nag = Validations.of(this.stateMachine.role);
-    nag.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
-    });
-    const logicalId = Stack.of(this).resolve(
-      Stack.of(this).getLogicalId(props.lifecycleFunction.node.defaultChild as CfnElement),
-    );
-    nag.acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-      reason: "Invoking any version of the product's own lifecycle function, which the escalation steps call",
-    });
+      invokes: [props.lifecycleFunction],
+    }).stateMachine;
   }
 
   /** The state machine's ARN, formatted from its name: the starter needs no reference (no dependency cycle). */

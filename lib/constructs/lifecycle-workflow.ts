@@ -1,11 +1,11 @@
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { callbackStep, lambdaStep } from './workflow-tasks';
+import { callbackStep, lambdaStep, standardWorkflow } from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
   /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
@@ -312,33 +312,15 @@ export class LifecycleWorkflow extends Construct {
         ),
     );
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     this.stateMachineName = props.stateMachineName;
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    const built = standardWorkflow(this, {
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: props.executionTimeout ?? defaultExecutionTimeout,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      invokes: [props.intakeFunction, props.lifecycleFunction, props.automationFunction],
     });
-    const nag = Validations.of(this.stateMachine.role);
-    nag.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
-    });
-    for (const fn of [props.intakeFunction, props.lifecycleFunction, props.automationFunction]) {
-      const logicalId = Stack.of(this).resolve(
-        Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement),
-      );
-      nag.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: `Invoking any version of the product's own ${fn.node.id}, which the workflow's tasks call`,
-      });
-    }
+    this.stateMachine = built.stateMachine;
+    this.logGroup = built.logGroup;
   }
 
   /**

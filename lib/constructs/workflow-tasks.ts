@@ -2,8 +2,9 @@
  * How the product's workflows call their Lambda functions, in one place: every step retries the
  * same transient errors the same way, and passes the function's result on as it is.
  */
-import { Duration } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -72,3 +73,47 @@ export const callbackStep = (
     }),
     { timeoutIsAnswer: true },
   );
+
+export interface StandardWorkflowProps {
+  readonly stateMachineName: string;
+  readonly definition: sfn.IChainable;
+  readonly timeout: Duration;
+  /** The functions its tasks invoke: their `<arn>:*` grant is acknowledged to cdk-nag by name. */
+  readonly invokes: readonly lambda.IFunction[];
+}
+
+/**
+ * A Standard state machine as every workflow of the product is built: logs of every execution with
+ * their data (three months), tracing, and the cdk-nag acknowledgements its role needs, each with its reason.
+ */
+export const standardWorkflow = (
+  scope: Construct,
+  props: StandardWorkflowProps,
+): { readonly stateMachine: sfn.StateMachine; readonly logGroup: logs.LogGroup } => {
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineName: props.stateMachineName,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    timeout: props.timeout,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  const nag = Validations.of(stateMachine.role);
+  nag.acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray tracing and CloudWatch Logs log delivery actions have no resource-level permissions',
+  });
+  const stack = Stack.of(scope);
+  for (const fn of props.invokes) {
+    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
+    nag.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: `Invoking any version of the product's own ${fn.node.id}, which the workflow's tasks call`,
+    });
+  }
+  return { stateMachine, logGroup };
+};

@@ -255,3 +255,22 @@ export const hasCycleWithoutWait = (definition: AslDefinition): boolean => {
   };
   return Object.keys(definition.States).some(visit);
 };
+
+/**
+ * Asserts the one state machine of `template` is the named Standard workflow every product workflow
+ * is: executions logged with their data to its own log group (90 days), and traced.
+ */
+export const expectLoggedStandardWorkflow = (template: Template, stateMachineName: string): void => {
+  const logGroup = onlyIdOf(template, 'AWS::Logs::LogGroup');
+  template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    StateMachineName: stateMachineName,
+    StateMachineType: 'STANDARD',
+    LoggingConfiguration: {
+      Level: 'ALL',
+      IncludeExecutionData: true,
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
+    },
+    TracingConfiguration: { Enabled: true },
+  });
+  template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+};

@@ -21,6 +21,7 @@ import {
   actionsOf,
   arnText,
   chosen,
+  expectLoggedStandardWorkflow,
   hasCycleWithoutWait,
   logicalIdOf,
   nextChain,
@@ -340,20 +341,7 @@ describe('EscalationWorkflow on the local interpreter', () => {
 
 describe('EscalationWorkflow state machine', () => {
   it('is a named Standard workflow that logs everything and traces', () => {
-    const { template } = synth();
-    const logGroup = onlyIdOf(template, 'AWS::Logs::LogGroup');
-
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineName: 'test-escalation',
-      StateMachineType: 'STANDARD',
-      LoggingConfiguration: {
-        Level: 'ALL',
-        IncludeExecutionData: true,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
-      },
-      TracingConfiguration: { Enabled: true },
-    });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    expectLoggedStandardWorkflow(synth().template, 'test-escalation');
   });
 
   it('runs for at most 30 days, or as told', () => {

@@ -14,6 +14,7 @@ import {
   actionsOf,
   arnText,
   chosen,
+  expectLoggedStandardWorkflow,
   hasCycleWithoutWait,
   logicalIdOf,
   nextChain,
@@ -509,20 +510,7 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
 
 describe('LifecycleWorkflow state machine', () => {
   it('is a named Standard workflow that logs everything and traces', () => {
-    const { template } = synth();
-    const logGroup = onlyIdOf(template, 'AWS::Logs::LogGroup');
-
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineName: 'test-lifecycle',
-      StateMachineType: 'STANDARD',
-      LoggingConfiguration: {
-        Level: 'ALL',
-        IncludeExecutionData: true,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
-      },
-      TracingConfiguration: { Enabled: true },
-    });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    expectLoggedStandardWorkflow(synth().template, 'test-lifecycle');
   });
 
   it('bounds an execution by what it can wait (approval 15 + verification 15 + recovery 60 + reopen window 30 min) plus a day, or as told', () => {
