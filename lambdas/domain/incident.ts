@@ -83,7 +83,41 @@ export interface Incident {
   readonly approvalToken?: string;
   /** The latest automated diagnosis: every page shows its summary. */
   readonly diagnosis?: Diagnosis;
+  /** The incident report, once written (at resolution, and again at close). */
+  readonly report?: ReportRef;
+  /** The post-mortem a resolved incident of a configured severity owes before it can close. */
+  readonly postMortem?: PostMortem;
+  /** Set while the service is silenced: recorded, nobody paged, no automation, until `until`. */
+  readonly suppressed?: Suppression;
   readonly timeline: readonly TimelineEntry[];
+}
+
+/** Where an incident report is stored: `uri` is `s3://bucket/key`, `url` opens it in the console. */
+export interface ReportRef {
+  readonly uri: string;
+  readonly url: string;
+  readonly versionId?: string;
+  readonly at: string;
+}
+
+export interface PostMortem {
+  readonly due: string;
+  /** The tier reminded until it is done. */
+  readonly owner: string;
+  readonly remindersSent: number;
+  /** The post-mortem document, once done. */
+  readonly doc?: string;
+  readonly doneAt?: string;
+  readonly doneBy?: string;
+}
+
+export interface Suppression {
+  readonly until: string;
+  readonly reason: string;
+  /** A silence set with `incident silence`, or a maintenance window in the config. */
+  readonly source: 'silence' | 'maintenance-window';
+  /** Who set the silence. */
+  readonly by?: string;
 }
 
 export type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
@@ -372,4 +406,74 @@ export const applySignal = (
     reason: `alarm back to OK: ${incident.id} resolved`,
     incident: moveTo(seen, 'RESOLVED', actor, now, 'alarm returned to OK'),
   };
+};
+
+/** A resolved incident now owes a post-mortem, due at `due`, owned by the tier `owner`. */
+export const requirePostMortem = (
+  incident: Incident,
+  due: Date,
+  owner: string,
+  actor: Actor,
+  now: Date,
+): Incident =>
+  incident.postMortem
+    ? incident
+    : appendEntries({ ...incident, postMortem: { due: iso(due), owner, remindersSent: 0 } }, now, {
+        kind: 'note',
+        actor,
+        summary: `post-mortem required for ${incident.severity}: due ${iso(due)}, owner ${owner}`,
+        details: { postMortemDue: iso(due), owner },
+      });
+
+/** The post-mortem is written: it is linked on the record and the incident is CLOSED. */
+export const completePostMortem = (incident: Incident, doc: string, by: Actor, now: Date): Incident => {
+  if (incident.status !== 'RESOLVED' || !incident.postMortem) {
+    throw new InvalidTransitionError(
+      incident.status === 'CLOSED'
+        ? `${incident.id} is already CLOSED${incident.postMortem?.doc ? ` (post-mortem: ${incident.postMortem.doc})` : ''}`
+        : incident.status !== 'RESOLVED'
+          ? `${incident.id} is ${incident.status}: a post-mortem is marked done once the incident is RESOLVED`
+          : `${incident.id} owes no post-mortem (${incident.severity})`,
+    );
+  }
+  const done: Incident = {
+    ...incident,
+    postMortem: { ...incident.postMortem, doc, doneAt: iso(now), doneBy: by.name },
+  };
+  const noted = appendEntries(done, now, {
+    kind: 'note',
+    actor: by,
+    summary: `post-mortem done by ${by.name}: ${doc}`,
+    details: { postMortemDoc: doc },
+  });
+  return moveTo(noted, 'CLOSED', by, now, 'post-mortem done');
+};
+
+/** A post-mortem reminder was sent. */
+export const countReminder = (incident: Incident): Incident =>
+  incident.postMortem
+    ? {
+        ...incident,
+        postMortem: { ...incident.postMortem, remindersSent: incident.postMortem.remindersSent + 1 },
+      }
+    : incident;
+
+/** Alarms on this incident's service are silenced: it is recorded, and nobody is paged until `until`. */
+export const suppress = (incident: Incident, suppression: Suppression, now: Date): Incident =>
+  appendEntries({ ...incident, suppressed: suppression }, now, {
+    kind: 'note',
+    actor: { type: 'automation', name: 'silences' },
+    summary: `suppressed until ${suppression.until}: ${suppression.source === 'silence' ? `silenced${suppression.by ? ` by ${suppression.by}` : ''}` : 'maintenance window'} (${suppression.reason}); nobody is paged`,
+    details: { ...suppression },
+  });
+
+/** The silence ended with the incident still open: from here it is handled (and paged) as usual. */
+export const endSuppression = (incident: Incident, now: Date): Incident => {
+  if (!incident.suppressed) return incident;
+  const { suppressed: ended, ...rest } = incident;
+  return appendEntries(rest, now, {
+    kind: 'note',
+    actor: { type: 'automation', name: 'silences' },
+    summary: `silence ended at ${ended.until} and the alarm still fires: handling it now`,
+  });
 };

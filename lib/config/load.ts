@@ -237,6 +237,8 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
         ...serviceProblems(input.services),
         ...escalationProblems(input.escalation, input.contacts),
         ...allowlistProblems(field(input.automation, 'allowlist'), input.services),
+        ...maintenanceWindowProblems(input.maintenanceWindows, input.services),
+        ...ownerTierProblems(field(input.postMortem, 'ownerTier'), input.contacts),
       ]
     : [];
 
@@ -327,11 +329,42 @@ const escalationProblems = (escalation: unknown, contacts: unknown): FieldProble
   return problems;
 };
 
+const serviceNames = (services: unknown[]): string[] => [
+  ...new Set(services.map((svc) => asString(field(svc, 'name'))).filter((name) => name !== undefined)),
+];
+
+const maintenanceWindowProblems = (windows: unknown, services: unknown): FieldProblem[] => {
+  if (!Array.isArray(services)) return [];
+  const names = serviceNames(services);
+  return asList(windows).flatMap((window, i) => {
+    const problems: FieldProblem[] = [];
+    const service = asString(field(window, 'service'));
+    if (service !== undefined && service !== '*' && !names.includes(service))
+      problems.push({
+        path: formatPath(['maintenanceWindows', i, 'service']),
+        message: `'${service}' is not a configured service or * (services: ${names.join(', ') || 'none'})`,
+      });
+    const from = Date.parse(asString(field(window, 'from')) ?? '');
+    const until = Date.parse(asString(field(window, 'until')) ?? '');
+    if (!Number.isNaN(from) && !Number.isNaN(until) && until <= from)
+      problems.push({ path: formatPath(['maintenanceWindows', i, 'until']), message: 'must be after from' });
+    return problems;
+  });
+};
+
+const ownerTierProblems = (ownerTier: unknown, contacts: unknown): FieldProblem[] => {
+  if (typeof ownerTier !== 'string' || !isRecord(contacts) || ownerTier in contacts) return [];
+  return [
+    {
+      path: 'postMortem.ownerTier',
+      message: `names tier '${ownerTier}', which contacts does not define (defined: ${Object.keys(contacts).join(', ') || 'none'})`,
+    },
+  ];
+};
+
 const allowlistProblems = (allowlist: unknown, services: unknown): FieldProblem[] => {
   if (!Array.isArray(services)) return [];
-  const names = [
-    ...new Set(services.map((svc) => asString(field(svc, 'name'))).filter((name) => name !== undefined)),
-  ];
+  const names = serviceNames(services);
   return asList(allowlist).flatMap((entry, i) =>
     typeof entry === 'string' && !names.includes(entry)
       ? [

@@ -269,6 +269,30 @@ const perSeverity = <T extends z.ZodType>(schema: T, defaults: Readonly<Record<S
 /** Whole minutes, or null for "as needed" / "next business day". */
 const minutesOrNull = z.int('must be a whole number of minutes, or null').min(1).nullable();
 
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * A scheduled maintenance window: once (`from`..`until`, ISO 8601 with a zone) or weekly (`days` at
+ * `startUtc` for `durationMinutes`, in UTC). `service` is a configured service, or `*` for all of them.
+ */
+const maintenanceWindowSchema = z.union([
+  z.strictObject({
+    service: z.union([serviceNameSchema, z.literal('*')]),
+    reason: z.string().min(1).max(200),
+    from: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    service: z.union([serviceNameSchema, z.literal('*')]),
+    reason: z.string().min(1).max(200),
+    days: distinctList(z.enum(WEEKDAYS)).min(1),
+    startUtc: z.string().regex(HH_MM, 'must be a UTC time of day HH:MM, such as 02:00'),
+    durationMinutes: z.int().min(1).max(1_440),
+  }),
+]);
+
 export const deploymentConfigSchema = z.strictObject({
   stackName: z
     .string()
@@ -355,6 +379,18 @@ export const deploymentConfigSchema = z.strictObject({
     .strictObject({
       requiredFor: distinctList(severitySchema).default(['P1', 'P2']),
       dueHours: z.int().min(1).default(48),
+      /** Reminders to the owner: every this many hours after resolution until the post-mortem is done. */
+      remindEveryHours: z.int().min(1).max(168).default(24),
+      /** The tier that owns post-mortems. @default the tier that acknowledged, else the severity's first tier */
+      ownerTier: tierNameSchema.optional(),
+    })
+    .prefault({}),
+  /** Scheduled maintenance: alarms of these services are recorded on a suppressed incident and page nobody. */
+  maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
+  silences: z
+    .strictObject({
+      /** The longest `incident silence --for` accepted: a silence always expires. */
+      maxHours: z.int().min(1).max(168).default(24),
     })
     .prefault({}),
 });
@@ -367,4 +403,5 @@ export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 export type ServiceConfig = DeploymentConfig['services'][number];
 export type AlarmConfig = NonNullable<ServiceConfig['alarms'][AlarmKind]>;
 export type ContactTier = DeploymentConfig['contacts'][string];
+export type MaintenanceWindow = DeploymentConfig['maintenanceWindows'][number];
 export type EscalationStep = DeploymentConfig['escalation'][Severity]['steps'][number];
