@@ -10,6 +10,7 @@
  * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
  * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
  * | used link       | `LINK#<jti>`        | `LINK`     | a page link that was used once; expires with the link (TTL `expiresAt`) |
+ * | silence         | `SERVICE#<name>`    | `SILENCE#<until>#<id>` | a silence on the service; the sort key orders by end, so the active ones are one key range; removed a day after it ends (TTL `expiresAt`) |
  *
  * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
  * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
@@ -28,15 +29,18 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../../lib/constructs/incident-table-design';
 import type { Incident } from '../domain/incident';
 import { isOpen, OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
+import type { Silence } from '../domain/silences';
 
 /** Attribute and index names, from the one place the construct also reads them. */
 export const TABLE_KEYS = {
@@ -67,6 +71,22 @@ const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 'DEDUP'
 const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
 const actionsKey = (service: string) => ({ pk: `SERVICE#${service}`, sk: 'ACTIONS' });
 const linkKey = (jti: string) => ({ pk: `LINK#${jti}`, sk: 'LINK' });
+const SILENCE_PREFIX = 'SILENCE#';
+const silenceKey = (s: Pick<Silence, 'service' | 'until' | 'id'>) => ({
+  pk: `SERVICE#${s.service}`,
+  sk: `${SILENCE_PREFIX}${new Date(s.until).toISOString()}#${s.id}`,
+});
+/** A silence item stays this long after it ends, then DynamoDB's TTL removes it. */
+const SILENCE_TTL_GRACE_SECONDS = 24 * 3600;
+
+const toSilence = (item: Record<string, unknown>): Silence => ({
+  service: item.service as string,
+  id: item.id as string,
+  from: item.from as string,
+  until: item.until as string,
+  reason: item.reason as string,
+  by: item.by as string,
+});
 
 /** One automatic action on a service, kept for the cooldown and the hourly cap. */
 export interface ServiceAction {
@@ -325,6 +345,115 @@ export class IncidentStore {
       ...(Item.draft ? { draft: Item.draft as Incident } : {}),
       ...(Item.lastOkAt ? { lastOkAt: Item.lastOkAt as string } : {}),
     }));
+  }
+
+  /** Stores a silence; it ends by itself at `until` (the queries skip it), and the item a day later. */
+  async putSilence(silence: Silence): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...silenceKey(silence),
+          type: 'silence',
+          ...silence,
+          [TABLE_KEYS.ttl]: Math.floor(Date.parse(silence.until) / 1000) + SILENCE_TTL_GRACE_SECONDS,
+        },
+      }),
+    );
+  }
+
+  /**
+   * The service's silences still running at `now` (until > now), soonest end first. One key range:
+   * sort keys above `SILENCE#<now>$` (a silence ending exactly at `now`, `SILENCE#<now>#<id>`, sorts
+   * below it, since `#` < `$`) and below `SILENCE$`.
+   */
+  async listSilences(service: string, now: Date): Promise<Silence[]> {
+    const items = await this.queryPages({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+      ExpressionAttributeValues: {
+        ':pk': `SERVICE#${service}`,
+        ':after': `${SILENCE_PREFIX}${now.toISOString()}$`,
+        ':end': 'SILENCE$',
+      },
+      ConsistentRead: true,
+    });
+    return items.map(toSilence);
+  }
+
+  /**
+   * Ends the service's running silences at `now`: each is replaced by a copy ending at `now` that
+   * records who lifted it (kept until its TTL). Returns how many this call ended; a silence that a
+   * concurrent call removed first is not counted twice.
+   */
+  async endSilences(service: string, now: Date, by: string): Promise<number> {
+    let ended = 0;
+    for (const silence of await this.listSilences(service, now)) {
+      try {
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: silenceKey(silence),
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) continue;
+        throw error;
+      }
+      const endedAt = now.toISOString();
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...silenceKey({ ...silence, until: endedAt }),
+            type: 'silence',
+            ...silence,
+            until: endedAt,
+            liftedBy: by,
+            [TABLE_KEYS.ttl]: Math.floor(now.getTime() / 1000) + SILENCE_TTL_GRACE_SECONDS,
+          },
+        }),
+      );
+      ended++;
+    }
+    return ended;
+  }
+
+  /** Incidents of every status created at or after `since`, newest first: what reports and stats read. */
+  async listCreatedSince(since: Date): Promise<Incident[]> {
+    const perStatus = await Promise.all(
+      STATUSES.map((status) =>
+        this.queryPages({
+          TableName: this.tableName,
+          IndexName: TABLE_KEYS.byStatusIndex,
+          KeyConditionExpression: '#p = :status AND #t >= :since',
+          ExpressionAttributeNames: { '#p': TABLE_KEYS.byStatusPartition, '#t': TABLE_KEYS.timeSortKey },
+          ExpressionAttributeValues: { ':status': status, ':since': since.toISOString() },
+          ScanIndexForward: false,
+        }),
+      ),
+    );
+    return newestFirst(
+      perStatus
+        .flat()
+        .filter((i) => i.type === 'incident')
+        .map(fromIncidentItem),
+    );
+  }
+
+  /** Every item a query matches, page after page. */
+  private async queryPages(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   private async queryAll(

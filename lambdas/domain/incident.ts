@@ -471,7 +471,9 @@ export const suppress = (incident: Incident, suppression: Suppression, now: Date
 export const endSuppression = (incident: Incident, now: Date): Incident => {
   if (!incident.suppressed) return incident;
   const { suppressed: ended, ...rest } = incident;
-  return appendEntries(rest, now, {
+  // Handling starts now: the escalation policy's clock counts from DETECTED, not from the silent part.
+  const handled: Incident = { ...rest, statusTimestamps: { ...rest.statusTimestamps, DETECTED: iso(now) } };
+  return appendEntries(handled, now, {
     kind: 'note',
     actor: { type: 'automation', name: 'silences' },
     summary: `silence ended at ${ended.until} and the alarm still fires: handling it now`,

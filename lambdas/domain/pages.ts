@@ -14,7 +14,14 @@ import type { Incident } from './incident';
 import { isOpen } from './lifecycle';
 import type { ResponderAction } from './responder-actions';
 
-export const PAGE_KINDS = ['INCIDENT', 'UPDATE', 'ESCALATION', 'RESOLVED', 'ACKNOWLEDGED'] as const;
+export const PAGE_KINDS = [
+  'INCIDENT',
+  'UPDATE',
+  'ESCALATION',
+  'RESOLVED',
+  'ACKNOWLEDGED',
+  'POSTMORTEM',
+] as const;
 export type PageKind = (typeof PAGE_KINDS)[number];
 
 export interface Page {
@@ -292,6 +299,8 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
           `Resolution Time: ${duration} (${hhmm(incident.createdAt)} to ${hhmm(resolvedAt)})`,
           resolvedBy ? `Resolved by: ${resolvedBy.actor.name} (${resolvedBy.actor.type})` : undefined,
           `Root Cause: ${ctx.why ? oneLine(ctx.why) : 'to be established in the post-incident review'}`,
+          `Report: ${incident.report?.url ?? 'not written'}`,
+          `Post-Mortem: ${postMortemLine(incident)}`,
           '',
           diagnosis,
           ...tail,
@@ -299,5 +308,44 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
         smsOf(`RESOLVED ${incident.severity} ${incident.id} after ${duration}`, title, undefined),
       );
     }
+    case 'POSTMORTEM': {
+      const due = incident.postMortem?.due;
+      const overdue = due !== undefined && ctx.now.toISOString() >= due;
+      const when = due
+        ? `${overdue ? 'OVERDUE since' : 'due'} ${due.slice(0, 16).replace('T', ' ')} UTC`
+        : 'due';
+      return page(
+        subjectOf(overdue ? 'POST-MORTEM OVERDUE' : 'POST-MORTEM DUE', incident),
+        lines(
+          `POST-MORTEM ${overdue ? 'OVERDUE' : 'DUE'}: ${title}`,
+          `Incident ID: ${incident.id}`,
+          `Severity: ${incident.severity}`,
+          `Impact: ${impactOf(incident)}`,
+          `Resolved: ${hhmm(incident.statusTimestamps.RESOLVED ?? incident.updatedAt)}`,
+          `Post-Mortem: ${when}, owner ${incident.postMortem?.owner ?? 'not set'}`,
+          `Report: ${incident.report?.url ?? 'incident report ' + incident.id}`,
+          '',
+          'Post-mortem checklist (required for P1/P2):',
+          '- Schedule the post-mortem meeting',
+          '- Document the incident timeline (start from the report)',
+          '- Identify the root cause',
+          '- List action items and assign owners',
+          '',
+          `When done: incident postmortem ${incident.id} --done --doc URL --by NAME`,
+        ),
+        smsOf(
+          `POST-MORTEM ${overdue ? 'OVERDUE' : 'DUE'} ${incident.severity} ${incident.id}`,
+          title,
+          undefined,
+        ),
+      );
+    }
   }
+};
+
+const postMortemLine = (incident: Incident): string => {
+  const pm = incident.postMortem;
+  if (!pm) return 'not required';
+  if (pm.doc) return pm.doc;
+  return `required, due ${pm.due.slice(0, 16).replace('T', ' ')} UTC (owner ${pm.owner})`;
 };

@@ -6,13 +6,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { alarmIndex, parseConfig } from '../../lib/config/load';
 import type { DeploymentConfig } from '../../lib/config/schema';
+import { EmfIncidentMetrics } from '../adapters/incident-metrics';
 import { createDocumentClient, IncidentStore } from '../adapters/incident-store';
 import { SnsPager } from '../adapters/pager';
+import { S3ReportStore } from '../adapters/report-store';
 import { SecretsAdapter } from '../adapters/secrets';
 import { SfnCallbacks } from '../adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../adapters/workflow-starter';
@@ -20,6 +23,7 @@ import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps } from '../services/lifecycle';
+import { suppressionFor } from '../services/silences';
 import { requireEnv } from './env';
 
 /** Replaced at bundle time by the validated deployment config (esbuild `define`). */
@@ -39,10 +43,21 @@ const storeAndService = (config: DeploymentConfig) => {
   return { store, incidents };
 };
 
+/** The product's own metrics, in embedded metric format on stdout (CloudWatch Logs turns them into metrics). */
+const metrics = () => new EmfIncidentMetrics({ namespace: requireEnv('POWERTOOLS_METRICS_NAMESPACE') });
+
 export const intakeDeps = (): IntakeDeps => {
   const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
-  const { incidents } = storeAndService(config);
-  return { incidents, callbacks: new SfnCallbacks(new SFNClient({})), config, alarms: alarmIndex(config) };
+  const { store, incidents } = storeAndService(config);
+  const silences = { store, config, clock, newId: () => randomUUID() };
+  return {
+    incidents,
+    callbacks: new SfnCallbacks(new SFNClient({})),
+    config,
+    alarms: alarmIndex(config),
+    suppressionFor: (service, at) => suppressionFor(silences, service, at),
+    metrics: metrics(),
+  };
 };
 
 export interface AutomationClients {
@@ -67,11 +82,12 @@ export const automationDeps = (clients: AutomationClients): AutomationDeps => {
 };
 
 /**
- * @param withLinks whether pages carry one-click links. The responder function sends pages without
- * them: its own URL cannot be in its own environment (a dependency cycle); it names the CLI instead.
+ * @param asWorkflowStep true for the lifecycle function (the workflow's steps); false for the
+ * responder function, which only sends pages: without one-click links (its own URL cannot be in its
+ * own environment, a dependency cycle; it names the CLI instead), reports, reminders or metrics.
  */
 export const lifecycleDeps = (
-  withLinks = true,
+  asWorkflowStep = true,
 ): LifecycleDeps & { readonly store: IncidentStore; readonly incidents: IncidentService } => {
   const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
   const topics = JSON.parse(requireEnv('TIER_TOPIC_ARNS')) as Record<string, string>;
@@ -82,8 +98,11 @@ export const lifecycleDeps = (
     pager: new SnsPager(new SNSClient({}), topics),
     callbacks: new SfnCallbacks(sfn),
     escalations: new SfnWorkflowStarter(sfn, requireEnv('ESCALATION_STATE_MACHINE_ARN')),
-    ...(withLinks
+    ...(asWorkflowStep
       ? {
+          postMortems: new SfnWorkflowStarter(sfn, requireEnv('POSTMORTEM_STATE_MACHINE_ARN')),
+          reports: new S3ReportStore(new S3Client({}), requireEnv('REPORT_BUCKET'), requireEnv('AWS_REGION')),
+          metrics: metrics(),
           links: {
             baseUrl: requireEnv('RESPONDER_BASE_URL'),
             secret: () => secrets.signingSecret(),

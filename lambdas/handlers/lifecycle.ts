@@ -7,11 +7,14 @@ import {
   awaitApproval,
   awaitRecovery,
   close,
+  endSuppression,
   escalate,
   fireEscalation,
   type LifecycleDeps,
   planEscalation,
+  planPostMortem,
   postIncident,
+  remindPostMortem,
   resolve,
 } from '../services/lifecycle';
 import { withMiddleware } from './middleware';
@@ -37,6 +40,9 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('resolve'), incidentId }),
   z.object({ step: z.literal('post-incident'), incidentId }),
   z.object({ step: z.literal('close'), incidentId }),
+  z.object({ step: z.literal('end-suppression'), incidentId }),
+  z.object({ step: z.literal('postmortem-plan'), incidentId }),
+  z.object({ step: z.literal('postmortem-remind'), incidentId }),
   z.object({
     step: z.literal('escalation-plan'),
     incidentId,
@@ -83,6 +89,12 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
       return postIncident(deps, input.incidentId);
     case 'close':
       return close(deps, input.incidentId);
+    case 'end-suppression':
+      return endSuppression(deps, input.incidentId);
+    case 'postmortem-plan':
+      return planPostMortem(deps, input.incidentId);
+    case 'postmortem-remind':
+      return remindPostMortem(deps, input.incidentId);
     case 'escalation-plan':
       return planEscalation(deps, input.incidentId, input.epoch, input.after);
     case 'escalation-fire':

@@ -8,10 +8,12 @@
 import { z } from 'zod';
 import type { AlarmTarget } from '../../lib/config/load';
 import type { DeploymentConfig } from '../../lib/config/schema';
+import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { isStaleToken } from '../adapters/workflow-callbacks';
 import { IncidentError, ValidationError } from '../domain/errors';
-import type { AlarmSignal } from '../domain/incident';
+import { type AlarmSignal, type Incident, type Suppression, suppress } from '../domain/incident';
+import { isOpen } from '../domain/lifecycle';
 import { classifySeverity, SEVERITIES } from '../domain/severity';
 import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
 import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
@@ -28,6 +30,8 @@ export interface IntakeResult {
   readonly status?: string;
   readonly service?: string;
   readonly alarmName?: string;
+  /** Set when the incident was recorded while its service is silenced: the workflow waits until then. */
+  readonly suppressedUntil?: string;
 }
 
 export interface IntakeDeps {
@@ -35,6 +39,9 @@ export interface IntakeDeps {
   readonly callbacks: WorkflowCallbacks;
   readonly config: Pick<DeploymentConfig, 'unmappedAlarms' | 'severityRules'>;
   readonly alarms: ReadonlyMap<string, AlarmTarget>;
+  /** The silence or maintenance window covering `service` at `at`, if any. @default nothing is ever silenced */
+  readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
+  readonly metrics?: Pick<IncidentMetricsSink, 'incidentSuppressed'>;
 }
 
 const KIND_TITLES: Readonly<Record<AlarmTarget['kind'], string>> = {
@@ -169,6 +176,7 @@ const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise
     if (rejected) return { ...rejected, alarmName: change.alarmName };
     throw error;
   }
+  const suppressed = await suppressIfSilenced(recorded.outcome, recorded.incident, change, deps);
   const token = recorded.incident?.recoveryToken;
   if (recorded.outcome === 'resolved' && token) {
     try {
@@ -191,7 +199,30 @@ const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise
     service: mapped.signal.service,
     ...(recorded.incidentId ? { incidentId: recorded.incidentId } : {}),
     ...(recorded.incident ? { severity: recorded.incident.severity, status: recorded.incident.status } : {}),
+    ...(suppressed ? { suppressedUntil: suppressed.until } : {}),
   };
+};
+
+/**
+ * An incident opened (or reopened) while its service is silenced is marked suppressed: recorded
+ * with the silence on its timeline, and the workflow pages nobody until the silence ends. A person
+ * declaring an incident is never silenced (that path does not come here).
+ */
+const suppressIfSilenced = async (
+  outcome: RecordOutcome,
+  incident: Incident | undefined,
+  change: AlarmStateChange,
+  deps: IntakeDeps,
+): Promise<Suppression | undefined> => {
+  if (!deps.suppressionFor || !incident || !isOpen(incident.status)) return undefined;
+  if (outcome !== 'opened' && outcome !== 'reopened') return undefined;
+  const suppression = await deps.suppressionFor(incident.service, new Date(change.at));
+  if (!suppression) return undefined;
+  const marked = await deps.incidents.update(incident.id, (i, at) =>
+    i.suppressed?.until === suppression.until ? i : suppress(i, suppression, at),
+  );
+  deps.metrics?.incidentSuppressed(marked);
+  return suppression;
 };
 
 const PRECEDENCE: readonly IntakeOutcome[] = [

@@ -4,8 +4,10 @@
  * Each is a short flow over the store (versioned updates), the pager and the workflow callbacks.
  */
 import type { DeploymentConfig } from '../../lib/config/schema';
+import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { IncidentStore } from '../adapters/incident-store';
 import type { Pager } from '../adapters/pager';
+import type { ReportWriter } from '../adapters/report-store';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
 import { IncidentNotFoundError } from '../domain/errors';
@@ -23,9 +25,12 @@ import {
   type Actor,
   advance,
   appendEntries,
+  countReminder,
+  endSuppression as endSilence,
   type Incident,
   type PageSent,
   recordPage,
+  requirePostMortem,
 } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
 import { actionUrl, linkFor } from '../domain/links';
@@ -34,6 +39,7 @@ import { describeAction } from '../domain/playbooks';
 import type { ResponderAction } from '../domain/responder-actions';
 import type { Severity } from '../domain/severity';
 import type { IncidentService } from './incident-service';
+import { writeReport } from './post-incident';
 
 export type LifecycleConfig = Pick<
   DeploymentConfig,
@@ -49,6 +55,12 @@ export interface LifecycleDeps {
   readonly clock: () => Date;
   /** Starts the escalation policy's own workflow for an announced incident. */
   readonly escalations: WorkflowStarter;
+  /** Starts the post-mortem reminders' own workflow for a resolved incident that owes one. @default no reminders */
+  readonly postMortems?: WorkflowStarter;
+  /** Where incident reports are written. @default none are written */
+  readonly reports?: ReportWriter;
+  /** The product's own metrics (MTTA, MTTR, ...). @default none are emitted */
+  readonly metrics?: IncidentMetricsSink;
   /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */
   readonly links?: {
     readonly baseUrl: string;
@@ -158,6 +170,10 @@ export const announce = async (
       }),
     );
     return { ...result(noted), paged: [] };
+  }
+  if (incident.reopenCount === 0) {
+    deps.metrics?.incidentOpened(incident);
+    deps.metrics?.flush();
   }
   const sent = await page(deps, incident, 'INCIDENT', tiers);
   // The policy's later steps and the status updates run in their own workflow, woken only at their times.
@@ -298,43 +314,73 @@ export const awaitRecovery = async (
   return result(updated);
 };
 
-/** Resolution: the incident is RESOLVED (by the OK, a person, or here) and everyone paged hears it. */
+/**
+ * Resolution: the incident is RESOLVED (by the OK, a person, or here), a post-mortem is owed when its
+ * severity needs one, the report is written, and everyone paged hears it, with the report's link.
+ */
 export const resolve = async (
   deps: LifecycleDeps,
   incidentId: string,
 ): Promise<StepResult & { notified: string[] }> => {
+  const { requiredFor, dueHours } = deps.config.postMortem;
   const resolved = await deps.incidents.update(incidentId, (i, at) => {
     const cleared = i.recoveryToken ? { ...i, recoveryToken: undefined } : i;
-    return advance(cleared, 'RESOLVED', WORKFLOW, at, 'recovery confirmed');
+    const done = advance(cleared, 'RESOLVED', WORKFLOW, at, 'recovery confirmed');
+    if (done.status !== 'RESOLVED' || !requiredFor.includes(done.severity)) return done;
+    const resolvedAt = Date.parse(done.statusTimestamps.RESOLVED ?? at.toISOString());
+    return requirePostMortem(
+      done,
+      new Date(resolvedAt + dueHours * 3_600_000),
+      postMortemOwner(deps.config, done),
+      WORKFLOW,
+      at,
+    );
   });
-  const sent = await page(deps, resolved, 'RESOLVED', resolved.pagedTiers);
+  const reported = await writeReport({ ...deps, clock: deps.clock }, resolved);
+  if (deps.metrics && reported.status === 'RESOLVED') {
+    deps.metrics.incidentResolved(reported);
+    deps.metrics.flush();
+  }
+  const sent = await page(deps, reported, 'RESOLVED', reported.pagedTiers);
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
 };
 
+/** Who is reminded about a post-mortem: the configured owner tier, else the severity's first tier. */
+const postMortemOwner = (config: LifecycleConfig, incident: Incident): string =>
+  config.postMortem.ownerTier ??
+  firstTiers(config.escalation, incident.severity)[0] ??
+  operatorTiers(config.escalation, Object.keys(config.contacts))[0] ??
+  Object.keys(config.contacts)[0] ??
+  'on-call';
+
 /**
- * Post-incident: P1/P2 (configurable) owe a post-mortem before CLOSED. The rest close once the reopen
- * window has passed (an alarm firing again within it reopens the same incident, which a CLOSED one
- * cannot be): the workflow waits until `closeAt`, then runs `close`.
+ * Post-incident: an incident that owes a post-mortem (P1/P2 by default) stays RESOLVED, and its
+ * reminders start in their own workflow until the post-mortem is marked done, which closes it. The
+ * rest close once the reopen window has passed (an alarm firing again within it reopens the same
+ * incident, which a CLOSED one cannot be): the workflow waits until `closeAt`, then runs `close`.
  */
 export const postIncident = async (
   deps: LifecycleDeps,
   incidentId: string,
 ): Promise<StepResult & { postMortemDue?: string; closeAt?: string }> => {
-  const { requiredFor, dueHours } = deps.config.postMortem;
-  let due: string | undefined;
-  const updated = await deps.incidents.update(incidentId, (i, at) => {
-    if (i.status !== 'RESOLVED' || !requiredFor.includes(i.severity)) return i;
-    due = new Date(at.getTime() + dueHours * 3_600_000).toISOString();
-    return appendEntries(i, at, {
-      kind: 'note',
-      actor: WORKFLOW,
-      summary: `post-mortem required for ${i.severity}: due ${due}`,
-      details: { postMortemDue: due },
-    });
-  });
-  if (due) return { ...result(updated), postMortemDue: due };
-  const closeAt = closingTime(updated, deps.config.reopenWindowMinutes);
-  return { ...result(updated), ...(closeAt ? { closeAt } : {}) };
+  const incident = await load(deps, incidentId);
+  const owed = incident.postMortem;
+  if (incident.status === 'RESOLVED' && owed && !owed.doneAt) {
+    if (deps.postMortems) {
+      const execution = await deps.postMortems.start({ incidentId });
+      await deps.incidents.update(incidentId, (i, at) =>
+        appendEntries(i, at, {
+          kind: 'note',
+          actor: WORKFLOW,
+          summary: `post-mortem reminders to ${owed.owner} every ${deps.config.postMortem.remindEveryHours} h until it is done (due ${owed.due})`,
+          details: { execution },
+        }),
+      );
+    }
+    return { ...result(incident), postMortemDue: owed.due };
+  }
+  const closeAt = closingTime(incident, deps.config.reopenWindowMinutes);
+  return { ...result(incident), ...(closeAt ? { closeAt } : {}) };
 };
 
 const closingTime = (incident: Incident, windowMinutes: number): string | undefined => {
@@ -344,14 +390,14 @@ const closingTime = (incident: Incident, windowMinutes: number): string | undefi
 };
 
 /**
- * Closes an incident that needs no post-mortem once its reopen window has passed. Does nothing when
- * it was reopened meanwhile, or resolved again later (that resolution's own workflow closes it).
+ * Closes an incident that owes no post-mortem once its reopen window has passed, and writes its
+ * final report. Does nothing when it was reopened meanwhile, or resolved again later (that
+ * resolution's own workflow closes it).
  */
 export const close = async (deps: LifecycleDeps, incidentId: string): Promise<StepResult> => {
   const updated = await deps.incidents.update(incidentId, (i, at) => {
     const closeAt = closingTime(i, deps.config.reopenWindowMinutes);
-    if (!closeAt || at.toISOString() < closeAt || deps.config.postMortem.requiredFor.includes(i.severity))
-      return i;
+    if (!closeAt || at.toISOString() < closeAt || (i.postMortem && !i.postMortem.doneAt)) return i;
     return advance(
       i,
       'CLOSED',
@@ -360,7 +406,87 @@ export const close = async (deps: LifecycleDeps, incidentId: string): Promise<St
       `no post-mortem required for ${i.severity}; reopen window passed`,
     );
   });
-  return result(updated);
+  return result(updated.status === 'CLOSED' ? await writeReport(deps, updated) : updated);
+};
+
+export type PostMortemPlan =
+  | { readonly done: true; readonly reason: string }
+  | { readonly done: false; readonly nextAt: string };
+
+const remindEveryMs = (config: LifecycleConfig): number => config.postMortem.remindEveryHours * 3_600_000;
+
+/**
+ * The post-mortem reminders' planning step: the n-th reminder is due n × remindEveryHours after
+ * resolution (with the defaults: 24 h before the deadline, at it, then daily while overdue), until
+ * the post-mortem is done or the incident reopens (its next resolution starts new reminders).
+ */
+export const planPostMortem = async (deps: LifecycleDeps, incidentId: string): Promise<PostMortemPlan> => {
+  const incident = await load(deps, incidentId);
+  const owed = incident.postMortem;
+  if (!owed) return { done: true, reason: `${incidentId} owes no post-mortem` };
+  if (owed.doneAt) return { done: true, reason: `post-mortem done by ${owed.doneBy}: ${owed.doc}` };
+  const resolvedAt = incident.statusTimestamps.RESOLVED;
+  if (incident.status !== 'RESOLVED' || !resolvedAt)
+    return {
+      done: true,
+      reason: `${incidentId} is ${incident.status}: its next resolution starts new reminders`,
+    };
+  const nextAt = Date.parse(resolvedAt) + (owed.remindersSent + 1) * remindEveryMs(deps.config);
+  return { done: false, nextAt: new Date(nextAt).toISOString() };
+};
+
+/**
+ * Reminds the owner when a reminder is due and the post-mortem is still owed. Idempotent: the
+ * reminders due by now are counted from the resolution time, so a retried step sends no second one.
+ */
+export const remindPostMortem = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+): Promise<{ readonly reminded: boolean; readonly reason: string }> => {
+  const incident = await load(deps, incidentId);
+  const owed = incident.postMortem;
+  const resolvedAt = incident.statusTimestamps.RESOLVED;
+  if (!owed || owed.doneAt || incident.status !== 'RESOLVED' || !resolvedAt)
+    return { reminded: false, reason: `no post-mortem is owed on ${incidentId} (${incident.status})` };
+  const dueByNow = Math.floor((deps.clock().getTime() - Date.parse(resolvedAt)) / remindEveryMs(deps.config));
+  if (owed.remindersSent >= dueByNow)
+    return {
+      reminded: false,
+      reason: `reminder ${owed.remindersSent} already sent; the next is not due yet`,
+    };
+  await page(deps, incident, 'POSTMORTEM', [owed.owner]);
+  const counted = await deps.incidents.update(incidentId, (i) => countReminder(i));
+  deps.metrics?.postMortemReminder(counted);
+  deps.metrics?.flush();
+  return { reminded: true, reason: `reminder ${counted.postMortem?.remindersSent} sent to ${owed.owner}` };
+};
+
+/**
+ * The silence an incident was recorded under has ended. Still open: the suppression is lifted and the
+ * workflow goes on as for any new incident (`handle`). Recovered meanwhile: it is CLOSED, nobody was
+ * paged. Already handled (another execution got here first): nothing.
+ */
+export const endSuppression = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+): Promise<StepResult & { handle: boolean }> => {
+  let handle = false;
+  const updated = await deps.incidents.update(incidentId, (i, at) => {
+    handle = false;
+    if (!i.suppressed) return i;
+    if (isOpen(i.status)) {
+      handle = true;
+      return endSilence(i, at);
+    }
+    return advance(
+      i,
+      'CLOSED',
+      WORKFLOW,
+      at,
+      'recorded during a silence and recovered before it ended; nobody was paged',
+    );
+  });
+  return { ...result(updated), handle };
 };
 
 export interface FailureInput {

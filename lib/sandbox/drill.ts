@@ -63,6 +63,8 @@ export interface DrillOptions {
     readonly atMinute: number;
     readonly run: (sandbox: Sandbox) => Promise<void>;
   }>;
+  /** Runs after the scenario's last minute, before the sandbox stops: what happens days later (post-mortem). */
+  readonly afterwards?: (sandbox: Sandbox) => Promise<void>;
 }
 
 const minute = 60_000;
@@ -150,6 +152,10 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
         });
       }
       await deliver([...changes, ...deliveries.filter((d) => d.atMinute === m).map((d) => d.event)]);
+      await report();
+    }
+    if (options.afterwards) {
+      await options.afterwards(sandbox);
       await report();
     }
     const incidents = await Promise.all([...touched].map((id) => sandbox.incident(id)));

@@ -10,12 +10,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { App } from 'aws-cdk-lib';
 import type { Context } from 'aws-lambda';
 import { EcsAdapter } from '../../lambdas/adapters/ecs';
+import { RecordingIncidentMetrics } from '../../lambdas/adapters/incident-metrics';
 import { KillSwitch } from '../../lambdas/adapters/kill-switch';
 import { LogsInsightsAdapter } from '../../lambdas/adapters/logs-insights';
 import { MetricsAdapter } from '../../lambdas/adapters/metrics';
 import { SnsPager } from '../../lambdas/adapters/pager';
 import type { WorkflowCallbacks } from '../../lambdas/adapters/workflow-callbacks';
+import type { WorkflowStarter } from '../../lambdas/adapters/workflow-starter';
 import type { Incident } from '../../lambdas/domain/incident';
+import { reportKey } from '../../lambdas/domain/report';
+import type { Silence } from '../../lambdas/domain/silences';
 import { createAutomationHandler } from '../../lambdas/handlers/automation';
 import { createIntakeHandler } from '../../lambdas/handlers/intake';
 import { createLifecycleHandler } from '../../lambdas/handlers/lifecycle';
@@ -23,8 +27,10 @@ import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite
 import { IncidentService } from '../../lambdas/services/incident-service';
 import type { IntakeResult } from '../../lambdas/services/intake';
 import { type LifecycleDeps, pageTiers } from '../../lambdas/services/lifecycle';
+import { markPostMortemDone } from '../../lambdas/services/post-incident';
 import { handleResponderRequest } from '../../lambdas/services/responder-endpoint';
 import { acknowledgeIncident, answerApproval, resolveIncident } from '../../lambdas/services/responders';
+import { type SilenceDeps, setSilence, suppressionFor } from '../../lambdas/services/silences';
 import { composeApp } from '../app';
 import { alarmIndex, parseConfig } from '../config/load';
 import type { DeploymentConfig } from '../config/schema';
@@ -34,6 +40,7 @@ import { aslFromTemplate, type CfnTemplateJson } from './asl';
 import { SimulatedEnvironment } from './environment';
 import { type LocalResponder, startLocalResponder } from './local-responder';
 import { type LocalExecution, type LocalHandler, LocalWorkflow } from './local-runner';
+import { LocalS3 } from './local-s3';
 import { LocalSns } from './local-sns';
 import { SimClock } from './sim-clock';
 import { type AwsFaults, SimulatedAws } from './simulated-aws';
@@ -152,9 +159,15 @@ export class Sandbox {
     private readonly callbacks: WorkflowCallbacks,
     private readonly workflow: LocalWorkflow,
     private readonly escalationWorkflow: LocalWorkflow,
+    private readonly postMortemWorkflow: LocalWorkflow,
     /** The responder endpoint on loopback: page links point at `responder.baseUrl`. */
     readonly responder: LocalResponder,
     private readonly lifecycleDeps: LifecycleDeps,
+    /** The report bucket's stand-in. */
+    readonly s3: LocalS3,
+    /** Every metric the handlers emitted, as the EMF lines would carry them. */
+    readonly metrics: RecordingIncidentMetrics,
+    private readonly silenceDeps: SilenceDeps,
   ) {}
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -166,11 +179,16 @@ export class Sandbox {
     const escalationMachine = aslFromTemplate(template, {
       stateMachineLogicalId: stateMachineId(template, '-escalation'),
     });
+    const postMortemMachine = aslFromTemplate(template, {
+      stateMachineLogicalId: stateMachineId(template, '-postmortem'),
+    });
     const clock = new SimClock({ start: options.start ?? new Date() });
     const now = () => clock.now();
     const broker = new TaskTokenBroker(clock);
     const dynamo = await startLocalDynamo('incidents', options.dbPath);
     const sns = await LocalSns.start(Object.keys(config.contacts));
+    const s3 = await LocalS3.start();
+    const metrics = new RecordingIncidentMetrics();
     const incidents = new IncidentService(
       dynamo.store,
       { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
@@ -184,9 +202,34 @@ export class Sandbox {
     const env = new SimulatedEnvironment(config, now);
     const aws = new SimulatedAws(env, options.awsFaults);
     const alarms = alarmIndex(config);
-    const intake = createIntakeHandler({ incidents, callbacks, config, alarms }, logger);
+    const silences: SilenceDeps = { store: dynamo.store, config, clock: now, newId: () => randomUUID() };
+    const intake = createIntakeHandler(
+      {
+        incidents,
+        callbacks,
+        config,
+        alarms,
+        suppressionFor: (service, at) => suppressionFor(silences, service, at),
+        metrics,
+      },
+      logger,
+    );
     const escalationRef: { workflow?: LocalWorkflow } = {};
-    let escalationCount = 0;
+    const postMortemRef: { workflow?: LocalWorkflow } = {};
+    // A started workflow outlives the step that starts it: start it on its own turn, outside the
+    // step's tracked work, as Step Functions would run it apart from the caller.
+    const childStarter = (ref: { workflow?: LocalWorkflow }, prefix: string): WorkflowStarter => {
+      let count = 0;
+      return {
+        start: async (input) => {
+          const workflow = ref.workflow;
+          if (!workflow) throw new Error(`the ${prefix} workflow is not ready`);
+          const name = `${prefix}-${++count}`;
+          clock.detached(() => setImmediate(() => workflow.start(input, { name })));
+          return name;
+        },
+      };
+    };
     // The responder endpoint on loopback: pages carry real links to it, signed with a per-sandbox secret.
     const secret = randomBytes(48).toString('base64url');
     const responder = await startLocalResponder();
@@ -197,17 +240,10 @@ export class Sandbox {
       callbacks,
       config,
       clock: now,
-      escalations: {
-        start: async (input) => {
-          if (!escalationRef.workflow) throw new Error('the escalation workflow is not ready');
-          const workflow = escalationRef.workflow;
-          // A started workflow outlives the step that starts it: start it on its own turn, outside
-          // the step's tracked work, as Step Functions would run it apart from the caller.
-          const name = `escalation-${++escalationCount}`;
-          clock.detached(() => setImmediate(() => workflow.start(input, { name })));
-          return name;
-        },
-      },
+      escalations: childStarter(escalationRef, 'escalation'),
+      postMortems: childStarter(postMortemRef, 'postmortem'),
+      reports: s3.reports,
+      metrics,
       links: {
         baseUrl: responder.baseUrl,
         secret: async () => secret,
@@ -264,12 +300,15 @@ export class Sandbox {
 
     const sandbox: { value?: Sandbox } = {};
     const localHandlers: Record<string, LocalHandler> = {};
-    const escalationHandlers: Record<string, LocalHandler> = {};
-    for (const task of escalationMachine.tasks) {
-      if (!task.functionLogicalId) throw new Error(`task ${task.stateName} invokes no Lambda function`);
-      const run = handlers[handlerOf(template, task.functionLogicalId)];
-      escalationHandlers[task.stateName] = (input) => run(input);
-    }
+    const childHandlers = (tasks: typeof escalationMachine.tasks): Record<string, LocalHandler> => {
+      const out: Record<string, LocalHandler> = {};
+      for (const task of tasks) {
+        if (!task.functionLogicalId) throw new Error(`task ${task.stateName} invokes no Lambda function`);
+        const run = handlers[handlerOf(template, task.functionLogicalId)];
+        out[task.stateName] = (input) => run(input);
+      }
+      return out;
+    };
     for (const task of machine.tasks) {
       if (!task.functionLogicalId)
         throw new Error(
@@ -290,7 +329,13 @@ export class Sandbox {
     const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
     escalationRef.workflow = new LocalWorkflow({
       ...escalationMachine,
-      handlers: escalationHandlers,
+      handlers: childHandlers(escalationMachine.tasks),
+      clock,
+      broker,
+    });
+    postMortemRef.workflow = new LocalWorkflow({
+      ...postMortemMachine,
+      handlers: childHandlers(postMortemMachine.tasks),
       clock,
       broker,
     });
@@ -306,8 +351,12 @@ export class Sandbox {
       callbacks,
       workflow,
       escalationRef.workflow,
+      postMortemRef.workflow,
       responder,
       lifecycleDeps,
+      s3,
+      metrics,
+      silences,
     );
     return sandbox.value;
   }
@@ -365,6 +414,26 @@ export class Sandbox {
     return answerApproval({ incidents: this.incidents, callbacks: this.callbacks }, incidentId, approve, by);
   }
 
+  /** Silences a service, as `incident silence` does: its alarms are recorded and page nobody until it expires. */
+  silence(service: string, forText: string, reason: string, by: string): Promise<Silence> {
+    return setSilence(this.silenceDeps, { service, forText, reason, by });
+  }
+
+  /** A person marks the post-mortem done, as `incident postmortem ID --done` does: the incident closes. */
+  completePostMortem(incidentId: string, doc: string, by: string): Promise<Incident> {
+    return markPostMortemDone(
+      { incidents: this.incidents, reports: this.s3.reports, clock: () => this.clock.now() },
+      incidentId,
+      { doc, by },
+    );
+  }
+
+  /** The incident's report as stored in the report bucket's stand-in, if written. */
+  async report(incidentId: string): Promise<string | undefined> {
+    const incident = await this.incident(incidentId);
+    return incident ? this.s3.reports.get(reportKey(incident)) : undefined;
+  }
+
   /** An execution this sandbox started, with the states it entered: what the bench counts. */
   execution(id: string): LocalExecution | undefined {
     return this.workflow.execution(id);
@@ -377,7 +446,9 @@ export class Sandbox {
   async stop(): Promise<void> {
     this.workflow.stopAll();
     this.escalationWorkflow.stopAll();
+    this.postMortemWorkflow.stopAll();
     await this.responder.stop();
+    await this.s3.stop();
     await this.sns.stop();
     await this.dynamo.stop();
   }
