@@ -1,6 +1,7 @@
 /** Human output of the `incident` CLI: short aligned lines a tired on-call can scan. */
 import type { Incident, TimelineEntry } from '../../lambdas/domain/incident';
 import { formatDuration } from '../../lambdas/domain/pages';
+import type { Silence } from '../../lambdas/domain/silences';
 import type { DrillEvent, DrillReport } from '../sandbox/drill';
 import type { DeliveredPage } from '../sandbox/local-sns';
 
@@ -15,6 +16,17 @@ export const stamp = (iso: string, start: string): string => {
 };
 
 const pad = (text: string, width: number) => text.padEnd(width);
+
+/** A duration as people say it: `45s`, `12m`, `1h 05m`, `2d 03h`. */
+export const humanDuration = (ms: number): string => {
+  const seconds = Math.round(Math.max(0, ms) / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d ${String(hours % 24).padStart(2, '0')}h`;
+};
 
 export const formatDrillEvent = (event: DrillEvent, start: string): string => {
   switch (event.kind) {
@@ -68,3 +80,27 @@ export const formatDrillSummary = (r: DrillReport, wallMs: number): string => {
   }
   return lines.join('\n');
 };
+
+const utc = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** Where the post-mortem stands: due, owner, reminders, overdue or not; or done, with its document. */
+export const formatPostMortem = (i: Incident, now: Date): string => {
+  const head = `${i.id}  ${i.severity}  ${i.status}  ${i.title}`;
+  const pm = i.postMortem;
+  if (!pm) {
+    return `${head}\n  no post-mortem owed${i.status === 'RESOLVED' || i.status === 'CLOSED' ? '' : ' yet: one is set at resolution when the config requires it for the severity (postMortem.requiredFor)'}`;
+  }
+  if (pm.doneAt) {
+    return `${head}\n  post-mortem done ${utc(pm.doneAt)} by ${pm.doneBy ?? 'unknown'}: ${pm.doc ?? 'no document'}`;
+  }
+  const left = Date.parse(pm.due) - now.getTime();
+  const reminders = `${pm.remindersSent} reminder${pm.remindersSent === 1 ? '' : 's'} sent`;
+  return [
+    head,
+    `  post-mortem due ${utc(pm.due)} (${left < 0 ? `OVERDUE by ${humanDuration(-left)}` : `in ${humanDuration(left)}`}), owner ${pm.owner}, ${reminders}`,
+    `  once written: incident postmortem ${i.id} --done --doc URL --by NAME`,
+  ].join('\n');
+};
+
+export const formatSilence = (s: Silence, now: Date): string =>
+  `${pad(s.service, 14)}  until ${utc(s.until)} (${humanDuration(Date.parse(s.until) - now.getTime())} left)  silenced by ${s.by}: ${s.reason}`;
