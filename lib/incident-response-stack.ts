@@ -6,11 +6,15 @@ import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
+import { IncidentDashboard } from './constructs/incident-dashboard';
 import { IncidentFunction } from './constructs/incident-function';
+import { INCIDENT_METRICS } from './constructs/incident-metrics-design';
 import { IncidentStore } from './constructs/incident-store';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
 import { Notifications } from './constructs/notifications';
 import { OperatorAlarms } from './constructs/operator-alarms';
+import { PostMortemWorkflow } from './constructs/post-mortem-workflow';
+import { ReportBucket } from './constructs/report-bucket';
 import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
@@ -22,12 +26,33 @@ export interface IncidentResponseStackProps extends StackProps {
 
 const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
 
+/**
+ * The longest an incident can stay suppressed, which the lifecycle workflow sleeps through before it
+ * announces: the longest silence the CLI accepts, weekly maintenance window, or one-off window (at
+ * least a minute).
+ */
+export const longestSuppression = (config: DeploymentConfig): Duration =>
+  Duration.minutes(
+    Math.max(
+      1,
+      config.silences.maxHours * 60,
+      ...config.maintenanceWindows.map((w) =>
+        'durationMinutes' in w
+          ? w.durationMinutes
+          : Math.ceil((Date.parse(w.until) - Date.parse(w.from)) / 60_000),
+      ),
+    ),
+  );
+
 /** Everything one `cdk deploy` installs. It only composes constructs; they hold the decisions. */
 export class IncidentResponseStack extends Stack {
   readonly incidentStore: IncidentStore;
   readonly notifications: Notifications;
   readonly workflow: LifecycleWorkflow;
   readonly escalation: EscalationWorkflow;
+  readonly postMortem: PostMortemWorkflow;
+  readonly reports: ReportBucket;
+  readonly dashboard: IncidentDashboard;
   readonly responderApi: ResponderApi;
   readonly intake: AlarmIntake;
   readonly functions: {
@@ -96,6 +121,21 @@ export class IncidentResponseStack extends Stack {
       fn.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalation.formattedArn);
       this.escalation.grantStart(fn);
     }
+    this.postMortem = new PostMortemWorkflow(this, 'PostMortem', {
+      lifecycleFunction: lifecycle,
+      stateMachineName: `${config.stackName}-postmortem`,
+    });
+    lifecycle.addEnvironment('POSTMORTEM_STATE_MACHINE_ARN', this.postMortem.formattedArn);
+    this.postMortem.grantStart(lifecycle);
+    this.reports = new ReportBucket(this, 'Reports', {
+      removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
+      customerManagedKey: config.table.customerManagedKey,
+    });
+    lifecycle.addEnvironment('REPORT_BUCKET', this.reports.bucket.bucketName);
+    this.reports.grantReadWrite(lifecycle);
+    for (const fn of [intake, lifecycle]) {
+      fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', INCIDENT_METRICS.namespace);
+    }
 
     this.workflow = new LifecycleWorkflow(this, 'Lifecycle', {
       intakeFunction: intake,
@@ -106,6 +146,7 @@ export class IncidentResponseStack extends Stack {
       automationTaskTimeout: automation.timeout ?? Duration.seconds(60),
       recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
       reopenWindow: Duration.minutes(config.reopenWindowMinutes),
+      maxSuppression: longestSuppression(config),
       stateMachineName: `${config.stackName}-lifecycle`,
     });
     // Resuming the step that waits for recovery: the intake (on the OK) and the lifecycle (when the
@@ -125,9 +166,20 @@ export class IncidentResponseStack extends Stack {
     new OperatorAlarms(this, 'OperatorAlarms', {
       stateMachine: this.workflow.stateMachine,
       escalationStateMachine: this.escalation.stateMachine,
+      postMortemStateMachine: this.postMortem.stateMachine,
       functions: this.functions,
       deadLetterQueue: this.intake.deadLetterQueue,
       topic: this.notifications.operatorsTopic,
+    });
+    this.dashboard = new IncidentDashboard(this, 'Dashboard', {
+      dashboardName: `${config.stackName}-incidents`,
+      stateMachines: {
+        lifecycle: this.workflow.stateMachine,
+        escalation: this.escalation.stateMachine,
+        'post-mortem': this.postMortem.stateMachine,
+      },
+      functions: this.functions,
+      deadLetterQueues: { intake: this.intake.deadLetterQueue },
     });
 
     new CfnOutput(this, 'IncidentTableName', {
@@ -141,6 +193,22 @@ export class IncidentResponseStack extends Stack {
     new CfnOutput(this, 'EscalationStateMachineArn', {
       description: 'The escalation policy workflow',
       value: this.escalation.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'PostMortemStateMachineArn', {
+      description: 'The post-mortem reminders workflow',
+      value: this.postMortem.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'ReportBucketName', {
+      description: 'S3 bucket holding the incident reports (under reports/)',
+      value: this.reports.bucket.bucketName,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of the incidents and of the workflow health',
+      value: this.dashboard.dashboardName,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The incidents dashboard in the CloudWatch console',
+      value: this.dashboard.consoleUrl,
     });
     new CfnOutput(this, 'TierTopicArns', {
       description: 'Pages topic of each escalation tier (JSON); the incident CLI reads it',

@@ -29,8 +29,14 @@ export interface LifecycleWorkflowProps {
   /** How long a resolved incident can still reopen; the workflow waits it out before closing. @default 30 minutes */
   readonly reopenWindow?: Duration;
   /**
+   * The longest an incident can be recorded as suppressed (a silence or a maintenance window): the
+   * workflow sleeps until the suppression ends before it announces, so its execution must outlive it.
+   * @default 7 days
+   */
+  readonly maxSuppression?: Duration;
+  /**
    * Upper bound of one execution.
-   * @default the longest the workflow can legitimately wait (recovery timeout + reopen window) plus one day for its steps and retries
+   * @default the longest the workflow can legitimately wait (max suppression + approval + verification + recovery timeout + reopen window) plus one day for its steps and retries
    */
   readonly executionTimeout?: Duration;
   /** The state machine's name; known before deployment so callback grants need no reference to it. */
@@ -38,6 +44,9 @@ export interface LifecycleWorkflowProps {
 }
 
 export { TRANSIENT_ERRORS } from './workflow-tasks';
+
+/** The longest a Standard execution may run (one year). */
+const MAX_STANDARD_EXECUTION = Duration.days(365);
 
 /** State names: the sandbox, the tests and the runbook refer to them. */
 export const STATES = {
@@ -56,12 +65,15 @@ export const STATES = {
   escalateMitigationFailed: 'EscalateMitigationFailed',
   escalateFailure: 'EscalateFailure',
   escalateNotRecovered: 'EscalateNotRecovered',
+  endSuppression: 'EndSuppression',
 } as const;
 
 /**
  * The incident lifecycle as a Standard Step Functions workflow in JSONPath (the local interpreter
- * cannot run JSONata): record -> announce and page tier 1 -> diagnose -> mitigate -> await recovery
- * (a callback the resolving OK answers, bounded by `recoveryTimeout`) -> resolve -> post-incident.
+ * cannot run JSONata): record -> (if suppressed: sleep until the silence or maintenance window ends,
+ * then go on only if the alarm still fires) -> announce and page tier 1 -> diagnose -> mitigate ->
+ * await recovery (a callback the resolving OK answers, bounded by `recoveryTimeout`) -> resolve ->
+ * post-incident.
  * Every Task has a timeout, retries transient errors, and on final failure escalates to a person
  * with the error on the timeline, then fails the execution so the operators' alarm fires too.
  */
@@ -75,14 +87,12 @@ export class LifecycleWorkflow extends Construct {
     const taskTimeout = props.taskTimeout ?? Duration.seconds(30);
     const recoveryTimeout = props.recoveryTimeout ?? Duration.minutes(60);
     const reopenWindow = props.reopenWindow ?? Duration.minutes(30);
-    const problems: string[] = [];
-    if (taskTimeout.toMilliseconds() < 1000) problems.push('taskTimeout must be at least 1 second');
-    if (recoveryTimeout.toMilliseconds() < 60_000) problems.push('recoveryTimeout must be at least 1 minute');
-    if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
-    // The execution must outlive every wait it can take in one run (approval, verification, recovery,
-    // reopen window), or it would time out before paging anyone; a day more for steps and retries.
+    // The execution must outlive every wait it can take in one run (suppression, approval,
+    // verification, recovery, reopen window), or it would time out before paging anyone; a day more
+    // for steps and retries.
     const defaultExecutionTimeout = Duration.seconds(
       [
+        props.maxSuppression ?? Duration.days(7),
         props.approvalTimeout ?? Duration.minutes(15),
         props.verificationTimeout ?? Duration.minutes(15),
         recoveryTimeout,
@@ -91,6 +101,16 @@ export class LifecycleWorkflow extends Construct {
         .map((d) => d.toSeconds({ integral: false }))
         .reduce((a, b) => a + b, 24 * 3600),
     );
+    const executionTimeout = props.executionTimeout ?? defaultExecutionTimeout;
+    const problems: string[] = [];
+    if (taskTimeout.toMilliseconds() < 1000) problems.push('taskTimeout must be at least 1 second');
+    if (recoveryTimeout.toMilliseconds() < 60_000) problems.push('recoveryTimeout must be at least 1 minute');
+    if (executionTimeout.toSeconds({ integral: false }) > MAX_STANDARD_EXECUTION.toSeconds()) {
+      problems.push(
+        `the execution timeout (${Math.ceil(executionTimeout.toHours({ integral: false }))} h) must be at most 365 days, the limit of a Standard workflow`,
+      );
+    }
+    if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
     const automationTimeout = props.automationTaskTimeout ?? Duration.seconds(60);
 
     const workflowFailed = new sfn.Fail(this, 'WorkflowFailed', {
@@ -292,6 +312,29 @@ export class LifecycleWorkflow extends Construct {
           .otherwise(done),
       );
 
+    // Recorded while its service is silenced or in maintenance: nobody is paged until the suppression
+    // ends, and then only if the alarm still fires (the lifecycle function checks and says `handle`).
+    const endSuppression = lifecycleStep(STATES.endSuppression, 'end-suppression', '$.suppression');
+    const unlessSuppressed = new sfn.Choice(this, 'Suppressed?')
+      .when(
+        sfn.Condition.isPresent('$.record.suppressedUntil'),
+        new sfn.Wait(this, 'UntilSilenceEnds', {
+          time: sfn.WaitTime.timestampPath('$.record.suppressedUntil'),
+        })
+          .next(endSuppression)
+          .next(
+            new sfn.Choice(this, 'StillFiring?')
+              .when(sfn.Condition.booleanEquals('$.suppression.handle', true), lifecycle)
+              .otherwise(
+                new sfn.Succeed(this, 'SuppressedDone', {
+                  comment:
+                    'The suppression ended with the alarm back to OK, or the incident already handled.',
+                }),
+              ),
+          ),
+      )
+      .otherwise(lifecycle);
+
     const definition = new sfn.Pass(this, 'Start', { parameters: { 'event.$': '$' } }).next(record).next(
       new sfn.Choice(this, 'NewIncident?')
         .when(
@@ -303,7 +346,7 @@ export class LifecycleWorkflow extends Construct {
             // Opened already resolved: its OK arrived first. Recorded, and nobody is woken for it.
             sfn.Condition.not(sfn.Condition.stringEquals('$.record.status', 'RESOLVED')),
           ),
-          lifecycle,
+          unlessSuppressed,
         )
         .otherwise(
           new sfn.Succeed(this, 'Recorded', {
@@ -316,7 +359,7 @@ export class LifecycleWorkflow extends Construct {
     const built = standardWorkflow(this, {
       stateMachineName: props.stateMachineName,
       definition,
-      timeout: props.executionTimeout ?? defaultExecutionTimeout,
+      timeout: executionTimeout,
       invokes: [props.intakeFunction, props.lifecycleFunction, props.automationFunction],
     });
     this.stateMachine = built.stateMachine;

@@ -11,6 +11,8 @@ export interface OperatorAlarmsProps {
   readonly stateMachine: sfn.StateMachine;
   /** The escalation policy's workflow, watched the same way. @default none */
   readonly escalationStateMachine?: sfn.StateMachine;
+  /** The post-mortem reminders' workflow, watched the same way. @default none */
+  readonly postMortemStateMachine?: sfn.StateMachine;
   readonly functions: Readonly<Record<string, lambda.Function>>;
   readonly deadLetterQueue: sqs.IQueue;
   readonly topic: sns.ITopic;
@@ -18,7 +20,8 @@ export interface OperatorAlarmsProps {
 
 /**
  * Alarms on the product's own moving parts, sent to the operators' topic: failed, timed-out,
- * aborted and throttled executions, Lambda errors and throttles, and anything in the dead-letter queue.
+ * aborted and throttled executions (of the lifecycle, and of the escalation and post-mortem workflows
+ * when given), Lambda errors and throttles, and anything in the dead-letter queue.
  */
 export class OperatorAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -33,19 +36,16 @@ export class OperatorAlarms extends Construct {
     this.add('ExecutionsTimedOut', sm.metricTimedOut({ period }), 'lifecycle executions timed out');
     this.add('ExecutionsAborted', sm.metricAborted({ period }), 'lifecycle executions aborted');
     this.add('ExecutionsThrottled', sm.metricThrottled({ period }), 'lifecycle executions throttled');
-    const esc = props.escalationStateMachine;
-    if (esc) {
-      this.add('EscalationsFailed', esc.metricFailed({ period }), 'escalation policy executions failed');
-      this.add(
-        'EscalationsTimedOut',
-        esc.metricTimedOut({ period }),
-        'escalation policy executions timed out',
-      );
-      this.add(
-        'EscalationsThrottled',
-        esc.metricThrottled({ period }),
-        'escalation policy executions throttled',
-      );
+    // The workflows an incident starts: failed, timed-out and throttled executions.
+    const startedPerIncident = [
+      ['Escalations', 'escalation policy', props.escalationStateMachine],
+      ['PostMortems', 'post-mortem reminder', props.postMortemStateMachine],
+    ] as const;
+    for (const [id, what, machine] of startedPerIncident) {
+      if (!machine) continue;
+      this.add(`${id}Failed`, machine.metricFailed({ period }), `${what} executions failed`);
+      this.add(`${id}TimedOut`, machine.metricTimedOut({ period }), `${what} executions timed out`);
+      this.add(`${id}Throttled`, machine.metricThrottled({ period }), `${what} executions throttled`);
     }
     this.add(
       'DeadLetters',

@@ -35,6 +35,21 @@ const variants = [
   // ARNs then carry the account and region themselves, not <AWS::AccountId> and <AWS::Region>.
   ['an explicit account and region', { env: { account: '123456789012', region: 'eu-west-1' } }],
   [
+    'maintenance windows and a longer silence limit',
+    {
+      silences: { maxHours: 72 },
+      maintenanceWindows: [
+        { service: '*', reason: 'patching', days: ['SUN'], startUtc: '02:00', durationMinutes: 240 },
+        {
+          service: 'checkout',
+          reason: 'db move',
+          from: '2026-05-01T00:00:00Z',
+          until: '2026-05-08T00:00:00Z',
+        },
+      ],
+    },
+  ],
+  [
     'Slack and Teams chat on the on-call tier',
     {
       contacts: {

@@ -109,7 +109,7 @@ describe('defaults', () => {
   it('follow seed 000: response times, status updates, post-mortems, severity rules', () => {
     expect(config.responseMinutes).toEqual({ P1: 15, P2: 60, P3: 240, P4: null });
     expect(config.statusUpdateMinutes).toEqual({ P1: 60, P2: 240, P3: 1440, P4: null });
-    expect(config.postMortem).toEqual({ requiredFor: ['P1', 'P2'], dueHours: 48 });
+    expect(config.postMortem).toEqual({ requiredFor: ['P1', 'P2'], dueHours: 48, remindEveryHours: 24 });
     expect(config.severityRules).toEqual(DEFAULT_SEVERITY_RULES);
   });
 

@@ -1,9 +1,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/load';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
+import { INCIDENT_METRICS } from '../../lib/constructs/incident-metrics-design';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
+import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
 import { ResponderApi } from '../../lib/constructs/responder-api';
-import { composeTestApp, exampleInput } from './fixtures';
+import { longestSuppression } from '../../lib/incident-response-stack';
+import { composeTestApp, exampleInput, minimalInput } from './fixtures';
 import {
   actionsOf,
   identityStatements,
@@ -49,20 +53,39 @@ describe('IncidentResponseStack', () => {
     expect(stack.region).toBe('eu-west-1');
   });
 
-  it('outputs what the operator CLI reads: the table, both state machines, the tier topics, the responder URL, the operators topic', () => {
+  it('outputs what the operator CLI reads: the table, the three state machines, the tier topics, the responder URL, the operators topic, the report bucket, the dashboard', () => {
     const { template } = synth();
     const operatorsTopic = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
     });
 
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'DashboardName',
+      'DashboardUrl',
       'EscalationStateMachineArn',
       'IncidentTableName',
       'OperatorsTopicArn',
+      'PostMortemStateMachineArn',
+      'ReportBucketName',
       'ResponderUrl',
       'StateMachineArn',
       'TierTopicArns',
     ]);
+    template.hasOutput('PostMortemStateMachineArn', {
+      Value: { Ref: stateMachineId(template, '-postmortem') },
+    });
+    template.hasOutput('ReportBucketName', {
+      Value: {
+        Ref: onlyIdOf(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } }),
+      },
+    });
+    template.hasOutput('DashboardName', { Value: 'IncidentResponse-incidents' });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'IncidentResponse-incidents',
+    });
+    expect(tokensToText(template.toJSON().Outputs.DashboardUrl.Value)).toBe(
+      'https://<Ref:AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<Ref:AWS::Region>#dashboards/dashboard/IncidentResponse-incidents',
+    );
     template.hasOutput('EscalationStateMachineArn', {
       Value: { Ref: stateMachineId(template, '-escalation') },
     });
@@ -74,7 +97,7 @@ describe('IncidentResponseStack', () => {
     template.hasOutput('OperatorsTopicArn', { Value: { Ref: operatorsTopic } });
   });
 
-  it('builds two Standard state machines, named after the stack: the lifecycle and the escalation policy', () => {
+  it('builds three Standard state machines, named after the stack: the lifecycle, the escalation policy and the post-mortem reminders', () => {
     const { template } = synth({ stackName: 'IncidentResponseStaging' });
 
     expect(
@@ -84,6 +107,7 @@ describe('IncidentResponseStack', () => {
     ).toEqual([
       ['IncidentResponseStaging-escalation', 'STANDARD'],
       ['IncidentResponseStaging-lifecycle', 'STANDARD'],
+      ['IncidentResponseStaging-postmortem', 'STANDARD'],
     ]);
   });
 
@@ -125,6 +149,9 @@ describe('IncidentResponseStack', () => {
     ['LINK_TTL_MINUTES', ['lifecycle']],
     ['RESPONDER_BASE_URL', ['lifecycle']],
     ['STATE_MACHINE_ARN', ['ingest']],
+    ['POSTMORTEM_STATE_MACHINE_ARN', ['lifecycle']],
+    ['REPORT_BUCKET', ['lifecycle']],
+    ['POWERTOOLS_METRICS_NAMESPACE', ['intake', 'lifecycle']],
   ])('tells %s to %j, and to no other function', (variable, handlers) => {
     const { template } = synth();
     const told = HANDLERS.filter((handler) => variable in envOf(template, handler));
@@ -188,6 +215,124 @@ describe('IncidentResponseStack', () => {
       );
     }
   });
+
+  it("tells the lifecycle function the post-mortem state machine's ARN, formatted from its name, and the report bucket", () => {
+    const { template } = synth({ stackName: 'IncidentResponseStaging' });
+    const lifecycle = envOf(template, 'lifecycle');
+
+    expect(tokensToText(lifecycle.POSTMORTEM_STATE_MACHINE_ARN)).toBe(
+      'arn:<Ref:AWS::Partition>:states:<Ref:AWS::Region>:<Ref:AWS::AccountId>:stateMachine:IncidentResponseStaging-postmortem',
+    );
+    expect(lifecycle.REPORT_BUCKET).toEqual({
+      Ref: onlyIdOf(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } }),
+    });
+  });
+
+  it('tells the intake and lifecycle functions the namespace of the incident metrics they emit', () => {
+    const { template } = synth();
+
+    for (const handler of ['intake', 'lifecycle']) {
+      expect(envOf(template, handler).POWERTOOLS_METRICS_NAMESPACE, handler).toBe(INCIDENT_METRICS.namespace);
+    }
+  });
+
+  it('keeps the reports in a versioned, SSL-only bucket whose removal and key follow the table settings', () => {
+    const reportBucket = (template: Template) =>
+      template.toJSON().Resources[
+        onlyIdOf(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } })
+      ];
+    const retained = reportBucket(synth().template);
+    const { template } = synth({ table: { customerManagedKey: true, removalPolicy: 'destroy' } });
+    const destroyed = reportBucket(template);
+
+    expect(retained.DeletionPolicy).toBe('Retain');
+    expect(retained.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+    });
+    expect(destroyed.DeletionPolicy).toBe('Delete');
+    expect(
+      destroyed.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]
+        .ServerSideEncryptionByDefault,
+    ).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: {
+        'Fn::GetAtt': [
+          onlyIdOf(template, 'AWS::KMS::Key', { Description: 'Encrypts the incident reports bucket' }),
+          'Arn',
+        ],
+      },
+    });
+  });
+});
+
+describe('The longest suppression the lifecycle workflow sleeps through', () => {
+  const configWith = (extra: Record<string, unknown>) => parseConfig({ ...minimalInput(), ...extra }, 'test');
+
+  it('is the silence limit when no maintenance window is longer', () => {
+    expect(longestSuppression(configWith({})).toMinutes()).toBe(24 * 60);
+    expect(
+      longestSuppression(
+        configWith({
+          silences: { maxHours: 48 },
+          maintenanceWindows: [
+            { service: '*', reason: 'patching', days: ['SUN'], startUtc: '02:00', durationMinutes: 120 },
+          ],
+        }),
+      ).toMinutes(),
+    ).toBe(48 * 60);
+  });
+
+  it('is the longest weekly or one-off maintenance window when it outlasts the silence limit', () => {
+    const config = configWith({
+      silences: { maxHours: 1 },
+      maintenanceWindows: [
+        { service: 'checkout', reason: 'db upgrade', days: ['SAT'], startUtc: '22:00', durationMinutes: 300 },
+        {
+          service: '*',
+          reason: 'region move',
+          from: '2026-05-01T20:00:00+02:00',
+          until: '2026-05-02T20:30:00Z',
+        },
+      ],
+    });
+
+    // 18:00Z to 20:30Z the next day: 26 h 30 min.
+    expect(longestSuppression(config).toMinutes()).toBe(26 * 60 + 30);
+    expect(
+      longestSuppression({
+        ...config,
+        maintenanceWindows: config.maintenanceWindows.slice(0, 1),
+      }).toMinutes(),
+    ).toBe(300);
+  });
+
+  it('is at least a minute, even for a window that ends before it starts', () => {
+    const config = configWith({ silences: { maxHours: 1 } });
+
+    expect(
+      longestSuppression({
+        ...config,
+        silences: { maxHours: 0 },
+        maintenanceWindows: [
+          { service: '*', reason: 'typo', from: '2026-05-02T00:00:00Z', until: '2026-05-01T00:00:00Z' },
+        ],
+      }).toMinutes(),
+    ).toBe(1);
+  });
+
+  it('is added to the lifecycle execution timeout', () => {
+    const definitionWith = (extra: Record<string, unknown>) =>
+      stateMachineDefinition(synth(extra).template, '-lifecycle');
+    const longWindow = {
+      maintenanceWindows: [
+        { service: '*', reason: 'region move', from: '2026-05-01T00:00:00Z', until: '2026-05-04T00:00:00Z' },
+      ],
+    };
+
+    expect((definitionWith(longWindow).TimeoutSeconds ?? 0) - (definitionWith({}).TimeoutSeconds ?? 0)).toBe(
+      (72 - 24) * 3600,
+    );
+  });
 });
 
 /** The Tasks of each state machine that page a person. */
@@ -199,6 +344,7 @@ const PAGING_TASKS: Record<StateMachineSuffix, readonly string[]> = {
     STATES.escalateMitigationFailed,
   ],
   '-escalation': [ESCALATION_STATES.failed],
+  '-postmortem': [POST_MORTEM_STATES.failed],
 };
 
 describe.each(Object.keys(PAGING_TASKS) as StateMachineSuffix[])(
@@ -337,9 +483,9 @@ describe('IAM scope', () => {
           ],
         },
       ]);
-      // The five functions' X-Ray writes, each of the two state machines' X-Ray and log delivery,
+      // The five functions' X-Ray writes, each of the three state machines' X-Ray and log delivery,
       // automation's query results and metrics, and its ListTasks.
-      expect(onEverything.length).toBe(5 + 2 * 2 + 2);
+      expect(onEverything.length).toBe(5 + 3 * 2 + 2);
     },
   );
 
@@ -363,6 +509,52 @@ describe('IAM scope', () => {
       granteesOf(template, 'states:StartExecution', onStateMachineNamed('IncidentResponse-escalation')),
     ).toEqual(['lifecycle', 'responder']);
   });
+
+  it('lets only the lifecycle function start post-mortem reminders', () => {
+    const { template } = synth();
+
+    expect(
+      granteesOf(template, 'states:StartExecution', onStateMachineNamed('IncidentResponse-postmortem')),
+    ).toEqual(['lifecycle']);
+  });
+
+  it.each([
+    ['S3-managed', {}],
+    ['customer managed', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
+  ])(
+    'lets only the lifecycle function read and write reports, under reports/ only, with %s keys',
+    (_name, extra) => {
+      const { template } = synth(extra);
+      const bucket = onlyIdOf(template, 'AWS::S3::Bucket', {
+        VersioningConfiguration: { Status: 'Enabled' },
+      });
+      const s3Statements = identityStatements(template).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('s3:')),
+      );
+
+      expect(
+        s3Statements.map((s) => ({
+          owner: ownerName(template, s.owner),
+          Action: actionsOf(s),
+          Resource: [s.Resource].flat().map(tokensToText),
+          Condition: s.Condition,
+        })),
+      ).toEqual([
+        {
+          owner: 'lifecycle',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: [`<GetAtt:${bucket}.Arn>/reports/*`],
+          Condition: undefined,
+        },
+        {
+          owner: 'lifecycle',
+          Action: ['s3:ListBucket'],
+          Resource: [`<GetAtt:${bucket}.Arn>`],
+          Condition: { StringLike: { 's3:prefix': ['reports/*'] } },
+        },
+      ]);
+    },
+  );
 
   it('lets the intake, lifecycle and responder functions answer the lifecycle callbacks, and nothing else', () => {
     const { template } = synth();
@@ -389,9 +581,20 @@ describe('IAM scope', () => {
     expect(ofLifecycle.map((s) => ownerName(template, s.owner))).toEqual(
       expect.arrayContaining(['ingest', expect.stringMatching(/^LifecycleStateMachineEventsRole/)]),
     );
-    // The rest start escalations, by the formatted ARN: a reference would make a dependency cycle.
-    expect(others.map((s) => ownerName(template, s.owner)).sort()).toEqual(['lifecycle', 'responder']);
-    expect(others.every(onStateMachineNamed('IncidentResponse-escalation'))).toBe(true);
+    // The rest start escalations and post-mortem reminders, by the formatted ARN: a reference would
+    // make a dependency cycle.
+    expect(others.map((s) => ownerName(template, s.owner)).sort()).toEqual([
+      'lifecycle',
+      'lifecycle',
+      'responder',
+    ]);
+    expect(
+      others.every(
+        (s) =>
+          onStateMachineNamed('IncidentResponse-escalation')(s) ||
+          onStateMachineNamed('IncidentResponse-postmortem')(s),
+      ),
+    ).toBe(true);
   });
 
   it('lets only the automation function act on ECS, query logs and metrics, and read the kill switch', () => {

@@ -85,8 +85,11 @@ export const onlyIdOf = (template: Template, type: string, props?: Record<string
   return ids[0] as string;
 };
 
-/** The name suffixes that tell the product's state machines apart: `${stackName}-lifecycle`, `-escalation`. */
-export type StateMachineSuffix = '-lifecycle' | '-escalation';
+/**
+ * The name suffixes that tell the product's state machines apart: `${stackName}-lifecycle`,
+ * `-escalation`, `-postmortem`.
+ */
+export type StateMachineSuffix = '-lifecycle' | '-escalation' | '-postmortem';
 
 /** The logical id of the only state machine whose name ends with `suffix`; throws when there are none or several. */
 export const stateMachineId = (template: Template, suffix: StateMachineSuffix): string => {

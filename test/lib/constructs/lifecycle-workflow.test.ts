@@ -89,13 +89,25 @@ describe('LifecycleWorkflow definition', () => {
     expect(start).toMatchObject({ Type: 'Pass', Next: STATES.record });
     expect(choice.Type).toBe('Choice');
     expect(stateOf(definition, choice.Default ?? '').Type).toBe('Succeed');
-    expect(choice.Choices?.map((c) => c.Next)).toEqual([STATES.announce]);
+    expect(choice.Choices?.map((c) => c.Next)).toEqual(['Suppressed?']);
+    expect(chosen(definition, 'Suppressed?', { record: { outcome: 'opened' } })).toBe(STATES.announce);
     expect(nextChain(definition, STATES.announce)).toEqual([
       STATES.announce,
       STATES.diagnose,
       STATES.decide,
       'Verdict?',
     ]);
+  });
+
+  it.each([
+    ['opened', 'FIRING', 'Suppressed?'],
+    ['reopened', 'FIRING', 'Suppressed?'],
+    ['opened', 'RESOLVED', 'Recorded'],
+    ['joined', 'FIRING', 'Recorded'],
+  ])('goes from a %s %s record to %s', (outcome, status, next) => {
+    const { definition } = synth();
+
+    expect(chosen(definition, 'NewIncident?', { record: { outcome, status } })).toBe(next);
   });
 
   it.each(Object.entries(VERDICT_NEXT))('goes from a %s verdict to %s', (verdict, next) => {
@@ -355,6 +367,79 @@ describe('LifecycleWorkflow definition', () => {
   });
 });
 
+describe('LifecycleWorkflow suppression', () => {
+  const suppressed = { outcome: 'opened', status: 'FIRING', suppressedUntil: '2026-03-01T12:00:00Z' };
+
+  it('sleeps until the suppression of a silenced incident ends, then asks whether it still fires', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(chosen(definition, 'Suppressed?', { record: suppressed })).toBe('UntilSilenceEnds');
+    expect(stateOf(definition, 'UntilSilenceEnds')).toEqual({
+      Type: 'Wait',
+      TimestampPath: '$.record.suppressedUntil',
+      Next: STATES.endSuppression,
+    });
+    expect(stateOf(definition, STATES.endSuppression)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: { step: 'end-suppression', 'incidentId.$': '$.record.incidentId' },
+      ResultPath: '$.suppression',
+      Next: 'StillFiring?',
+    });
+    expect(nextChain(definition, 'Suppressed?')).toEqual(['Suppressed?']);
+    expect(nextChain(definition, 'UntilSilenceEnds')).toEqual([
+      'UntilSilenceEnds',
+      STATES.endSuppression,
+      'StillFiring?',
+    ]);
+  });
+
+  it('goes on at Announce when the alarm still fires, and ends without paging anyone otherwise', () => {
+    const { definition } = synth();
+
+    expect(chosen(definition, 'StillFiring?', { suppression: { handle: true } })).toBe(STATES.announce);
+    expect(chosen(definition, 'StillFiring?', { suppression: { handle: false } })).toBe('SuppressedDone');
+    expect(stateOf(definition, 'SuppressedDone').Type).toBe('Succeed');
+    // Nothing but Announce leads from the suppression branch to a step that pages.
+    const fromStillFiring = reachableAvoiding(
+      { ...definition, StartAt: 'StillFiring?' },
+      new Set([STATES.announce]),
+    );
+    expect([...fromStillFiring].sort()).toEqual(['StillFiring?', 'SuppressedDone']);
+  });
+
+  it('announces an incident that is not suppressed at once', () => {
+    const { definition } = synth();
+
+    expect(chosen(definition, 'Suppressed?', { record: { outcome: 'opened', status: 'FIRING' } })).toBe(
+      STATES.announce,
+    );
+  });
+
+  it('escalates to a person when ending the suppression fails', () => {
+    const { definition } = synth();
+
+    expect(stateOf(definition, STATES.endSuppression).Catch?.at(-1)).toEqual({
+      ErrorEquals: ['States.ALL'],
+      ResultPath: '$.error',
+      Next: `${STATES.endSuppression}Failed`,
+    });
+  });
+
+  it('outlives the longest suppression: 7 days unless told, added to the other waits', () => {
+    const base = (15 + 15 + 60 + 30) * 60 + 24 * 3600;
+
+    expect(synth().definition.TimeoutSeconds).toBe(base + 7 * 24 * 3600);
+    expect(synth({ maxSuppression: Duration.hours(36) }).definition.TimeoutSeconds).toBe(base + 36 * 3600);
+  });
+
+  it('refuses a suppression so long the execution would outrun the year a Standard workflow may run', () => {
+    expect(() => workflowIn({ maxSuppression: Duration.days(364) })).toThrow(
+      /^LifecycleWorkflow: the execution timeout \(\d+ h\) must be at most 365 days/,
+    );
+    expect(() => workflowIn({ maxSuppression: Duration.days(300) })).not.toThrow();
+  });
+});
+
 describe('LifecycleWorkflow AwaitApproval', () => {
   it('waits for the task token a person answers, with the decision, for the approval timeout', () => {
     const { definition, lifecycleArn } = synth({ approvalTimeout: Duration.minutes(20) });
@@ -513,16 +598,17 @@ describe('LifecycleWorkflow state machine', () => {
     expectLoggedStandardWorkflow(synth().template, 'test-lifecycle');
   });
 
-  it('bounds an execution by what it can wait (approval 15 + verification 15 + recovery 60 + reopen window 30 min) plus a day, or as told', () => {
-    expect(synth().definition.TimeoutSeconds).toBe((15 + 15 + 60 + 30) * 60 + 24 * 3600);
+  it('bounds an execution by what it can wait (suppression 7 days + approval 15 + verification 15 + recovery 60 + reopen window 30 min) plus a day, or as told', () => {
+    expect(synth().definition.TimeoutSeconds).toBe(7 * 24 * 3600 + (15 + 15 + 60 + 30) * 60 + 24 * 3600);
     expect(
       synth({
+        maxSuppression: Duration.hours(2),
         approvalTimeout: Duration.minutes(20),
         verificationTimeout: Duration.minutes(25),
         recoveryTimeout: Duration.minutes(45),
         reopenWindow: Duration.minutes(10),
       }).definition.TimeoutSeconds,
-    ).toBe((20 + 25 + 45 + 10) * 60 + 24 * 3600);
+    ).toBe((120 + 20 + 25 + 45 + 10) * 60 + 24 * 3600);
     expect(synth({ executionTimeout: Duration.days(2) }).definition.TimeoutSeconds).toBe(2 * 24 * 3600);
   });
 
@@ -542,7 +628,7 @@ describe('LifecycleWorkflow state machine', () => {
       const id = /^<GetAtt:(.+)\.Arn>$/.exec(arn)?.[1] ?? '';
       return template.toJSON().Resources[id]?.Properties.Timeout as number | undefined;
     };
-    const steps = (['-lifecycle', '-escalation'] as const).flatMap((suffix) =>
+    const steps = (['-lifecycle', '-escalation', '-postmortem'] as const).flatMap((suffix) =>
       tasksOf(stateMachineDefinition(template, suffix))
         .filter(([name]) => !WAITS_FOR_TOKEN.includes(name))
         .map(([name, state]) => ({
@@ -574,7 +660,8 @@ describe('LifecycleWorkflow state machine', () => {
         })
       ].Properties.Timeout;
 
-    expect(definition.TimeoutSeconds).toBe((20 + 25 + 45 + 10) * 60 + 24 * 3600);
+    // The example config's longest suppression is the default silence limit, 24 h.
+    expect(definition.TimeoutSeconds).toBe(24 * 3600 + (20 + 25 + 45 + 10) * 60 + 24 * 3600);
     expect(automationTimeout).toBe(50);
     for (const name of AUTOMATION_STEPS) {
       expect(stateOf(definition, name).TimeoutSeconds, name).toBe(automationTimeout);

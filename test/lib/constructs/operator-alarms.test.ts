@@ -23,7 +23,7 @@ interface AlarmProperties {
 const watched = (alarm: AlarmProperties) =>
   `${alarm.Namespace} ${alarm.MetricName} ${alarm.Dimensions.map((d) => `${d.Name}=${JSON.stringify(d.Value)}`).join(',')}`;
 
-const operatorAlarmsIn = ({ withEscalation = false } = {}) => {
+const operatorAlarmsIn = ({ withEscalation = false, withPostMortem = false } = {}) => {
   const stack = new Stack();
   const fn = (id: string) =>
     new lambda.Function(stack, id, {
@@ -37,19 +37,30 @@ const operatorAlarmsIn = ({ withEscalation = false } = {}) => {
     });
   const stateMachine = machine('Workflow');
   const escalationStateMachine = withEscalation ? machine('Escalation') : undefined;
+  const postMortemStateMachine = withPostMortem ? machine('PostMortem') : undefined;
   const functions = { intake: fn('Intake'), ingest: fn('Ingest') };
   const deadLetterQueue = new sqs.Queue(stack, 'DeadLetters');
   const topic = new sns.Topic(stack, 'Operators');
   new OperatorAlarms(stack, 'OperatorAlarms', {
     stateMachine,
     escalationStateMachine,
+    postMortemStateMachine,
     functions,
     deadLetterQueue,
     topic,
   });
   const template = Template.fromStack(stack);
   const alarms = Object.values(template.findResources(ALARM)).map((r) => r.Properties as AlarmProperties);
-  return { template, alarms, stateMachine, escalationStateMachine, functions, deadLetterQueue, topic };
+  return {
+    template,
+    alarms,
+    stateMachine,
+    escalationStateMachine,
+    postMortemStateMachine,
+    functions,
+    deadLetterQueue,
+    topic,
+  };
 };
 
 describe('OperatorAlarms', () => {
@@ -101,10 +112,32 @@ describe('OperatorAlarms', () => {
     expect(alarms).toHaveLength(9 + 3);
   });
 
-  it('sends every alarm to the operators topic', () => {
-    const { alarms, topic } = operatorAlarmsIn({ withEscalation: true });
+  it('watches failed, timed-out and throttled post-mortem reminder executions when given that state machine', () => {
+    const { alarms, postMortemStateMachine } = operatorAlarmsIn({ withPostMortem: true });
+    if (!postMortemStateMachine) throw new Error('the post-mortem state machine was not built');
+    const onPostMortem = alarms.filter(
+      (a) =>
+        JSON.stringify(a.Dimensions) ===
+        JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: logicalIdOf(postMortemStateMachine) } }]),
+    );
 
-    expect(alarms).toHaveLength(12);
+    expect(onPostMortem.map((a) => a.MetricName).sort()).toEqual([
+      'ExecutionThrottled',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    expect(onPostMortem.map((a) => a.AlarmDescription).sort()).toEqual([
+      'Incident response: post-mortem reminder executions failed.',
+      'Incident response: post-mortem reminder executions throttled.',
+      'Incident response: post-mortem reminder executions timed out.',
+    ]);
+    expect(alarms).toHaveLength(9 + 3);
+  });
+
+  it('sends every alarm to the operators topic', () => {
+    const { alarms, topic } = operatorAlarmsIn({ withEscalation: true, withPostMortem: true });
+
+    expect(alarms).toHaveLength(15);
     for (const alarm of alarms)
       expect(alarm.AlarmActions, watched(alarm)).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
@@ -134,7 +167,7 @@ describe('OperatorAlarms', () => {
 });
 
 describe('OperatorAlarms in the stack', () => {
-  it('watch both state machines, all five functions and the intake dead letters, and page the operators', () => {
+  it('watch the three state machines, all five functions and the intake dead letters, and page the operators', () => {
     const template = Template.fromStack(composeTestApp().stack);
     const operators = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
@@ -147,7 +180,7 @@ describe('OperatorAlarms in the stack', () => {
       .sort();
 
     expect(functions).toHaveLength(5);
-    expect(alarms).toHaveLength(4 + 3 + 1 + 2 * 5);
+    expect(alarms).toHaveLength(4 + 3 + 3 + 1 + 2 * 5);
     for (const alarm of alarms) expect(alarm.AlarmActions, watched(alarm)).toEqual([{ Ref: operators }]);
     for (const metricName of ['Errors', 'Throttles']) {
       const watchedFunctions = alarms
@@ -168,6 +201,7 @@ describe('OperatorAlarms in the stack', () => {
       ).length;
     expect(statesAlarmsOn('-lifecycle')).toBe(4);
     expect(statesAlarmsOn('-escalation')).toBe(3);
-    expect(alarms.filter((a) => a.Namespace === 'AWS/States')).toHaveLength(4 + 3);
+    expect(statesAlarmsOn('-postmortem')).toBe(3);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/States')).toHaveLength(4 + 3 + 3);
   });
 });

@@ -1,0 +1,337 @@
+import { App, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
+import { TRANSIENT_ERRORS } from '../../../lib/constructs/lifecycle-workflow';
+import {
+  POST_MORTEM_STATES,
+  PostMortemWorkflow,
+  type PostMortemWorkflowProps,
+} from '../../../lib/constructs/post-mortem-workflow';
+import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import {
+  type ExecutionFailedError,
+  type LocalHandler,
+  LocalWorkflow,
+} from '../../../lib/sandbox/local-runner';
+import { SimClock } from '../../../lib/sandbox/sim-clock';
+import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
+import {
+  actionsOf,
+  arnText,
+  chosen,
+  expectLoggedStandardWorkflow,
+  hasCycleWithoutWait,
+  logicalIdOf,
+  nextChain,
+  onlyIdOf,
+  reachableAvoiding,
+  roleStatements,
+  stateMachineDefinition,
+  stateOf,
+  tasksOf,
+  tokensToText,
+} from '../template-helpers';
+
+const { plan: PLAN, done: DONE, wait: WAIT, remind: REMIND, failed: PAGE_ABOUT_FAILURE } = POST_MORTEM_STATES;
+
+const postMortemIn = (props: Partial<PostMortemWorkflowProps> = {}, stackProps: StackProps = {}) => {
+  const stack = new Stack(new App(), 'Test', stackProps);
+  const lifecycle = new lambda.Function(stack, 'Lifecycle', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => ({});'),
+  });
+  const postMortem = new PostMortemWorkflow(stack, 'PostMortem', {
+    lifecycleFunction: lifecycle,
+    stateMachineName: 'test-postmortem',
+    ...props,
+  });
+  return { stack, lifecycle, postMortem };
+};
+
+const synth = (props: Partial<PostMortemWorkflowProps> = {}) => {
+  const built = postMortemIn(props);
+  const template = Template.fromStack(built.stack);
+  return {
+    ...built,
+    template,
+    definition: stateMachineDefinition(template, '-postmortem'),
+    lifecycleArn: arnText(logicalIdOf(built.lifecycle)),
+  };
+};
+
+describe('PostMortemWorkflow definition', () => {
+  it('plans first, with the incident only, and stops when the plan says done', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(definition.StartAt).toBe(PLAN);
+    expect(stateOf(definition, PLAN)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: { step: 'postmortem-plan', 'incidentId.$': '$.incidentId' },
+      ResultPath: '$.plan',
+      Next: DONE,
+    });
+    expect(stateOf(definition, chosen(definition, DONE, { plan: { done: true } }) ?? '').Type).toBe(
+      'Succeed',
+    );
+    expect(chosen(definition, DONE, { plan: { done: false, nextAt: '2026-03-02T10:00:00Z' } })).toBe(WAIT);
+  });
+
+  it('sleeps until the planned reminder, reminds the owner, then plans again', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(stateOf(definition, WAIT)).toEqual({ Type: 'Wait', TimestampPath: '$.plan.nextAt', Next: REMIND });
+    expect(stateOf(definition, REMIND)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: { step: 'postmortem-remind', 'incidentId.$': '$.incidentId' },
+      ResultPath: '$.reminder',
+      Next: PLAN,
+    });
+    expect(nextChain(definition, WAIT)).toEqual([WAIT, REMIND, PLAN, DONE]);
+  });
+
+  it('loops only through the Wait', () => {
+    const { definition } = synth();
+
+    expect(hasCycleWithoutWait(definition)).toBe(false);
+    expect(
+      hasCycleWithoutWait({
+        ...definition,
+        States: { ...definition.States, [WAIT]: { Type: 'Pass', Next: REMIND } },
+      }),
+    ).toBe(true);
+  });
+
+  it('bounds every Task at 30 s, retries transient errors with jitter, and catches everything else', () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(
+      tasksOf(definition)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual([PAGE_ABOUT_FAILURE, PLAN, REMIND].sort());
+    for (const [name, state] of tasksOf(definition)) {
+      expect(state.Resource, name).toBe(lifecycleArn);
+      expect(state.TimeoutSeconds, name).toBe(30);
+      expect(state.Retry, name).toContainEqual(
+        expect.objectContaining({
+          ErrorEquals: [...TRANSIENT_ERRORS],
+          MaxAttempts: 3,
+          JitterStrategy: 'FULL',
+        }),
+      );
+      expect(
+        state.Catch?.map((c) => c.ErrorEquals),
+        name,
+      ).toEqual([['States.ALL']]);
+    }
+  });
+
+  it('pages a person about a failed plan or reminder, as the escalation policy does, then fails', () => {
+    const { definition } = synth();
+    const fails = Object.entries(definition.States)
+      .filter(([, state]) => state.Type === 'Fail')
+      .map(([name]) => name);
+
+    for (const name of [PLAN, REMIND]) {
+      expect(stateOf(definition, name).Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: PAGE_ABOUT_FAILURE },
+      ]);
+    }
+    expect(stateOf(definition, PAGE_ABOUT_FAILURE)).toMatchObject({
+      Parameters: {
+        step: 'escalate',
+        failedStep: 'PostMortemReminders',
+        'error.$': '$.error',
+        state: { record: { 'incidentId.$': '$.incidentId' } },
+      },
+      Next: 'Failed',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: 'Failed' }],
+    });
+    expect(fails).toEqual(['Failed']);
+    expect(stateOf(definition, 'Failed')).toMatchObject({ Error: 'PostMortemRemindersFailed' });
+    expect(reachableAvoiding(definition, new Set())).toContain('Failed');
+    expect(reachableAvoiding(definition, new Set([PAGE_ABOUT_FAILURE]))).not.toContain('Failed');
+  });
+});
+
+const START = new Date('2026-03-01T10:00:00.000Z');
+const hoursLater = (hours: number) => new Date(START.getTime() + hours * 3_600_000).toISOString();
+
+class BrokenReminderError extends Error {
+  override readonly name = 'BrokenReminder';
+}
+
+/**
+ * Runs the synthesized definition on the local interpreter and a simulated clock: reminders due 24 h
+ * and 48 h after the start, and the post-mortem done by the third plan. Every Task input must be one
+ * the lifecycle function accepts.
+ */
+const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {}) => {
+  const { template } = synth();
+  const machine = aslFromTemplate(template.toJSON(), {
+    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
+  });
+  const clock = new SimClock({ start: START });
+  const calls: { state: string; at: string; input: LifecycleInput }[] = [];
+  const reminders = [hoursLater(24), hoursLater(48)];
+  const defaults: Record<string, LocalHandler> = {
+    [PLAN]: async (_input, context) => {
+      const next = reminders.find((at) => at > context.now.toISOString());
+      return next ? { done: false, nextAt: next } : { done: true, reason: 'post-mortem linked' };
+    },
+    [REMIND]: async () => ({ reminded: true, reason: 'overdue' }),
+    [PAGE_ABOUT_FAILURE]: async () => ({ escalated: true }),
+  };
+  const handlers = Object.fromEntries(
+    Object.entries({ ...defaults, ...overrides }).map(([state, handler]): [string, LocalHandler] => [
+      state,
+      async (input, context) => {
+        calls.push({ state, at: context.now.toISOString(), input: lifecycleInputSchema.parse(input) });
+        return (handler as LocalHandler)(input, context);
+      },
+    ]),
+  );
+  const workflow = new LocalWorkflow({
+    definition: machine.definition,
+    tasks: machine.tasks,
+    stateMachineName: machine.stateMachineName,
+    handlers,
+    clock,
+    broker: new TaskTokenBroker(clock),
+  });
+  const execution = workflow.start({ incidentId: 'inc-1' });
+  await clock.settle();
+  const outcome = await execution.result.then(
+    () => ({ status: 'SUCCEEDED', error: undefined }),
+    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
+  );
+  return { outcome, calls, callsOf: (state: string) => calls.filter((call) => call.state === state) };
+};
+
+describe('PostMortemWorkflow on the local interpreter', () => {
+  it('reminds at each planned time until the plan says done', async () => {
+    const { outcome, callsOf } = await runLocally();
+
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(callsOf(REMIND).map((c) => [c.at, c.input])).toEqual([
+      [hoursLater(24), { step: 'postmortem-remind', incidentId: 'inc-1' }],
+      [hoursLater(48), { step: 'postmortem-remind', incidentId: 'inc-1' }],
+    ]);
+    expect(callsOf(PLAN).map((c) => c.at)).toEqual([hoursLater(0), hoursLater(24), hoursLater(48)]);
+    expect(callsOf(PLAN).every((c) => c.input.step === 'postmortem-plan')).toBe(true);
+    expect(callsOf(PAGE_ABOUT_FAILURE)).toEqual([]);
+  });
+
+  it('reminds nobody when the post-mortem is already done', async () => {
+    const { outcome, calls } = await runLocally({
+      [PLAN]: async () => ({ done: true, reason: 'not required for P3' }),
+    });
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.state)).toEqual([PLAN]);
+  });
+
+  it.each([PLAN, REMIND])(
+    'pages a person with the error when %s fails, then fails the execution',
+    async (state) => {
+      const { outcome, calls, callsOf } = await runLocally({
+        [state]: async () => {
+          throw new BrokenReminderError('the owner tier has no contacts');
+        },
+      });
+
+      expect(outcome).toEqual({ status: 'FAILED', error: 'PostMortemRemindersFailed' });
+      expect(callsOf(PAGE_ABOUT_FAILURE).map((c) => c.input)).toEqual([
+        {
+          step: 'escalate',
+          failedStep: 'PostMortemReminders',
+          error: expect.objectContaining({ Error: 'BrokenReminder' }),
+          state: { record: { incidentId: 'inc-1' } },
+        },
+      ]);
+      expect(calls.at(-1)?.state).toBe(PAGE_ABOUT_FAILURE);
+    },
+  );
+});
+
+describe('PostMortemWorkflow state machine', () => {
+  it('is a named Standard workflow that logs everything and traces', () => {
+    expectLoggedStandardWorkflow(synth().template, 'test-postmortem');
+  });
+
+  it('runs for up to a year, the Standard limit, since reminders go on until the post-mortem is done, or as told', () => {
+    expect(synth().definition.TimeoutSeconds).toBe(365 * 24 * 3600);
+    expect(synth({ executionTimeout: Duration.days(30) }).definition.TimeoutSeconds).toBe(30 * 24 * 3600);
+  });
+
+  it.each([
+    [Duration.days(366), 'executionTimeout must be at most 365 days'],
+    [Duration.seconds(30), 'executionTimeout must be at least 1 minute'],
+  ])('rejects an execution timeout of %s', (executionTimeout, message) => {
+    expect(() => postMortemIn({ executionTimeout })).toThrow(`PostMortemWorkflow: ${message}`);
+  });
+
+  it('may invoke the lifecycle function, and no other', () => {
+    const { template, postMortem, lifecycleArn } = synth();
+    const invokes = roleStatements(template, logicalIdOf(postMortem.stateMachine.role)).filter((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+
+    expect(
+      invokes.map((s) => ({ Action: actionsOf(s), Resource: [s.Resource].flat().map(tokensToText) })),
+    ).toEqual([{ Action: ['lambda:InvokeFunction'], Resource: [lifecycleArn, `${lifecycleArn}:*`] }]);
+  });
+
+  it("acknowledges its role's wildcards by name, each with why", () => {
+    const { postMortem, lifecycle } = synth();
+    const acknowledged = postMortem.stateMachine.role.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.keys(entry.data as Record<string, string>));
+
+    expect(acknowledged.map((id) => id.replace(/^Annotation::/, '')).sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(lifecycle)}.Arn>:*]`,
+      ].sort(),
+    );
+  });
+});
+
+describe('PostMortemWorkflow.grantStart', () => {
+  it('lets the function it invokes start it by the formatted ARN, with no dependency cycle, and nothing else', () => {
+    const { stack, lifecycle, postMortem } = postMortemIn();
+    lifecycle.addEnvironment('POSTMORTEM_STATE_MACHINE_ARN', postMortem.formattedArn);
+    postMortem.grantStart(lifecycle);
+    const template = Template.fromStack(stack);
+    const formatted =
+      'arn:<Ref:AWS::Partition>:states:<Ref:AWS::Region>:<Ref:AWS::AccountId>:stateMachine:test-postmortem';
+
+    expect(
+      roleStatements(template, logicalIdOf(lifecycle.role ?? lifecycle)).map((s) => ({
+        Effect: s.Effect,
+        Action: actionsOf(s),
+        Resource: [s.Resource].flat().map(tokensToText),
+      })),
+    ).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [formatted] }]);
+    expect(
+      tokensToText(
+        template.toJSON().Resources[logicalIdOf(lifecycle)].Properties.Environment.Variables
+          .POSTMORTEM_STATE_MACHINE_ARN,
+      ),
+    ).toBe(formatted);
+  });
+
+  it('formats the ARN with the account and region of the stack when they are known', () => {
+    const { stack, postMortem } = postMortemIn(
+      { stateMachineName: 'pinned-postmortem' },
+      { env: { account: '123456789012', region: 'eu-west-1' } },
+    );
+
+    expect(tokensToText(stack.resolve(postMortem.formattedArn))).toBe(
+      'arn:<Ref:AWS::Partition>:states:eu-west-1:123456789012:stateMachine:pinned-postmortem',
+    );
+  });
+});
