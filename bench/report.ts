@@ -1,6 +1,7 @@
 /** The benchmark report: one JSON document and its Markdown rendering. */
 import { STORM_SERVICES } from '../lib/sandbox/scenarios';
 import type { BundlesResult } from './bundles';
+import type { PostIncidentResult } from './post-incident';
 import type { RollbackResult } from './rollback';
 import type { Summary } from './stats';
 import type { StormResult } from './storm';
@@ -23,6 +24,7 @@ export interface BenchReport {
   readonly bundles?: BundlesResult;
   readonly storm?: StormResult;
   readonly rollback?: RollbackResult;
+  readonly postIncident?: PostIncidentResult;
 }
 
 const LOCAL_NOTE =
@@ -184,6 +186,23 @@ const summaryRows = (report: BenchReport): Row[] => {
         e.drillWallMs,
         ms,
         'whole 30-min scenario, sandbox start-up included',
+      ),
+    );
+  }
+  const f = report.postIncident;
+  if (f) {
+    rows.push(
+      summaryRow(
+        '(f) post-mortem reminder workflow: transitions (P1, done after 3 reminders)',
+        f.reminderTransitions,
+        int,
+        `${f.remindersSent} reminders; ${usd(f.reminderTransitions.median * 0.000025)} per post-mortem; report ${bytes(f.reportBytes)}`,
+      ),
+      summaryRow(
+        `(f) incident stats --since 30d over ${int(f.statsIncidents)} incidents`,
+        f.statsWallMs,
+        ms,
+        'one query per status on byStatus + the summary; dynalite on loopback',
       ),
     );
   }

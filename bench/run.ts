@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- --runs N] [-- --only a,b]`: (a) workflow overhead, (b) state transitions and
- * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback started. Loopback only. Writes
- * bench/results/bench.json and bench.md and prints the Markdown.
+ * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback
+ * started, (f) post-incident (the reminder workflow's cost, `incident stats` over a table). Loopback
+ * only. Writes bench/results/bench.json and bench.md and prints the Markdown.
  */
 import '../bin/quiet-sdk';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
+import { measurePostIncident } from './post-incident';
 import { type BenchReport, renderMarkdown } from './report';
 import { measureRollback } from './rollback';
 import { measureStorm } from './storm';
@@ -20,6 +22,7 @@ const MEASURES = {
   c: 'bundles',
   d: 'storm',
   e: 'rollback',
+  f: 'postIncident',
 } as const;
 type MeasureKey = keyof typeof MEASURES;
 
@@ -34,6 +37,8 @@ const ALIASES: Readonly<Record<string, MeasureKey>> = {
   storm: 'd',
   e: 'e',
   rollback: 'e',
+  f: 'f',
+  'post-incident': 'f',
 };
 
 /** Bad command-line options: reported without a stack trace. */
@@ -58,7 +63,7 @@ const parseOptions = () => {
     const key = ALIASES[name];
     if (key === undefined)
       problems.push(
-        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback)`,
+        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback, f|post-incident)`,
       );
     else only.add(key);
   }
@@ -79,6 +84,7 @@ const main = async () => {
   const bundles = await step('c', measureBundles);
   const storm = await step('d', measureStorm);
   const rollback = await step('e', measureRollback);
+  const postIncident = await step('f', measurePostIncident);
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     environment: {
@@ -94,6 +100,7 @@ const main = async () => {
     ...(bundles ? { bundles } : {}),
     ...(storm ? { storm } : {}),
     ...(rollback ? { rollback } : {}),
+    ...(postIncident ? { postIncident } : {}),
   };
   const markdown = renderMarkdown(report);
   mkdirSync(RESULTS, { recursive: true });

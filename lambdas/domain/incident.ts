@@ -408,22 +408,29 @@ export const applySignal = (
   };
 };
 
-/** A resolved incident now owes a post-mortem, due at `due`, owned by the tier `owner`. */
+/**
+ * A resolved incident owes a post-mortem, due at `due`, owned by the tier `owner`. Resolved again
+ * after a reopen with the post-mortem still owed: the deadline moves with the new resolution and the
+ * reminders count afresh. Unchanged when nothing moves (a retried step).
+ */
 export const requirePostMortem = (
   incident: Incident,
   due: Date,
   owner: string,
   actor: Actor,
   now: Date,
-): Incident =>
-  incident.postMortem
-    ? incident
-    : appendEntries({ ...incident, postMortem: { due: iso(due), owner, remindersSent: 0 } }, now, {
-        kind: 'note',
-        actor,
-        summary: `post-mortem required for ${incident.severity}: due ${iso(due)}, owner ${owner}`,
-        details: { postMortemDue: iso(due), owner },
-      });
+): Incident => {
+  const owed = incident.postMortem;
+  if (owed?.doneAt || owed?.due === iso(due)) return incident;
+  return appendEntries({ ...incident, postMortem: { due: iso(due), owner, remindersSent: 0 } }, now, {
+    kind: 'note',
+    actor,
+    summary: owed
+      ? `post-mortem still owed after resolving again: due ${iso(due)} (was ${owed.due}), owner ${owner}`
+      : `post-mortem required for ${incident.severity}: due ${iso(due)}, owner ${owner}`,
+    details: { postMortemDue: iso(due), owner },
+  });
+};
 
 /** The post-mortem is written: it is linked on the record and the incident is CLOSED. */
 export const completePostMortem = (incident: Incident, doc: string, by: Actor, now: Date): Incident => {
@@ -467,8 +474,15 @@ export const suppress = (incident: Incident, suppression: Suppression, now: Date
     details: { ...suppression },
   });
 
-/** The silence ended with the incident still open: from here it is handled (and paged) as usual. */
-export const endSuppression = (incident: Incident, now: Date): Incident => {
+/**
+ * The suppression ends with the incident still open: from here it is handled (and paged) as usual.
+ * `execution` names the workflow execution that ends it, so a retry of that step can tell it did.
+ */
+export const endSuppression = (
+  incident: Incident,
+  now: Date,
+  options: { readonly execution?: string; readonly summary?: string } = {},
+): Incident => {
   if (!incident.suppressed) return incident;
   const { suppressed: ended, ...rest } = incident;
   // Handling starts now: the escalation policy's clock counts from DETECTED, not from the silent part.
@@ -476,6 +490,15 @@ export const endSuppression = (incident: Incident, now: Date): Incident => {
   return appendEntries(handled, now, {
     kind: 'note',
     actor: { type: 'automation', name: 'silences' },
-    summary: `silence ended at ${ended.until} and the alarm still fires: handling it now`,
+    summary: options.summary ?? `silence ended at ${ended.until} and the alarm still fires: handling it now`,
+    details: {
+      endedSuppression: ended.until,
+      ...(options.execution ? { execution: options.execution } : {}),
+    },
   });
 };
+
+/** Whether `execution` is the one that ended this incident's last suppression (a retried step asks). */
+export const suppressionEndedBy = (incident: Incident, execution: string): boolean =>
+  incident.timeline.findLast((e) => e.details?.endedSuppression !== undefined)?.details?.execution ===
+  execution;

@@ -23,7 +23,7 @@ import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps } from '../services/lifecycle';
-import { suppressionFor } from '../services/silences';
+import { type SilenceDeps, suppressionFor } from '../services/silences';
 import { requireEnv } from './env';
 
 /** Replaced at bundle time by the validated deployment config (esbuild `define`). */
@@ -46,10 +46,16 @@ const storeAndService = (config: DeploymentConfig) => {
 /** The product's own metrics, in embedded metric format on stdout (CloudWatch Logs turns them into metrics). */
 const metrics = () => new EmfIncidentMetrics({ namespace: requireEnv('POWERTOOLS_METRICS_NAMESPACE') });
 
+const silencesOf = (deps: { store: IncidentStore; config: DeploymentConfig }): SilenceDeps => ({
+  ...deps,
+  clock,
+  newId: () => randomUUID(),
+});
+
 export const intakeDeps = (): IntakeDeps => {
   const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
   const { store, incidents } = storeAndService(config);
-  const silences = { store, config, clock, newId: () => randomUUID() };
+  const silences = silencesOf({ store, config });
   return {
     incidents,
     callbacks: new SfnCallbacks(new SFNClient({})),
@@ -93,14 +99,16 @@ export const lifecycleDeps = (
   const topics = JSON.parse(requireEnv('TIER_TOPIC_ARNS')) as Record<string, string>;
   const sfn = new SFNClient({});
   const secrets = new SecretsAdapter(new SecretsManagerClient({}), requireEnv('SIGNING_SECRET_ARN'));
+  const base = { ...storeAndService(config), config };
   return {
-    ...storeAndService(config),
+    ...base,
     pager: new SnsPager(new SNSClient({}), topics),
     callbacks: new SfnCallbacks(sfn),
     escalations: new SfnWorkflowStarter(sfn, requireEnv('ESCALATION_STATE_MACHINE_ARN')),
     ...(asWorkflowStep
       ? {
           postMortems: new SfnWorkflowStarter(sfn, requireEnv('POSTMORTEM_STATE_MACHINE_ARN')),
+          suppressionFor: (service: string, at: Date) => suppressionFor(silencesOf(base), service, at),
           reports: new S3ReportStore(new S3Client({}), requireEnv('REPORT_BUCKET'), requireEnv('AWS_REGION')),
           metrics: metrics(),
           links: {

@@ -40,8 +40,15 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('resolve'), incidentId }),
   z.object({ step: z.literal('post-incident'), incidentId }),
   z.object({ step: z.literal('close'), incidentId }),
-  z.object({ step: z.literal('end-suppression'), incidentId }),
-  z.object({ step: z.literal('postmortem-plan'), incidentId }),
+  z.object({
+    step: z.literal('end-suppression'),
+    incidentId,
+    /** The suppression end the execution waited for. */
+    until: z.iso.datetime(),
+    /** The execution's name: a retried step recognises its own earlier attempt. */
+    execution: z.string().min(1),
+  }),
+  z.object({ step: z.literal('postmortem-plan'), incidentId, epoch: z.int().min(0) }),
   z.object({ step: z.literal('postmortem-remind'), incidentId }),
   z.object({
     step: z.literal('escalation-plan'),
@@ -90,9 +97,9 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
     case 'close':
       return close(deps, input.incidentId);
     case 'end-suppression':
-      return endSuppression(deps, input.incidentId);
+      return endSuppression(deps, input.incidentId, input.until, input.execution);
     case 'postmortem-plan':
-      return planPostMortem(deps, input.incidentId);
+      return planPostMortem(deps, input.incidentId, input.epoch);
     case 'postmortem-remind':
       return remindPostMortem(deps, input.incidentId);
     case 'escalation-plan':

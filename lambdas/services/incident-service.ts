@@ -21,9 +21,12 @@ import {
   acceptsAlarm,
   appendEntries,
   applySignal,
+  endSuppression,
   type Incident,
   openIncident,
   type SignalPolicy,
+  type Suppression,
+  suppress,
 } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
 import type { Severity } from '../domain/severity';
@@ -47,6 +50,11 @@ export interface AlarmToRecord {
   readonly runbookUrl?: string;
   /** A person declared it (the seeds' "user reports"): they, not an alarm, opened it. */
   readonly declaredBy?: string;
+  /**
+   * The silence covering the service when the alarm fired: an incident it opens or reopens is marked
+   * suppressed in the same write, so no retry can see it recorded but not suppressed.
+   */
+  readonly suppression?: Suppression;
 }
 
 export interface IncidentServiceOptions extends SignalPolicy {
@@ -65,6 +73,20 @@ const canonicalTime = (value: string, field: string): string => {
   if (Number.isNaN(parsed))
     throw new ValidationError('alarm signal', [{ path: field, message: `not a timestamp: "${value}"` }]);
   return new Date(parsed).toISOString();
+};
+
+/**
+ * An incident opened or reopened under a silence is suppressed; one reopened with no silence any
+ * more loses a suppression left from before, so the workflow still waiting on it stands down.
+ */
+const withSuppression = (incident: Incident, suppression: Suppression | undefined, now: Date): Incident => {
+  if (suppression)
+    return incident.suppressed?.until === suppression.until ? incident : suppress(incident, suppression, now);
+  return incident.suppressed
+    ? endSuppression(incident, now, {
+        summary: 'reopened with no silence in force: handled and paged as usual',
+      })
+    : incident;
 };
 
 export class IncidentService {
@@ -117,9 +139,14 @@ export class IncidentService {
             : await this.rememberOk(signal, key, pointer);
         if (result) return result;
       } else {
-        const applied = applySignal(current, signal, this.options, this.clock());
+        const now = this.clock();
+        const applied = applySignal(current, signal, this.options, now);
         if (!applied.incident) return this.result(applied.outcome, applied.reason, current, signal, repaired);
-        const saved = await this.store.saveIncident(applied.incident);
+        const next =
+          applied.outcome === 'reopened'
+            ? withSuppression(applied.incident, input.suppression, now)
+            : applied.incident;
+        const saved = await this.store.saveIncident(next);
         if (saved) return this.result(applied.outcome, applied.reason, saved, signal, repaired);
       }
       await this.backoff(attempt);
@@ -195,6 +222,7 @@ export class IncidentService {
       });
       reason = `opened ${id} and resolved it: its OK had already arrived`;
     }
+    if (isOpen(draft.status)) draft = withSuppression(draft, input.suppression, now);
     const claimed = await this.store.putPointer({ dedupKey: key, incidentId: id, draft }, pointer?.version);
     if (!claimed) return undefined;
     await this.finishCreation(claimed);

@@ -12,8 +12,7 @@ import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { isStaleToken } from '../adapters/workflow-callbacks';
 import { IncidentError, ValidationError } from '../domain/errors';
-import { type AlarmSignal, type Incident, type Suppression, suppress } from '../domain/incident';
-import { isOpen } from '../domain/lifecycle';
+import type { AlarmSignal, Suppression } from '../domain/incident';
 import { classifySeverity, SEVERITIES } from '../domain/severity';
 import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
 import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
@@ -168,15 +167,24 @@ export const intakeEvent = async (event: unknown, deps: IntakeDeps): Promise<Int
 const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise<IntakeResult> => {
   const mapped = toAlarmToRecord(change, deps);
   if ('ignored' in mapped) return { outcome: 'ignored', reason: mapped.ignored, alarmName: change.alarmName };
+  // Looked up before recording, so the incident is created already suppressed (one write).
+  const suppression =
+    mapped.signal.state === 'ALARM' && deps.suppressionFor
+      ? await deps.suppressionFor(mapped.signal.service, new Date(change.at))
+      : undefined;
   let recorded: Awaited<ReturnType<IncidentService['recordAlarm']>>;
   try {
-    recorded = await deps.incidents.recordAlarm(mapped);
+    recorded = await deps.incidents.recordAlarm({ ...mapped, ...(suppression ? { suppression } : {}) });
   } catch (error) {
     const rejected = rejection(error);
     if (rejected) return { ...rejected, alarmName: change.alarmName };
     throw error;
   }
-  const suppressed = await suppressIfSilenced(recorded.outcome, recorded.incident, change, deps);
+  const suppressed =
+    (recorded.outcome === 'opened' || recorded.outcome === 'reopened') && recorded.incident?.suppressed
+      ? recorded.incident.suppressed
+      : undefined;
+  if (suppressed && recorded.incident) deps.metrics?.incidentSuppressed(recorded.incident);
   const token = recorded.incident?.recoveryToken;
   if (recorded.outcome === 'resolved' && token) {
     try {
@@ -201,28 +209,6 @@ const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise
     ...(recorded.incident ? { severity: recorded.incident.severity, status: recorded.incident.status } : {}),
     ...(suppressed ? { suppressedUntil: suppressed.until } : {}),
   };
-};
-
-/**
- * An incident opened (or reopened) while its service is silenced is marked suppressed: recorded
- * with the silence on its timeline, and the workflow pages nobody until the silence ends. A person
- * declaring an incident is never silenced (that path does not come here).
- */
-const suppressIfSilenced = async (
-  outcome: RecordOutcome,
-  incident: Incident | undefined,
-  change: AlarmStateChange,
-  deps: IntakeDeps,
-): Promise<Suppression | undefined> => {
-  if (!deps.suppressionFor || !incident || !isOpen(incident.status)) return undefined;
-  if (outcome !== 'opened' && outcome !== 'reopened') return undefined;
-  const suppression = await deps.suppressionFor(incident.service, new Date(change.at));
-  if (!suppression) return undefined;
-  const marked = await deps.incidents.update(incident.id, (i, at) =>
-    i.suppressed?.until === suppression.until ? i : suppress(i, suppression, at),
-  );
-  deps.metrics?.incidentSuppressed(marked);
-  return suppression;
 };
 
 const PRECEDENCE: readonly IntakeOutcome[] = [

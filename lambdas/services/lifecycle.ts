@@ -31,7 +31,11 @@ import {
   type PageSent,
   recordPage,
   requirePostMortem,
+  type Suppression,
+  suppress,
+  suppressionEndedBy,
 } from '../domain/incident';
+import { wasSuppressed } from '../domain/incident-stats';
 import { isOpen } from '../domain/lifecycle';
 import { actionUrl, linkFor } from '../domain/links';
 import { type PageContext, type PageKind, renderPage } from '../domain/pages';
@@ -59,8 +63,13 @@ export interface LifecycleDeps {
   readonly postMortems?: WorkflowStarter;
   /** Where incident reports are written. @default none are written */
   readonly reports?: ReportWriter;
-  /** The product's own metrics (MTTA, MTTR, ...). @default none are emitted */
+  /**
+   * The product's own metrics (MTTA, MTTR, ...). Incidents that began under a silence are counted as
+   * suppressed (by the intake) and left out here, as `incident stats` leaves them out. @default none
+   */
   readonly metrics?: IncidentMetricsSink;
+  /** The silence covering a service now, re-checked when a suppression ends. @default none */
+  readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
   /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */
   readonly links?: {
     readonly baseUrl: string;
@@ -160,6 +169,10 @@ export const announce = async (
   incidentId: string,
 ): Promise<StepResult & { paged: string[] }> => {
   const incident = await load(deps, incidentId);
+  if (deps.metrics && incident.reopenCount === 0 && !wasSuppressed(incident)) {
+    deps.metrics.incidentOpened(incident);
+    deps.metrics.flush();
+  }
   const tiers = firstTiers(deps.config.escalation, incident.severity);
   if (tiers.length === 0) {
     const noted = await deps.incidents.update(incidentId, (i, at) =>
@@ -170,10 +183,6 @@ export const announce = async (
       }),
     );
     return { ...result(noted), paged: [] };
-  }
-  if (incident.reopenCount === 0) {
-    deps.metrics?.incidentOpened(incident);
-    deps.metrics?.flush();
   }
   const sent = await page(deps, incident, 'INCIDENT', tiers);
   // The policy's later steps and the status updates run in their own workflow, woken only at their times.
@@ -315,6 +324,26 @@ export const awaitRecovery = async (
 };
 
 /**
+ * Writes the report without letting it stop the lifecycle: a failed write (S3 or KMS refusing) goes
+ * on the timeline and the notices go out without the link; `incident report ID` still prints it.
+ */
+const reportBestEffort = async (deps: LifecycleDeps, incident: Incident): Promise<Incident> => {
+  try {
+    return await writeReport(deps, incident);
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return deps.incidents.update(incident.id, (i, at) =>
+      appendEntries(i, at, {
+        kind: 'error',
+        actor: WORKFLOW,
+        summary: `incident report not written (${why}); incident report ${i.id} prints it from the record`,
+        details: { step: 'report' },
+      }),
+    );
+  }
+};
+
+/**
  * Resolution: the incident is RESOLVED (by the OK, a person, or here), a post-mortem is owed when its
  * severity needs one, the report is written, and everyone paged hears it, with the report's link.
  */
@@ -336,8 +365,8 @@ export const resolve = async (
       at,
     );
   });
-  const reported = await writeReport({ ...deps, clock: deps.clock }, resolved);
-  if (deps.metrics && reported.status === 'RESOLVED') {
+  const reported = await reportBestEffort(deps, resolved);
+  if (deps.metrics && reported.status === 'RESOLVED' && !wasSuppressed(reported)) {
     deps.metrics.incidentResolved(reported);
     deps.metrics.flush();
   }
@@ -367,7 +396,12 @@ export const postIncident = async (
   const owed = incident.postMortem;
   if (incident.status === 'RESOLVED' && owed && !owed.doneAt) {
     if (deps.postMortems) {
-      const execution = await deps.postMortems.start({ incidentId });
+      // Named per resolution: a retried step starts it once; a later resolution starts a new one.
+      const epoch = incident.reopenCount;
+      const execution = await deps.postMortems.start(
+        { incidentId, epoch },
+        `${incidentId}-postmortem-${epoch}`,
+      );
       await deps.incidents.update(incidentId, (i, at) =>
         appendEntries(i, at, {
           kind: 'note',
@@ -406,7 +440,7 @@ export const close = async (deps: LifecycleDeps, incidentId: string): Promise<St
       `no post-mortem required for ${i.severity}; reopen window passed`,
     );
   });
-  return result(updated.status === 'CLOSED' ? await writeReport(deps, updated) : updated);
+  return result(updated.status === 'CLOSED' ? await reportBestEffort(deps, updated) : updated);
 };
 
 export type PostMortemPlan =
@@ -418,74 +452,118 @@ const remindEveryMs = (config: LifecycleConfig): number => config.postMortem.rem
 /**
  * The post-mortem reminders' planning step: the n-th reminder is due n × remindEveryHours after
  * resolution (with the defaults: 24 h before the deadline, at it, then daily while overdue), until
- * the post-mortem is done or the incident reopens (its next resolution starts new reminders).
+ * the post-mortem is done or the incident reopens (its next resolution starts new reminders, with
+ * its own epoch, so this loop ends).
  */
-export const planPostMortem = async (deps: LifecycleDeps, incidentId: string): Promise<PostMortemPlan> => {
+export const planPostMortem = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+): Promise<PostMortemPlan> => {
   const incident = await load(deps, incidentId);
   const owed = incident.postMortem;
   if (!owed) return { done: true, reason: `${incidentId} owes no post-mortem` };
   if (owed.doneAt) return { done: true, reason: `post-mortem done by ${owed.doneBy}: ${owed.doc}` };
   const resolvedAt = incident.statusTimestamps.RESOLVED;
-  if (incident.status !== 'RESOLVED' || !resolvedAt)
+  if (incident.reopenCount !== epoch || incident.status !== 'RESOLVED' || !resolvedAt)
     return {
       done: true,
-      reason: `${incidentId} is ${incident.status}: its next resolution starts new reminders`,
+      reason: `${incidentId} was reopened (${incident.status}): its next resolution starts new reminders`,
     };
   const nextAt = Date.parse(resolvedAt) + (owed.remindersSent + 1) * remindEveryMs(deps.config);
   return { done: false, nextAt: new Date(nextAt).toISOString() };
 };
 
 /**
- * Reminds the owner when a reminder is due and the post-mortem is still owed. Idempotent: the
- * reminders due by now are counted from the resolution time, so a retried step sends no second one.
+ * Reminds the owner when a reminder is due and the post-mortem is still owed. The reminder is
+ * claimed on the record (a versioned write) before it is sent, so a retried step, or a second
+ * reminder workflow, sends no second one; a send that fails after the claim fails the step, and its
+ * Catch tells a person.
  */
 export const remindPostMortem = async (
   deps: LifecycleDeps,
   incidentId: string,
 ): Promise<{ readonly reminded: boolean; readonly reason: string }> => {
-  const incident = await load(deps, incidentId);
+  let claimed = false;
+  const incident = await deps.incidents.update(incidentId, (i, at) => {
+    claimed = false;
+    const owed = i.postMortem;
+    const resolvedAt = i.statusTimestamps.RESOLVED;
+    if (!owed || owed.doneAt || i.status !== 'RESOLVED' || !resolvedAt) return i;
+    const dueByNow = Math.floor((at.getTime() - Date.parse(resolvedAt)) / remindEveryMs(deps.config));
+    if (owed.remindersSent >= dueByNow) return i;
+    claimed = true;
+    return countReminder(i);
+  });
   const owed = incident.postMortem;
-  const resolvedAt = incident.statusTimestamps.RESOLVED;
-  if (!owed || owed.doneAt || incident.status !== 'RESOLVED' || !resolvedAt)
-    return { reminded: false, reason: `no post-mortem is owed on ${incidentId} (${incident.status})` };
-  const dueByNow = Math.floor((deps.clock().getTime() - Date.parse(resolvedAt)) / remindEveryMs(deps.config));
-  if (owed.remindersSent >= dueByNow)
+  if (!claimed || !owed)
     return {
       reminded: false,
-      reason: `reminder ${owed.remindersSent} already sent; the next is not due yet`,
+      reason: `no reminder due on ${incidentId} (${incident.status}${owed?.doneAt ? ', post-mortem done' : ''})`,
     };
   await page(deps, incident, 'POSTMORTEM', [owed.owner]);
-  const counted = await deps.incidents.update(incidentId, (i) => countReminder(i));
-  deps.metrics?.postMortemReminder(counted);
+  deps.metrics?.postMortemReminder(incident);
   deps.metrics?.flush();
-  return { reminded: true, reason: `reminder ${counted.postMortem?.remindersSent} sent to ${owed.owner}` };
+  return { reminded: true, reason: `reminder ${owed.remindersSent} sent to ${owed.owner}` };
+};
+
+export type SuppressionEnd = StepResult & {
+  /** Handle it now as a new incident (announce, diagnose, ...). */
+  readonly handle: boolean;
+  /** Still silenced (the silence was extended, or another began): wait again until then. */
+  readonly suppressedUntil?: string;
 };
 
 /**
- * The silence an incident was recorded under has ended. Still open: the suppression is lifted and the
- * workflow goes on as for any new incident (`handle`). Recovered meanwhile: it is CLOSED, nobody was
- * paged. Already handled (another execution got here first): nothing.
+ * The silence an incident was recorded under has reached the end this execution waited for
+ * (`until`). Silenced again by now (extended, or a window began): the suppression moves and the
+ * workflow waits again. Still open: the suppression is lifted and the workflow goes on as for any new
+ * incident (`handle`). Recovered meanwhile: CLOSED, nobody was paged (unless it still owes a
+ * post-mortem from before: then its reminders start). Another execution already handled it, or its
+ * suppression is not the one this execution waited for: nothing. `execution` makes a retry of this
+ * step answer as its first attempt did.
  */
 export const endSuppression = async (
   deps: LifecycleDeps,
   incidentId: string,
-): Promise<StepResult & { handle: boolean }> => {
+  until: string,
+  execution: string,
+): Promise<SuppressionEnd> => {
+  const current = await load(deps, incidentId);
+  if (!current.suppressed || current.suppressed.until !== until) {
+    const mine = !current.suppressed && isOpen(current.status) && suppressionEndedBy(current, execution);
+    return { ...result(current), handle: mine };
+  }
+  const now = deps.clock();
+  const again = isOpen(current.status) ? await deps.suppressionFor?.(current.service, now) : undefined;
+  if (again && again.until > now.toISOString()) {
+    const moved = await deps.incidents.update(incidentId, (i, at) =>
+      i.suppressed?.until === until ? suppress(i, again, at) : i,
+    );
+    return moved.suppressed?.until === again.until
+      ? { ...result(moved), handle: false, suppressedUntil: again.until }
+      : { ...result(moved), handle: false };
+  }
   let handle = false;
   const updated = await deps.incidents.update(incidentId, (i, at) => {
     handle = false;
-    if (!i.suppressed) return i;
+    if (i.suppressed?.until !== until) return i;
     if (isOpen(i.status)) {
       handle = true;
-      return endSilence(i, at);
+      return endSilence(i, at, { execution });
     }
+    const { suppressed: _ended, ...rest } = i;
+    if (rest.postMortem && !rest.postMortem.doneAt) return rest;
     return advance(
-      i,
+      rest,
       'CLOSED',
       WORKFLOW,
       at,
       'recorded during a silence and recovered before it ended; nobody was paged',
     );
   });
+  if (updated.status === 'RESOLVED' && updated.postMortem && !updated.postMortem.doneAt)
+    await postIncident(deps, incidentId);
   return { ...result(updated), handle };
 };
 

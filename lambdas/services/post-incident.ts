@@ -4,7 +4,7 @@
  */
 import type { ReportWriter } from '../adapters/report-store';
 import { ValidationError } from '../domain/errors';
-import { completePostMortem, type Incident } from '../domain/incident';
+import { appendEntries, completePostMortem, type Incident } from '../domain/incident';
 import { renderReport, reportKey } from '../domain/report';
 import type { IncidentService } from './incident-service';
 
@@ -57,5 +57,18 @@ export const markPostMortemDone = async (
   const closed = await deps.incidents.update(incidentId, (i, at) =>
     completePostMortem(i, input.doc, { type: 'human', name: input.by.trim() }, at),
   );
-  return writeReport(deps, closed);
+  try {
+    return await writeReport(deps, closed);
+  } catch (error) {
+    // The close stands; the report keeps its earlier version. Said on the record, where the CLI shows it.
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return deps.incidents.update(incidentId, (i, at) =>
+      appendEntries(i, at, {
+        kind: 'error',
+        actor: { type: 'human', name: input.by.trim() },
+        summary: `closed, but the report was not rewritten (${why}); incident report ${i.id} prints it from the record`,
+        details: { step: 'report' },
+      }),
+    );
+  }
 };

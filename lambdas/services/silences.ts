@@ -76,10 +76,20 @@ export const liftSilences = async (deps: SilenceDeps, service: string, by: strin
   return deps.store.endSilences(service, deps.clock(), by);
 };
 
-/** What suppresses alarms on `service` at `at`: a silence or a maintenance window, the one ending last. */
+/**
+ * What suppresses alarms on `service` at `at`: a silence or a maintenance window, the one ending
+ * last. A stored silence longer than this deployment's `silences.maxHours` (set through another
+ * config) counts only up to that limit: the workflow's wait must end within its execution's time.
+ */
 export const suppressionFor = async (
   deps: SilenceDeps,
   service: string,
   at: Date,
-): Promise<Suppression | undefined> =>
-  activeSuppression(service, at, await deps.store.listSilences(service, at), deps.config.maintenanceWindows);
+): Promise<Suppression | undefined> => {
+  const limitMs = deps.config.silences.maxHours * 3_600_000;
+  const silences = (await deps.store.listSilences(service, at)).map((silence) => {
+    const cap = new Date(Date.parse(silence.from) + limitMs).toISOString();
+    return silence.until > cap ? { ...silence, until: cap } : silence;
+  });
+  return activeSuppression(service, at, silences, deps.config.maintenanceWindows);
+};

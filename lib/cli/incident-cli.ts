@@ -238,7 +238,7 @@ const drill = async (parsed: Parsed, io: Io): Promise<number> => {
   );
   io.out(
     `\nThe links in these pages pointed at the drill's own endpoint on 127.0.0.1, which stopped with the drill.\n` +
-      `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}\n`,
+      `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}, incident report ${report.incidents[0]?.id ?? 'ID'}, incident stats\n`,
   );
   return 0;
 };
@@ -697,7 +697,7 @@ const unsilence = async (service: string | undefined, parsed: Parsed, io: Io): P
     const lifted = await asUsage(() => liftSilences(silenceDeps(store, cfg), name, by ?? ''));
     io.out(
       lifted > 0
-        ? `${name}: ${lifted === 1 ? '1 silence' : `${lifted} silences`} lifted by ${by}; its alarms page again.\n`
+        ? `${name}: ${lifted === 1 ? '1 silence' : `${lifted} silences`} lifted by ${by}; its new alarms page again (an incident already suppressed is handled when its silence was due to end).\n`
         : `${name} had no active silence: its alarms already page.\n`,
     );
     return 0;

@@ -228,6 +228,12 @@ export const runLiveDrill = async (deps: LiveDrillDeps, input: LiveDrillInput): 
       }
     }
     if (isDone(incident)) break;
+    if (incident?.suppressed) {
+      out(
+        `  ${incident.id} is suppressed until ${incident.suppressed.until} (${incident.suppressed.reason}): nobody is paged before then; lift the silence (incident unsilence ${incident.service}) or drill outside the window`,
+      );
+      break;
+    }
     if (executionEnded && !incident) {
       out(
         `  the workflow execution ended ${executionEnded} without an incident for ${alarmName}: the alarm may be silenced, in a maintenance window, or ignored as unmapped (see the execution in the Step Functions console)`,
@@ -257,7 +263,7 @@ export const runLiveDrill = async (deps: LiveDrillDeps, input: LiveDrillInput): 
     await deps.sleep(Math.min(input.pollMs, Math.max(0, deadline - now.getTime())));
   }
 
-  const timedOut = !isDone(incident) && !(executionEnded && !incident);
+  const timedOut = !isDone(incident) && !incident?.suppressed && !(executionEnded && !incident);
   out('');
   if (timedOut) {
     out(

@@ -381,7 +381,7 @@ export const deploymentConfigSchema = z.strictObject({
       dueHours: z.int().min(1).default(48),
       /** Reminders to the owner: every this many hours after resolution until the post-mortem is done. */
       remindEveryHours: z.int().min(1).max(168).default(24),
-      /** The tier that owns post-mortems. @default the tier that acknowledged, else the severity's first tier */
+      /** The tier reminded about post-mortems. @default the first tier the severity's policy pages */
       ownerTier: tierNameSchema.optional(),
     })
     .prefault({}),

@@ -29,6 +29,12 @@ export interface LifecycleWorkflowProps {
   /** How long a resolved incident can still reopen; the workflow waits it out before closing. @default 30 minutes */
   readonly reopenWindow?: Duration;
   /**
+   * After recovery did not come and a person was paged: how long the workflow keeps waiting for the
+   * resolution (the OK, or a person resolving), so the resolution steps (notice, report, post-mortem,
+   * metrics) still run when it comes. @default 7 days
+   */
+  readonly handOffTimeout?: Duration;
+  /**
    * The longest an incident can be recorded as suppressed (a silence or a maintenance window): the
    * workflow sleeps until the suppression ends before it announces, so its execution must outlive it.
    * @default 7 days
@@ -55,6 +61,7 @@ export const STATES = {
   diagnose: 'Diagnose',
   mitigate: 'Mitigate',
   awaitRecovery: 'AwaitRecovery',
+  awaitResolution: 'AwaitResolution',
   resolve: 'Resolve',
   postIncident: 'PostIncident',
   close: 'Close',
@@ -87,6 +94,7 @@ export class LifecycleWorkflow extends Construct {
     const taskTimeout = props.taskTimeout ?? Duration.seconds(30);
     const recoveryTimeout = props.recoveryTimeout ?? Duration.minutes(60);
     const reopenWindow = props.reopenWindow ?? Duration.minutes(30);
+    const handOffTimeout = props.handOffTimeout ?? Duration.days(7);
     // The execution must outlive every wait it can take in one run (suppression, approval,
     // verification, recovery, reopen window), or it would time out before paging anyone; a day more
     // for steps and retries.
@@ -96,6 +104,7 @@ export class LifecycleWorkflow extends Construct {
         props.approvalTimeout ?? Duration.minutes(15),
         props.verificationTimeout ?? Duration.minutes(15),
         recoveryTimeout,
+        handOffTimeout,
         reopenWindow,
       ]
         .map((d) => d.toSeconds({ integral: false }))
@@ -215,8 +224,26 @@ export class LifecycleWorkflow extends Construct {
       props.lifecycleFunction,
       { inputPath: '$' },
       taskTimeout,
+      '$.escalated',
     );
     escalateNotRecovered.addCatch(escalationFailed, { resultPath: '$.escalationError' });
+    // A person owns it now, but the resolution, when it comes, still gets its notice, report and
+    // post-mortem: the workflow keeps the callback open (no cost while it waits) for handOffTimeout.
+    const awaitResolution = callbackStep(
+      this,
+      STATES.awaitResolution,
+      props.lifecycleFunction,
+      { step: 'await-recovery', incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
+      handOffTimeout,
+      '$.recovery',
+    );
+    awaitResolution.addCatch(
+      new sfn.Succeed(this, 'HandedToHuman', {
+        comment: `Not resolved within ${handOffTimeout.toHumanString()} of the hand-off: a person owns the incident from here.`,
+      }),
+      { errors: ['States.Timeout'], resultPath: '$.error' },
+    );
+    onFailure(awaitResolution, STATES.awaitResolution);
     awaitRecovery.addCatch(
       new sfn.Pass(this, 'NotRecovered', {
         parameters: {
@@ -227,13 +254,15 @@ export class LifecycleWorkflow extends Construct {
         },
       })
         .next(escalateNotRecovered)
-        .next(new sfn.Succeed(this, 'HandedToHuman', { comment: 'A person owns the incident from here.' })),
+        .next(new sfn.Pass(this, 'HandOff', { inputPath: '$.state' }))
+        .next(awaitResolution),
       { errors: ['States.Timeout'], resultPath: '$.error' },
     );
     onFailure(awaitRecovery, STATES.awaitRecovery);
 
     const done = new sfn.Succeed(this, 'Done');
     awaitRecovery.next(resolve);
+    awaitResolution.next(resolve);
 
     // A person is paged with why automation stopped, then the workflow waits for recovery as usual.
     const escalateAndWait = (name: string, parameters: Record<string, unknown>) => {
@@ -314,24 +343,33 @@ export class LifecycleWorkflow extends Construct {
 
     // Recorded while its service is silenced or in maintenance: nobody is paged until the suppression
     // ends, and then only if the alarm still fires (the lifecycle function checks and says `handle`).
-    const endSuppression = lifecycleStep(STATES.endSuppression, 'end-suppression', '$.suppression');
+    const endSuppression = lifecycleStep(STATES.endSuppression, 'end-suppression', '$.suppression', {
+      until: sfn.JsonPath.stringAt('$.record.suppressedUntil'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    });
+    const untilSilenceEnds = new sfn.Wait(this, 'UntilSilenceEnds', {
+      time: sfn.WaitTime.timestampPath('$.record.suppressedUntil'),
+    });
     const unlessSuppressed = new sfn.Choice(this, 'Suppressed?')
       .when(
         sfn.Condition.isPresent('$.record.suppressedUntil'),
-        new sfn.Wait(this, 'UntilSilenceEnds', {
-          time: sfn.WaitTime.timestampPath('$.record.suppressedUntil'),
-        })
-          .next(endSuppression)
-          .next(
-            new sfn.Choice(this, 'StillFiring?')
-              .when(sfn.Condition.booleanEquals('$.suppression.handle', true), lifecycle)
-              .otherwise(
-                new sfn.Succeed(this, 'SuppressedDone', {
-                  comment:
-                    'The suppression ended with the alarm back to OK, or the incident already handled.',
-                }),
-              ),
-          ),
+        untilSilenceEnds.next(endSuppression).next(
+          new sfn.Choice(this, 'StillFiring?')
+            .when(sfn.Condition.booleanEquals('$.suppression.handle', true), lifecycle)
+            // Silenced again by then (extended, or a window began): wait for the new end.
+            .when(
+              sfn.Condition.isPresent('$.suppression.suppressedUntil'),
+              new sfn.Pass(this, 'SilenceExtended', {
+                inputPath: '$.suppression.suppressedUntil',
+                resultPath: '$.record.suppressedUntil',
+              }).next(untilSilenceEnds),
+            )
+            .otherwise(
+              new sfn.Succeed(this, 'SuppressedDone', {
+                comment: 'The suppression ended with the alarm back to OK, or the incident already handled.',
+              }),
+            ),
+        ),
       )
       .otherwise(lifecycle);
 

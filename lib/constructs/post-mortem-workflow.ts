@@ -81,7 +81,7 @@ export class PostMortemWorkflow extends Construct {
 
     const plan = task(
       POST_MORTEM_STATES.plan,
-      { step: 'postmortem-plan', 'incidentId.$': '$.incidentId' },
+      { step: 'postmortem-plan', 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch' },
       '$.plan',
     );
     const remind = task(

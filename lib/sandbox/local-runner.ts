@@ -274,6 +274,11 @@ export class LocalWorkflow {
     return this.byId.get(id);
   }
 
+  /** Every execution started here, in start order. */
+  executions(): LocalExecution[] {
+    return [...this.byId.values()];
+  }
+
   /** Stops every running execution (ABORTED), withdrawing their timers and task tokens. */
   stopAll(error = 'States.Aborted', cause = 'The sandbox stopped'): void {
     for (const execution of this.running) execution.stop(error, cause);

@@ -220,11 +220,15 @@ export class Sandbox {
     // step's tracked work, as Step Functions would run it apart from the caller.
     const childStarter = (ref: { workflow?: LocalWorkflow }, prefix: string): WorkflowStarter => {
       let count = 0;
+      const started = new Set<string>();
       return {
-        start: async (input) => {
+        start: async (input, given) => {
           const workflow = ref.workflow;
           if (!workflow) throw new Error(`the ${prefix} workflow is not ready`);
-          const name = `${prefix}-${++count}`;
+          const name = given ?? `${prefix}-${++count}`;
+          // As StartExecution: a name already used starts nothing and answers the same execution.
+          if (given && started.has(name)) return name;
+          started.add(name);
           clock.detached(() => setImmediate(() => workflow.start(input, { name })));
           return name;
         },
@@ -244,6 +248,7 @@ export class Sandbox {
       postMortems: childStarter(postMortemRef, 'postmortem'),
       reports: s3.reports,
       metrics,
+      suppressionFor: (service, at) => suppressionFor(silences, service, at),
       links: {
         baseUrl: responder.baseUrl,
         secret: async () => secret,
@@ -437,6 +442,11 @@ export class Sandbox {
   /** An execution this sandbox started, with the states it entered: what the bench counts. */
   execution(id: string): LocalExecution | undefined {
     return this.workflow.execution(id);
+  }
+
+  /** Executions of the child workflows the lifecycle starts (escalation policy, post-mortem reminders). */
+  childExecutions(workflow: 'escalation' | 'postmortem'): LocalExecution[] {
+    return (workflow === 'escalation' ? this.escalationWorkflow : this.postMortemWorkflow).executions();
   }
 
   async incident(id: string): Promise<Incident | undefined> {

@@ -57,7 +57,7 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
     const lifted = await run('unsilence', 'checkout', '--by', 'bob', '--db', db);
     expect(lifted).toMatchObject({
       code: 0,
-      out: 'checkout: 1 silence lifted by bob; its alarms page again.\n',
+      out: 'checkout: 1 silence lifted by bob; its new alarms page again (an incident already suppressed is handled when its silence was due to end).\n',
     });
     expect((await run('silences', '--db', db)).out).toBe('No active silence: alarms page as usual.\n');
     expect((await run('unsilence', 'checkout', '--by', 'bob', '--db', db)).out).toBe(
