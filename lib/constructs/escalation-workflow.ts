@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep, standardWorkflow } from './workflow-tasks';
+import { childWorkflowSteps, standardWorkflow } from './workflow-tasks';
 
 export interface EscalationWorkflowProps {
   /** Runs `escalation-plan`, `escalation-fire` and `escalate` steps. */
@@ -33,32 +33,12 @@ export class EscalationWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: EscalationWorkflowProps) {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
-    const task = (name: string, payload: Record<string, unknown>, resultPath: string) =>
-      lambdaStep(
-        this,
-        name,
-        props.lifecycleFunction,
-        { payload: sfn.TaskInput.fromObject(payload) },
-        Duration.seconds(30),
-        resultPath,
-      );
-
-    const failed = new sfn.Fail(this, 'Failed', {
+    const { task, pageAboutFailure } = childWorkflowSteps(this, props.lifecycleFunction, {
+      stateName: ESCALATION_STATES.failed,
+      failedStep: 'EscalationPolicy',
       error: 'EscalationPolicyFailed',
       cause: 'The escalation policy stopped; a person was paged with the error.',
     });
-    const pageAboutFailure = task(
-      ESCALATION_STATES.failed,
-      {
-        step: 'escalate',
-        failedStep: 'EscalationPolicy',
-        'error.$': '$.error',
-        state: { record: { 'incidentId.$': '$.incidentId' } },
-      },
-      '$.escalated',
-    );
-    pageAboutFailure.addCatch(failed, { resultPath: '$.escalationError' });
-    pageAboutFailure.next(failed);
 
     const plan = task(
       ESCALATION_STATES.plan,

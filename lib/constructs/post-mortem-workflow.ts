@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep, standardWorkflow } from './workflow-tasks';
+import { childWorkflowSteps, standardWorkflow } from './workflow-tasks';
 
 /** The longest a Standard execution may run (one year). */
 const MAX_STANDARD_EXECUTION = Duration.days(365);
@@ -52,32 +52,12 @@ export class PostMortemWorkflow extends Construct {
     }
     if (problems.length > 0) throw new Error(`PostMortemWorkflow: ${problems.join('; ')}`);
     this.stateMachineName = props.stateMachineName;
-    const task = (name: string, payload: Record<string, unknown>, resultPath: string) =>
-      lambdaStep(
-        this,
-        name,
-        props.lifecycleFunction,
-        { payload: sfn.TaskInput.fromObject(payload) },
-        Duration.seconds(30),
-        resultPath,
-      );
-
-    const failed = new sfn.Fail(this, 'Failed', {
+    const { task, pageAboutFailure } = childWorkflowSteps(this, props.lifecycleFunction, {
+      stateName: POST_MORTEM_STATES.failed,
+      failedStep: 'PostMortemReminders',
       error: 'PostMortemRemindersFailed',
       cause: 'The post-mortem reminders stopped; a person was paged with the error.',
     });
-    const pageAboutFailure = task(
-      POST_MORTEM_STATES.failed,
-      {
-        step: 'escalate',
-        failedStep: 'PostMortemReminders',
-        'error.$': '$.error',
-        state: { record: { 'incidentId.$': '$.incidentId' } },
-      },
-      '$.escalated',
-    );
-    pageAboutFailure.addCatch(failed, { resultPath: '$.escalationError' });
-    pageAboutFailure.next(failed);
 
     const plan = task(
       POST_MORTEM_STATES.plan,

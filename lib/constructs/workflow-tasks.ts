@@ -55,6 +55,46 @@ export const lambdaStep = (
   );
 
 /** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`. */
+/**
+ * The steps of a small loop workflow driven by the lifecycle function (the escalation policy, the
+ * post-mortem reminders): `task` builds one of its Lambda steps, and `pageAboutFailure` pages a person
+ * with the error and then fails the execution (its own failure fails it too, for the operators' alarm).
+ */
+export const childWorkflowSteps = (
+  scope: Construct,
+  fn: lambda.IFunction,
+  failure: {
+    readonly stateName: string;
+    readonly failedStep: string;
+    readonly error: string;
+    readonly cause: string;
+  },
+) => {
+  const task = (name: string, payload: Record<string, unknown>, resultPath: string) =>
+    lambdaStep(
+      scope,
+      name,
+      fn,
+      { payload: sfn.TaskInput.fromObject(payload) },
+      Duration.seconds(30),
+      resultPath,
+    );
+  const failed = new sfn.Fail(scope, 'Failed', { error: failure.error, cause: failure.cause });
+  const pageAboutFailure = task(
+    failure.stateName,
+    {
+      step: 'escalate',
+      failedStep: failure.failedStep,
+      'error.$': '$.error',
+      state: { record: { 'incidentId.$': '$.incidentId' } },
+    },
+    '$.escalated',
+  );
+  pageAboutFailure.addCatch(failed, { resultPath: '$.escalationError' });
+  pageAboutFailure.next(failed);
+  return { task, pageAboutFailure };
+};
+
 export const callbackStep = (
   scope: Construct,
   name: string,
