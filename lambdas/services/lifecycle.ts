@@ -365,13 +365,27 @@ export const resolve = async (
       at,
     );
   });
-  const reported = await reportBestEffort(deps, resolved);
-  if (deps.metrics && reported.status === 'RESOLVED' && !wasSuppressed(reported)) {
+  const told = toldOfResolution(resolved);
+  const reported = told.size === 0 ? await reportBestEffort(deps, resolved) : resolved;
+  // A retried step (the first attempt paged, then timed out) counts and tells nobody twice.
+  if (deps.metrics && told.size === 0 && reported.status === 'RESOLVED' && !wasSuppressed(reported)) {
     deps.metrics.incidentResolved(reported);
     deps.metrics.flush();
   }
-  const sent = await page(deps, reported, 'RESOLVED', reported.pagedTiers);
+  const tiers = reported.pagedTiers.filter((tier) => !told.has(tier));
+  const sent = await page(deps, reported, 'RESOLVED', tiers);
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
+};
+
+/** The tiers already sent the RESOLVED notice of the incident's latest resolution. */
+const toldOfResolution = (incident: Incident): Set<string> => {
+  const since = incident.timeline.findLastIndex((e) => e.kind === 'status' && e.details?.to === 'RESOLVED');
+  return new Set(
+    incident.timeline
+      .slice(Math.max(0, since))
+      .filter((e) => e.kind === 'page' && e.details?.kind === 'RESOLVED')
+      .map((e) => String(e.details?.tier)),
+  );
 };
 
 /** Who is reminded about a post-mortem: the configured owner tier, else the severity's first tier. */
