@@ -42,7 +42,7 @@ export interface LifecycleWorkflowProps {
   readonly maxSuppression?: Duration;
   /**
    * Upper bound of one execution.
-   * @default the longest the workflow can legitimately wait (max suppression + approval + verification + recovery timeout + reopen window) plus one day for its steps and retries
+   * @default the longest the workflow can legitimately wait (max suppression + approval + verification + recovery timeout + hand-off + reopen window) plus one day for its steps and retries. A silence extended again and again while an incident waits can outlast it: the execution then times out and the operators' alarm on timed-out executions pages
    */
   readonly executionTimeout?: Duration;
   /** The state machine's name; known before deployment so callback grants need no reference to it. */

@@ -32,7 +32,7 @@ export const POST_MORTEM_STATES = {
 
 /**
  * The post-mortem reminders of one resolved incident as their own Standard workflow, started by the
- * lifecycle function with `{ incidentId }` when a post-mortem is required: plan (done, or the next
+ * lifecycle function with `{ incidentId, epoch }` (epoch: the incident's reopen count) when a post-mortem is required: plan (done, or the next
  * reminder's time), sleep until then (a Wait, no polling), remind the owner, and plan again, until the
  * post-mortem is done. A failed step pages a person with the error, then fails.
  */

@@ -54,7 +54,6 @@ export const lambdaStep = (
     }),
   );
 
-/** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`. */
 /**
  * The steps of a small loop workflow driven by the lifecycle function (the escalation policy, the
  * post-mortem reminders): `task` builds one of its Lambda steps, and `pageAboutFailure` pages a person
@@ -95,6 +94,7 @@ export const childWorkflowSteps = (
   return { task, pageAboutFailure };
 };
 
+/** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`. */
 export const callbackStep = (
   scope: Construct,
   name: string,

@@ -4,11 +4,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { DecisionVerdict } from '../../../lambdas/domain/evidence';
+import { automationInputSchema } from '../../../lambdas/handlers/automation';
+import { lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
 import {
   LifecycleWorkflow,
   type LifecycleWorkflowProps,
   STATES,
 } from '../../../lib/constructs/lifecycle-workflow';
+import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import {
+  type ExecutionFailedError,
+  type LocalHandler,
+  LocalWorkflow,
+  type TaskContext,
+} from '../../../lib/sandbox/local-runner';
+import { SimClock } from '../../../lib/sandbox/sim-clock';
+import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
 import { composeTestApp, exampleInput } from '../fixtures';
 import {
   actionsOf,
@@ -77,7 +88,12 @@ const VERDICT_NEXT: Record<DecisionVerdict, string> = {
   'page-only': STATES.awaitRecovery,
 };
 const AUTOMATION_STEPS: readonly string[] = [STATES.diagnose, STATES.decide, STATES.mitigate, STATES.verify];
-const WAITS_FOR_TOKEN: readonly string[] = [STATES.awaitRecovery, STATES.awaitApproval];
+const WAITS_FOR_TOKEN: readonly string[] = [
+  STATES.awaitRecovery,
+  STATES.awaitResolution,
+  STATES.awaitApproval,
+];
+const DAY = 24 * 3600;
 
 describe('LifecycleWorkflow definition', () => {
   it('records the signal, then announces, diagnoses and decides for a new incident only', () => {
@@ -189,6 +205,16 @@ describe('LifecycleWorkflow definition', () => {
     expect(chosen(definition, 'CloseLater?', { postIncident: {} })).toBe('Done');
     expect(nextChain(definition, 'ReopenWindow')).toEqual(['ReopenWindow', STATES.close, 'Done']);
     expect(stateOf(definition, 'Done').Type).toBe('Succeed');
+    // After the hand-off the same resolution steps run when the resolution comes.
+    expect(nextChain(definition, 'NotRecovered')).toEqual([
+      'NotRecovered',
+      STATES.escalateNotRecovered,
+      'HandOff',
+      STATES.awaitResolution,
+      STATES.resolve,
+      STATES.postIncident,
+      'CloseLater?',
+    ]);
   });
 
   it('loops only through a Wait, and every loop has a way out', () => {
@@ -231,9 +257,11 @@ describe('LifecycleWorkflow definition', () => {
       automationTaskTimeout: Duration.seconds(45),
       approvalTimeout: Duration.minutes(20),
       recoveryTimeout: Duration.minutes(45),
+      handOffTimeout: Duration.days(3),
     });
     const expected = (name: string) => {
       if (name === STATES.awaitRecovery) return 45 * 60;
+      if (name === STATES.awaitResolution) return 3 * DAY;
       if (name === STATES.awaitApproval) return 20 * 60;
       return AUTOMATION_STEPS.includes(name) ? 45 : 12;
     };
@@ -305,9 +333,8 @@ describe('LifecycleWorkflow definition', () => {
     const { definition } = synth();
 
     expect(stateOf(definition, stateOf(definition, STATES.escalateFailure).Next ?? '').Type).toBe('Fail');
-    expect(stateOf(definition, stateOf(definition, STATES.escalateNotRecovered).Next ?? '').Type).toBe(
-      'Succeed',
-    );
+    // Not recovered is no failure: after paging, the workflow waits for the resolution.
+    expect(stateOf(definition, STATES.escalateNotRecovered).Next).toBe('HandOff');
     for (const name of [STATES.escalateNotApproved, STATES.escalateMitigationFailed]) {
       expect(stateOf(definition, name).Next, name).toBe(STATES.awaitRecovery);
     }
@@ -334,16 +361,20 @@ describe('LifecycleWorkflow definition', () => {
     expect(withoutPaging).toContain('Done');
   });
 
-  it('routes every caught error of a lifecycle or automation step to an escalation', () => {
+  it('routes every caught error of a lifecycle or automation step to an escalation, but the timeout after the hand-off', () => {
     const { definition } = synth();
+    const unescalated: [string, readonly string[], string][] = [];
 
     for (const [name, state] of tasksOf(definition).filter(([n]) => !isEscalation(n))) {
       for (const catcher of state.Catch ?? []) {
         let target = catcher.Next;
         while (stateOf(definition, target).Type === 'Pass') target = stateOf(definition, target).Next ?? '';
-        expect(ESCALATIONS, `${name} catch ${catcher.ErrorEquals}`).toContain(target);
+        if (!isEscalation(target)) unescalated.push([name, catcher.ErrorEquals, target]);
       }
     }
+    // A person was paged at the hand-off and owns the incident: its end of waiting pages nobody again.
+    expect(unescalated).toEqual([[STATES.awaitResolution, ['States.Timeout'], 'HandedToHuman']]);
+    expect(stateOf(definition, 'HandedToHuman').Type).toBe('Succeed');
   });
 
   it('has no JSONata anywhere: the local interpreter runs JSONPath only', () => {
@@ -381,9 +412,16 @@ describe('LifecycleWorkflow suppression', () => {
     });
     expect(stateOf(definition, STATES.endSuppression)).toMatchObject({
       Resource: lifecycleArn,
-      Parameters: { step: 'end-suppression', 'incidentId.$': '$.record.incidentId' },
       ResultPath: '$.suppression',
       Next: 'StillFiring?',
+    });
+    // The end it waited for (a silence extended since is not this one's to end) and the execution,
+    // so a retried step recognises its own earlier attempt.
+    expect(stateOf(definition, STATES.endSuppression).Parameters).toEqual({
+      step: 'end-suppression',
+      'incidentId.$': '$.record.incidentId',
+      'until.$': '$.record.suppressedUntil',
+      'execution.$': '$$.Execution.Name',
     });
     expect(nextChain(definition, 'Suppressed?')).toEqual(['Suppressed?']);
     expect(nextChain(definition, 'UntilSilenceEnds')).toEqual([
@@ -393,18 +431,47 @@ describe('LifecycleWorkflow suppression', () => {
     ]);
   });
 
-  it('goes on at Announce when the alarm still fires, and ends without paging anyone otherwise', () => {
+  it('goes on at Announce when the alarm still fires, waits again when silenced again, and ends without paging anyone otherwise', () => {
     const { definition } = synth();
+    const later = '2026-03-01T18:00:00Z';
 
     expect(chosen(definition, 'StillFiring?', { suppression: { handle: true } })).toBe(STATES.announce);
+    expect(
+      chosen(definition, 'StillFiring?', { suppression: { handle: true, suppressedUntil: later } }),
+    ).toBe(STATES.announce);
+    expect(
+      chosen(definition, 'StillFiring?', { suppression: { handle: false, suppressedUntil: later } }),
+    ).toBe('SilenceExtended');
     expect(chosen(definition, 'StillFiring?', { suppression: { handle: false } })).toBe('SuppressedDone');
     expect(stateOf(definition, 'SuppressedDone').Type).toBe('Succeed');
-    // Nothing but Announce leads from the suppression branch to a step that pages.
+    // Nothing but Announce (and a failed step, which pages as every step does) leads from the
+    // suppression branch to a step that pages.
     const fromStillFiring = reachableAvoiding(
       { ...definition, StartAt: 'StillFiring?' },
-      new Set([STATES.announce]),
+      new Set([STATES.announce, `${STATES.endSuppression}Failed`]),
     );
-    expect([...fromStillFiring].sort()).toEqual(['StillFiring?', 'SuppressedDone']);
+    expect([...fromStillFiring].sort()).toEqual(
+      ['StillFiring?', 'SuppressedDone', 'SilenceExtended', 'UntilSilenceEnds', STATES.endSuppression].sort(),
+    );
+  });
+
+  it('takes the new end of an extended silence as the one to wait for, and waits again', () => {
+    const { definition } = synth();
+
+    expect(stateOf(definition, 'SilenceExtended')).toEqual({
+      Type: 'Pass',
+      InputPath: '$.suppression.suppressedUntil',
+      ResultPath: '$.record.suppressedUntil',
+      Next: 'UntilSilenceEnds',
+    });
+    // The loop goes through the Wait: without it, it would spin.
+    expect(hasCycleWithoutWait(definition)).toBe(false);
+    expect(
+      hasCycleWithoutWait({
+        ...definition,
+        States: { ...definition.States, UntilSilenceEnds: { Type: 'Pass', Next: STATES.endSuppression } },
+      }),
+    ).toBe(true);
   });
 
   it('announces an incident that is not suppressed at once', () => {
@@ -426,9 +493,10 @@ describe('LifecycleWorkflow suppression', () => {
   });
 
   it('outlives the longest suppression: 7 days unless told, added to the other waits', () => {
-    const base = (15 + 15 + 60 + 30) * 60 + 24 * 3600;
+    // approval + verification + recovery + reopen window, the 7-day hand-off, and a day for the steps.
+    const base = (15 + 15 + 60 + 30) * 60 + 7 * DAY + DAY;
 
-    expect(synth().definition.TimeoutSeconds).toBe(base + 7 * 24 * 3600);
+    expect(synth().definition.TimeoutSeconds).toBe(base + 7 * DAY);
     expect(synth({ maxSuppression: Duration.hours(36) }).definition.TimeoutSeconds).toBe(base + 36 * 3600);
   });
 
@@ -437,6 +505,13 @@ describe('LifecycleWorkflow suppression', () => {
       /^LifecycleWorkflow: the execution timeout \(\d+ h\) must be at most 365 days/,
     );
     expect(() => workflowIn({ maxSuppression: Duration.days(300) })).not.toThrow();
+    // The hand-off counts too: 300 + 64 days, a day for the steps and 2 h of other waits is too long.
+    expect(() =>
+      workflowIn({ maxSuppression: Duration.days(300), handOffTimeout: Duration.days(64) }),
+    ).toThrow(/^LifecycleWorkflow: the execution timeout \(8762 h\) must be at most 365 days/);
+    expect(() =>
+      workflowIn({ maxSuppression: Duration.days(300), handOffTimeout: Duration.days(63) }),
+    ).not.toThrow();
   });
 });
 
@@ -546,7 +621,55 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
         reason: expect.stringContaining('45 min'),
       },
     });
-    expect(stateOf(definition, STATES.escalateNotRecovered).Next).toBe('HandedToHuman');
+    expect(stateOf(definition, STATES.escalateNotRecovered)).toMatchObject({
+      InputPath: '$',
+      ResultPath: '$.escalated',
+      Next: 'HandOff',
+    });
+  });
+
+  it('after paging, restores the state it had and waits for the resolution, 7 days unless told', () => {
+    const { definition, lifecycleArn } = synth();
+    const wait = stateOf(definition, STATES.awaitResolution);
+
+    // NotRecovered kept the state under `state`; the escalation's answer went to `$.escalated`.
+    expect(stateOf(definition, 'NotRecovered')).toMatchObject({ Parameters: { 'state.$': '$' } });
+    expect(stateOf(definition, 'HandOff')).toEqual({
+      Type: 'Pass',
+      InputPath: '$.state',
+      Next: STATES.awaitResolution,
+    });
+    expect(wait.Resource).toMatch(/^arn:<Ref:AWS::Partition>:states:::lambda:invoke\.waitForTaskToken$/);
+    expect(wait.Parameters).toEqual({
+      FunctionName: lifecycleArn,
+      Payload: {
+        step: 'await-recovery',
+        'incidentId.$': '$.record.incidentId',
+        'taskToken.$': '$$.Task.Token',
+      },
+    });
+    expect(wait).toMatchObject({ TimeoutSeconds: 7 * DAY, ResultPath: '$.recovery', Next: STATES.resolve });
+    expect(
+      synth({ handOffTimeout: Duration.hours(36) }).definition.States[STATES.awaitResolution],
+    ).toMatchObject({ TimeoutSeconds: 36 * 3600 });
+  });
+
+  it('leaves the incident to the person it was handed to when the resolution does not come, and escalates a failure', () => {
+    const { definition } = synth();
+    const wait = stateOf(definition, STATES.awaitResolution);
+
+    expect(wait.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'HandedToHuman' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${STATES.awaitResolution}Failed` },
+    ]);
+    // A retried timeout would wait the whole hand-off again.
+    expect(wait.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
+    expect(stateOf(definition, 'HandedToHuman').Type).toBe('Succeed');
+    expect(stateOf(definition, `${STATES.awaitResolution}Failed`)).toMatchObject({
+      Type: 'Pass',
+      Parameters: { step: 'escalate', failedStep: STATES.awaitResolution },
+      Next: STATES.escalateFailure,
+    });
   });
 
   it.each([
@@ -571,10 +694,10 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
     expect(definition.TimeoutSeconds).toBeGreaterThan(stepBudget);
   });
 
-  // The longest legitimate run: approved at the last moment, the verification window used up, the
-  // alarm back to OK at the end of the recovery wait, then the reopen window. The execution must
+  // The longest legitimate run: approved at the last moment, the verification window used up, no
+  // recovery within its wait, resolved at the end of the hand-off, then the reopen window. The execution must
   // outlive it, or it times out on an incident a person was promised to be paged about.
-  it('outlives the longest approval, verification and recovery waits the config accepts, one after another', () => {
+  it('outlives the longest approval, verification, recovery and hand-off waits the config accepts, one after another', () => {
     const input = {
       ...exampleInput(),
       automation: { approvalTimeoutMinutes: 1_440 },
@@ -586,9 +709,10 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
       (stateOf(definition, STATES.awaitApproval).TimeoutSeconds ?? 0) +
       1_440 * 60 +
       (stateOf(definition, STATES.awaitRecovery).TimeoutSeconds ?? 0) +
+      (stateOf(definition, STATES.awaitResolution).TimeoutSeconds ?? 0) +
       30 * 60;
 
-    expect(waits).toBe((1_440 + 1_440 + 10_080 + 30) * 60);
+    expect(waits).toBe((1_440 + 1_440 + 10_080 + 30) * 60 + 7 * DAY);
     expect(definition.TimeoutSeconds).toBeGreaterThan(waits);
   });
 });
@@ -598,17 +722,18 @@ describe('LifecycleWorkflow state machine', () => {
     expectLoggedStandardWorkflow(synth().template, 'test-lifecycle');
   });
 
-  it('bounds an execution by what it can wait (suppression 7 days + approval 15 + verification 15 + recovery 60 + reopen window 30 min) plus a day, or as told', () => {
-    expect(synth().definition.TimeoutSeconds).toBe(7 * 24 * 3600 + (15 + 15 + 60 + 30) * 60 + 24 * 3600);
+  it('bounds an execution by what it can wait (suppression 7 days + approval 15 + verification 15 + recovery 60 min + hand-off 7 days + reopen window 30 min) plus a day, or as told', () => {
+    expect(synth().definition.TimeoutSeconds).toBe(7 * DAY + (15 + 15 + 60) * 60 + 7 * DAY + 30 * 60 + DAY);
     expect(
       synth({
         maxSuppression: Duration.hours(2),
         approvalTimeout: Duration.minutes(20),
         verificationTimeout: Duration.minutes(25),
         recoveryTimeout: Duration.minutes(45),
+        handOffTimeout: Duration.hours(5),
         reopenWindow: Duration.minutes(10),
       }).definition.TimeoutSeconds,
-    ).toBe((120 + 20 + 25 + 45 + 10) * 60 + 24 * 3600);
+    ).toBe((120 + 20 + 25 + 45 + 300 + 10) * 60 + DAY);
     expect(synth({ executionTimeout: Duration.days(2) }).definition.TimeoutSeconds).toBe(2 * 24 * 3600);
   });
 
@@ -660,8 +785,9 @@ describe('LifecycleWorkflow state machine', () => {
         })
       ].Properties.Timeout;
 
-    // The example config's longest suppression is the default silence limit, 24 h.
-    expect(definition.TimeoutSeconds).toBe(24 * 3600 + (20 + 25 + 45 + 10) * 60 + 24 * 3600);
+    // The example config's longest suppression is the default silence limit, 24 h; the hand-off is
+    // the construct's default, 7 days.
+    expect(definition.TimeoutSeconds).toBe(DAY + (20 + 25 + 45 + 10) * 60 + 7 * DAY + DAY);
     expect(automationTimeout).toBe(50);
     for (const name of AUTOMATION_STEPS) {
       expect(stateOf(definition, name).TimeoutSeconds, name).toBe(automationTimeout);
@@ -697,5 +823,225 @@ describe('LifecycleWorkflow state machine', () => {
         },
       },
     ]);
+  });
+});
+
+const START = new Date('2026-03-01T10:00:00.000Z');
+const minutesLater = (minutes: number) => new Date(START.getTime() + minutes * 60_000).toISOString();
+
+/** Serves one Task of a local run; `answer` completes the callback of this Task after `minutes`. */
+type RunHandler = (
+  input: unknown,
+  context: TaskContext,
+  answer: (minutes: number, output: unknown) => void,
+) => Promise<unknown>;
+
+/** A callback step whose token the OK (or a person resolving) answers `minutes` after it was issued. */
+const answeredAfter =
+  (minutes: number): RunHandler =>
+  async (_input, _context, answer) => {
+    answer(minutes, { recovered: true, incidentId: 'inc-1' });
+    return {};
+  };
+
+/**
+ * Runs the synthesized definition (default timeouts: recovery 60 min, hand-off 7 days) on the local
+ * interpreter and a simulated clock. Unless told otherwise, intake records a new firing incident,
+ * Decide leaves it to people, nobody answers a callback and every other step returns `{}`. Every
+ * Task input is checked against its function's schema; `rejected` lists those that fail it.
+ */
+const runLocally = async (overrides: Partial<Record<string, RunHandler>> = {}) => {
+  const { template } = synth();
+  const machine = aslFromTemplate(template.toJSON(), {
+    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
+  });
+  const clock = new SimClock({ start: START });
+  const broker = new TaskTokenBroker(clock);
+  const calls: { state: string; at: string; input: unknown }[] = [];
+  const rejected: string[] = [];
+  const defaults: Partial<Record<string, RunHandler>> = {
+    [STATES.record]: async () => ({ outcome: 'opened', status: 'FIRING', incidentId: 'inc-1' }),
+    [STATES.decide]: async () => ({ verdict: 'page-only', reason: 'no automatic action for this alarm' }),
+  };
+  // Intake takes an alarm event of any shape; the other functions validate their input.
+  const schemaOf = (state: string) =>
+    state === STATES.record
+      ? undefined
+      : AUTOMATION_STEPS.includes(state)
+        ? automationInputSchema
+        : lifecycleInputSchema;
+  const handlers = Object.fromEntries(
+    machine.tasks.map(({ stateName }): [string, LocalHandler] => [
+      stateName,
+      async (input, context) => {
+        const parsed = schemaOf(stateName)?.safeParse(input);
+        if (parsed?.success === false) rejected.push(`${stateName}: ${parsed.error.message}`);
+        calls.push({ state: stateName, at: context.now.toISOString(), input: parsed?.data ?? input });
+        const answer = (minutes: number, output: unknown) =>
+          void clock.sleep(minutes * 60).then(() => broker.sendTaskSuccess(context.taskToken ?? '', output));
+        const handler = overrides[stateName] ?? defaults[stateName] ?? (async () => ({}));
+        return handler(input, context, answer);
+      },
+    ]),
+  );
+  const workflow = new LocalWorkflow({
+    definition: machine.definition,
+    tasks: machine.tasks,
+    stateMachineName: machine.stateMachineName,
+    handlers,
+    clock,
+    broker,
+  });
+  const execution = workflow.start({ alarmName: 'checkout-5xx' }, { name: 'alarm-1' });
+  await clock.settle();
+  const outcome = await execution.result.then(
+    () => ({ status: 'SUCCEEDED', error: undefined }),
+    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
+  );
+  return {
+    outcome,
+    rejected,
+    calls,
+    callsOf: (state: string) => calls.filter((call) => call.state === state),
+    visited: execution.states.map((state) => state.name),
+    inputOf: (state: string) => execution.states.find((entered) => entered.name === state)?.input,
+    endedAt: execution.events.find((event) => event.type === 'ExecutionSucceeded')?.at.toISOString(),
+  };
+};
+
+describe('LifecycleWorkflow on the local interpreter', () => {
+  const UNTIL_RECOVERY = [
+    STATES.record,
+    STATES.announce,
+    STATES.diagnose,
+    STATES.decide,
+    STATES.awaitRecovery,
+  ];
+
+  it('pages a person when recovery does not come, and still resolves when the resolution comes after the hand-off', async () => {
+    const { outcome, rejected, calls, callsOf, visited, inputOf } = await runLocally({
+      [STATES.awaitResolution]: answeredAfter(120),
+    });
+    const tokenOf = (state: string) =>
+      (callsOf(state)[0]?.input as { taskToken?: string } | undefined)?.taskToken;
+
+    expect(rejected).toEqual([]);
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(calls.map((c) => [c.state, c.at])).toEqual([
+      ...UNTIL_RECOVERY.map((state) => [state, minutesLater(0)]),
+      [STATES.escalateNotRecovered, minutesLater(60)],
+      [STATES.awaitResolution, minutesLater(60)],
+      [STATES.resolve, minutesLater(180)],
+      [STATES.postIncident, minutesLater(180)],
+    ]);
+    expect(callsOf(STATES.escalateNotRecovered)[0]?.input).toEqual({
+      step: 'escalate',
+      failedStep: STATES.awaitRecovery,
+      reason: 'not recovered: the alarm did not return to OK within 60 min',
+      state: expect.objectContaining({ record: { incidentId: 'inc-1' } }),
+    });
+    // A new token: the one of AwaitRecovery timed out.
+    expect(callsOf(STATES.awaitResolution)[0]?.input).toEqual({
+      step: 'await-recovery',
+      incidentId: 'inc-1',
+      taskToken: expect.any(String),
+    });
+    expect(tokenOf(STATES.awaitResolution)).not.toBe(tokenOf(STATES.awaitRecovery));
+    expect(visited.slice(visited.indexOf('NotRecovered'))).toEqual([
+      'NotRecovered',
+      STATES.escalateNotRecovered,
+      'HandOff',
+      STATES.awaitResolution,
+      STATES.resolve,
+      STATES.postIncident,
+      'CloseLater?',
+      'Done',
+    ]);
+    // HandOff restored the state the escalation was given: Resolve sees no escalation input.
+    expect(inputOf(STATES.resolve)).toEqual({
+      event: { alarmName: 'checkout-5xx' },
+      record: { outcome: 'opened', status: 'FIRING', incidentId: 'inc-1' },
+      announce: {},
+      diagnosis: {},
+      decision: { verdict: 'page-only', reason: 'no automatic action for this alarm' },
+      error: expect.objectContaining({ Error: 'States.Timeout' }),
+      recovery: { recovered: true, incidentId: 'inc-1' },
+    });
+  });
+
+  it('leaves the incident to the person it was handed to when no resolution comes within 7 days', async () => {
+    const { outcome, rejected, calls, visited, endedAt } = await runLocally();
+
+    expect(rejected).toEqual([]);
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(calls.map((c) => c.state)).toEqual([
+      ...UNTIL_RECOVERY,
+      STATES.escalateNotRecovered,
+      STATES.awaitResolution,
+    ]);
+    expect(visited.at(-1)).toBe('HandedToHuman');
+    expect(endedAt).toBe(minutesLater(60 + 7 * 24 * 60));
+  });
+
+  it('waits again when the silence was extended, ending each suppression by the end it waited for', async () => {
+    const ends = [{ handle: false, suppressedUntil: minutesLater(90) }, { handle: true }];
+    const { outcome, rejected, callsOf, visited } = await runLocally({
+      [STATES.record]: async () => ({
+        outcome: 'opened',
+        status: 'FIRING',
+        incidentId: 'inc-1',
+        suppressedUntil: minutesLater(30),
+      }),
+      [STATES.endSuppression]: async () => ends.shift(),
+      [STATES.awaitRecovery]: answeredAfter(10),
+    });
+
+    expect(rejected).toEqual([]);
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(callsOf(STATES.endSuppression).map((c) => [c.at, c.input])).toEqual([
+      [
+        minutesLater(30),
+        { step: 'end-suppression', incidentId: 'inc-1', until: minutesLater(30), execution: 'alarm-1' },
+      ],
+      [
+        minutesLater(90),
+        { step: 'end-suppression', incidentId: 'inc-1', until: minutesLater(90), execution: 'alarm-1' },
+      ],
+    ]);
+    expect(callsOf(STATES.announce).map((c) => c.at)).toEqual([minutesLater(90)]);
+    expect(visited.slice(0, visited.indexOf(STATES.announce))).toEqual([
+      'Start',
+      STATES.record,
+      'NewIncident?',
+      'Suppressed?',
+      'UntilSilenceEnds',
+      STATES.endSuppression,
+      'StillFiring?',
+      'SilenceExtended',
+      'UntilSilenceEnds',
+      STATES.endSuppression,
+      'StillFiring?',
+    ]);
+    expect(callsOf(STATES.resolve).map((c) => c.at)).toEqual([minutesLater(100)]);
+  });
+
+  it('pages nobody when the suppression ends with the alarm back to OK', async () => {
+    const { outcome, rejected, calls, visited } = await runLocally({
+      [STATES.record]: async () => ({
+        outcome: 'opened',
+        status: 'FIRING',
+        incidentId: 'inc-1',
+        suppressedUntil: minutesLater(30),
+      }),
+      [STATES.endSuppression]: async () => ({ handle: false }),
+    });
+
+    expect(rejected).toEqual([]);
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(calls.map((c) => [c.state, c.at])).toEqual([
+      [STATES.record, minutesLater(0)],
+      [STATES.endSuppression, minutesLater(30)],
+    ]);
+    expect(visited.at(-1)).toBe('SuppressedDone');
   });
 });

@@ -63,15 +63,20 @@ const synth = (props: Partial<PostMortemWorkflowProps> = {}) => {
 };
 
 describe('PostMortemWorkflow definition', () => {
-  it('plans first, with the incident only, and stops when the plan says done', () => {
+  it('plans first, with the incident and the epoch it was started for, and stops when the plan says done', () => {
     const { definition, lifecycleArn } = synth();
 
     expect(definition.StartAt).toBe(PLAN);
     expect(stateOf(definition, PLAN)).toMatchObject({
       Resource: lifecycleArn,
-      Parameters: { step: 'postmortem-plan', 'incidentId.$': '$.incidentId' },
       ResultPath: '$.plan',
       Next: DONE,
+    });
+    // The epoch lets a plan of an older resolution (the incident reopened since) say done.
+    expect(stateOf(definition, PLAN).Parameters).toEqual({
+      step: 'postmortem-plan',
+      'incidentId.$': '$.incidentId',
+      'epoch.$': '$.epoch',
     });
     expect(stateOf(definition, chosen(definition, DONE, { plan: { done: true } }) ?? '').Type).toBe(
       'Succeed',
@@ -85,9 +90,12 @@ describe('PostMortemWorkflow definition', () => {
     expect(stateOf(definition, WAIT)).toEqual({ Type: 'Wait', TimestampPath: '$.plan.nextAt', Next: REMIND });
     expect(stateOf(definition, REMIND)).toMatchObject({
       Resource: lifecycleArn,
-      Parameters: { step: 'postmortem-remind', 'incidentId.$': '$.incidentId' },
       ResultPath: '$.reminder',
       Next: PLAN,
+    });
+    expect(stateOf(definition, REMIND).Parameters).toEqual({
+      step: 'postmortem-remind',
+      'incidentId.$': '$.incidentId',
     });
     expect(nextChain(definition, WAIT)).toEqual([WAIT, REMIND, PLAN, DONE]);
   });
@@ -164,6 +172,9 @@ class BrokenReminderError extends Error {
   override readonly name = 'BrokenReminder';
 }
 
+/** The execution input, as the lifecycle function starts it: the incident and its reopen count. */
+const EXECUTION_INPUT = { incidentId: 'inc-1', epoch: 2 };
+
 /**
  * Runs the synthesized definition on the local interpreter and a simulated clock: reminders due 24 h
  * and 48 h after the start, and the post-mortem done by the third plan. Every Task input must be one
@@ -202,7 +213,7 @@ const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {})
     clock,
     broker: new TaskTokenBroker(clock),
   });
-  const execution = workflow.start({ incidentId: 'inc-1' });
+  const execution = workflow.start(EXECUTION_INPUT);
   await clock.settle();
   const outcome = await execution.result.then(
     () => ({ status: 'SUCCEEDED', error: undefined }),
@@ -220,8 +231,12 @@ describe('PostMortemWorkflow on the local interpreter', () => {
       [hoursLater(24), { step: 'postmortem-remind', incidentId: 'inc-1' }],
       [hoursLater(48), { step: 'postmortem-remind', incidentId: 'inc-1' }],
     ]);
-    expect(callsOf(PLAN).map((c) => c.at)).toEqual([hoursLater(0), hoursLater(24), hoursLater(48)]);
-    expect(callsOf(PLAN).every((c) => c.input.step === 'postmortem-plan')).toBe(true);
+    expect(callsOf(PLAN).map((c) => [c.at, c.input])).toEqual(
+      [0, 24, 48].map((hours) => [
+        hoursLater(hours),
+        { step: 'postmortem-plan', incidentId: 'inc-1', epoch: 2 },
+      ]),
+    );
     expect(callsOf(PAGE_ABOUT_FAILURE)).toEqual([]);
   });
 
@@ -231,7 +246,19 @@ describe('PostMortemWorkflow on the local interpreter', () => {
     });
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(calls.map((c) => c.state)).toEqual([PLAN]);
+    expect(calls.map((c) => [c.state, c.input])).toEqual([
+      [PLAN, { step: 'postmortem-plan', incidentId: 'inc-1', epoch: 2 }],
+    ]);
+  });
+
+  // The lifecycle function refuses a plan without its epoch: the workflow must carry it from its input.
+  it('hands the plan step an input the lifecycle function accepts only with the epoch', async () => {
+    const { callsOf } = await runLocally();
+    const planned: Record<string, unknown> = { ...callsOf(PLAN)[0]?.input };
+    const { epoch: _epoch, ...withoutEpoch } = planned;
+
+    expect(lifecycleInputSchema.safeParse(planned).success).toBe(true);
+    expect(lifecycleInputSchema.safeParse(withoutEpoch).success).toBe(false);
   });
 
   it.each([PLAN, REMIND])(
