@@ -78,9 +78,10 @@ export const STATES = {
 /**
  * The incident lifecycle as a Standard Step Functions workflow in JSONPath (the local interpreter
  * cannot run JSONata): record -> (if suppressed: sleep until the silence or maintenance window ends,
- * then go on only if the alarm still fires) -> announce and page tier 1 -> diagnose -> mitigate ->
- * await recovery (a callback the resolving OK answers, bounded by `recoveryTimeout`) -> resolve ->
- * post-incident.
+ * check again and sleep again if it was extended, then go on only if the alarm still fires) ->
+ * announce and page tier 1 -> diagnose -> mitigate -> await recovery (a callback the resolving OK
+ * answers, bounded by `recoveryTimeout`; then a person is paged and the workflow keeps waiting for
+ * the resolution up to `handOffTimeout`) -> resolve -> post-incident.
  * Every Task has a timeout, retries transient errors, and on final failure escalates to a person
  * with the error on the timeline, then fails the execution so the operators' alarm fires too.
  */
@@ -96,7 +97,7 @@ export class LifecycleWorkflow extends Construct {
     const reopenWindow = props.reopenWindow ?? Duration.minutes(30);
     const handOffTimeout = props.handOffTimeout ?? Duration.days(7);
     // The execution must outlive every wait it can take in one run (suppression, approval,
-    // verification, recovery, reopen window), or it would time out before paging anyone; a day more
+    // verification, recovery, hand-off, reopen window), or it would time out before paging anyone; a day more
     // for steps and retries.
     const defaultExecutionTimeout = Duration.seconds(
       [
