@@ -491,8 +491,9 @@ export const planPostMortem = async (
 /**
  * Reminds the owner when a reminder is due and the post-mortem is still owed. The reminder is
  * claimed on the record (a versioned write) before it is sent, so a retried step, or a second
- * reminder workflow, sends no second one; a send that fails after the claim fails the step, and its
- * Catch tells a person.
+ * reminder workflow, sends no second one. At most once: a send that fails after the claim skips that
+ * reminder (the next comes `remindEveryHours` later), and when retries run out the step's Catch
+ * pages a person with the error.
  */
 export const remindPostMortem = async (
   deps: LifecycleDeps,
@@ -545,8 +546,13 @@ export const endSuppression = async (
 ): Promise<SuppressionEnd> => {
   const current = await load(deps, incidentId);
   if (!current.suppressed || current.suppressed.until !== until) {
-    const mine = !current.suppressed && isOpen(current.status) && suppressionEndedBy(current, execution);
-    return { ...result(current), handle: mine };
+    // Moved on since this execution began waiting: extended (perhaps by this step's first attempt,
+    // then retried) means wait again; ended by this execution's first attempt means answer as it did.
+    if (current.suppressed && isOpen(current.status) && current.suppressed.until > until)
+      return { ...result(current), handle: false, suppressedUntil: current.suppressed.until };
+    const mine = !current.suppressed && suppressionEndedBy(current, execution);
+    if (mine && owesPostMortem(current)) await postIncident(deps, incidentId);
+    return { ...result(current), handle: mine && isOpen(current.status) };
   }
   const now = deps.clock();
   const again = isOpen(current.status) ? await deps.suppressionFor?.(current.service, now) : undefined;
@@ -567,7 +573,13 @@ export const endSuppression = async (
       return endSilence(i, at, { execution });
     }
     const { suppressed: _ended, ...rest } = i;
-    if (rest.postMortem && !rest.postMortem.doneAt) return rest;
+    if (owesPostMortem(rest))
+      return appendEntries(rest, at, {
+        kind: 'note',
+        actor: { type: 'automation', name: 'silences' },
+        summary: `silence ended at ${until}; recovered meanwhile, and the post-mortem from before is still owed`,
+        details: { endedSuppression: until, execution },
+      });
     return advance(
       rest,
       'CLOSED',
@@ -576,10 +588,12 @@ export const endSuppression = async (
       'recorded during a silence and recovered before it ended; nobody was paged',
     );
   });
-  if (updated.status === 'RESOLVED' && updated.postMortem && !updated.postMortem.doneAt)
-    await postIncident(deps, incidentId);
+  if (owesPostMortem(updated)) await postIncident(deps, incidentId);
   return { ...result(updated), handle };
 };
+
+const owesPostMortem = (i: Incident): boolean =>
+  i.status === 'RESOLVED' && i.postMortem !== undefined && !i.postMortem.doneAt;
 
 export interface FailureInput {
   /** The workflow step that failed, e.g. "Diagnose". */

@@ -490,15 +490,26 @@ describe('endSuppression', () => {
     expect((await stored(incident.id)).version).toBe(after.version);
   });
 
-  it('a suppression that is not the one this execution waited for: nothing', async () => {
-    // The record's silence (until minute 120) still covers now: it is another execution's to end.
+  it('a suppression that ends later than the one this execution waited for: it waits again for that end, changing nothing', async () => {
+    // The record's silence (until minute 120) still covers now: this execution waited for minute 60.
     const { deps } = harness({ suppressionFor: async () => silence(at(120)) });
     const incident = await seed(silenced());
     now = at(60);
     const out = await endSuppression(deps, incident.id, iso(at(60)), 'exec-A');
     expect(out.handle).toBe(false);
-    expect(out.suppressedUntil).toBeUndefined();
+    expect(out.suppressedUntil).toBe(iso(at(120)));
     expect(await stored(incident.id)).toEqual(incident);
+  });
+
+  it('silenced again, and the step retried after its first attempt moved the end: the retry waits for the new end too', async () => {
+    const { deps } = harness({ suppressionFor: async () => silence(at(240), 'failover took longer') });
+    const incident = await seed(silenced());
+    now = at(120);
+    const first = await endSuppression(deps, incident.id, iso(at(120)), 'exec-A');
+    now = at(121);
+    const retry = await endSuppression(deps, incident.id, iso(at(120)), 'exec-A');
+    expect(first.suppressedUntil).toBe(iso(at(240)));
+    expect(retry).toMatchObject({ handle: false, suppressedUntil: iso(at(240)) });
   });
 
   it('silenced again by now: the suppression moves to the new end and the execution waits again', async () => {
@@ -545,6 +556,15 @@ describe('endSuppression', () => {
     expect(after.postMortem?.doneAt).toBeUndefined();
     expect(postMortems.starts).toEqual([
       { input: { incidentId: incident.id, epoch: 1 }, name: `${incident.id}-postmortem-1` },
+    ]);
+
+    // A retry of this step (say the start was throttled) starts them again under the same name, so
+    // Step Functions runs them once; another execution starts nothing.
+    await endSuppression(deps, incident.id, iso(at(120)), 'exec-A');
+    await endSuppression(deps, incident.id, iso(at(120)), 'exec-B');
+    expect(postMortems.starts.map((s) => s.name)).toEqual([
+      `${incident.id}-postmortem-1`,
+      `${incident.id}-postmortem-1`,
     ]);
   });
 });
