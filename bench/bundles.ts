@@ -60,6 +60,10 @@ const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
   SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:links-AbCdEf',
   RESPONDER_BASE_URL: 'https://abcdefghij.lambda-url.us-east-1.on.aws',
   LINK_TTL_MINUTES: '1440',
+  POSTMORTEM_STATE_MACHINE_ARN:
+    'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-postmortem',
+  REPORT_BUCKET: 'incidentresponse-reportsbucket-1a2b3c4d5e6f',
+  POWERTOOLS_METRICS_NAMESPACE: 'IncidentResponse',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 
