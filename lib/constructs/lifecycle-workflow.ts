@@ -1,11 +1,11 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { callbackStep, lambdaStep, standardWorkflow } from './workflow-tasks';
+import { callbackStep, grantOnStateMachineNamed, lambdaStep, standardWorkflow } from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
   /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
@@ -411,17 +411,10 @@ export class LifecycleWorkflow extends Construct {
    * need this grant, and a reference would make a dependency cycle.
    */
   grantTaskResponse(grantee: iam.IGrantable): void {
-    const arn = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: this.stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: [arn],
-      }),
-    );
+    grantOnStateMachineNamed(this, this.stateMachineName, grantee, [
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+    ]);
   }
 }

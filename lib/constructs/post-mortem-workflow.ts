@@ -1,9 +1,9 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { childWorkflowSteps, standardWorkflow } from './workflow-tasks';
+import { childWorkflowSteps, grantOnStateMachineNamed, standardWorkflow } from './workflow-tasks';
 
 /** The longest a Standard execution may run (one year). */
 const MAX_STANDARD_EXECUTION = Duration.days(365);
@@ -94,18 +94,11 @@ export class PostMortemWorkflow extends Construct {
 
   /** The state machine's ARN, formatted from its name: the starter needs no reference (no dependency cycle). */
   get formattedArn(): string {
-    return Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: this.stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    return grantOnStateMachineNamed(this, this.stateMachineName, undefined, []);
   }
 
   /** Lets `grantee` start post-mortem reminders (by the formatted ARN, see above). */
   grantStart(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.formattedArn] }),
-    );
+    grantOnStateMachineNamed(this, this.stateMachineName, grantee, ['states:StartExecution']);
   }
 }

@@ -2,7 +2,8 @@
  * How the product's workflows call their Lambda functions, in one place: every step retries the
  * same transient errors the same way, and passes the function's result on as it is.
  */
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -156,4 +157,27 @@ export const standardWorkflow = (
     });
   }
   return { stateMachine, logGroup };
+};
+
+/**
+ * Lets `grantee` call `actions` on the state machine named `stateMachineName`, by the ARN formatted
+ * from its name rather than a reference to it: the functions a workflow invokes (or that start it)
+ * can be granted without a dependency cycle. Returns that ARN.
+ */
+export const grantOnStateMachineNamed = (
+  scope: Construct,
+  stateMachineName: string,
+  grantee: iam.IGrantable | undefined,
+  actions: readonly string[],
+): string => {
+  const arn = Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  grantee?.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: [...actions], resources: [arn] }),
+  );
+  return arn;
 };
