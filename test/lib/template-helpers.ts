@@ -1,6 +1,8 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { expect } from 'vitest';
+import { TRANSIENT_ERRORS } from '../../lib/constructs/workflow-tasks';
 
 /** One state of a JSONPath Amazon States Language definition, as far as the tests read it. */
 export interface AslState {
@@ -276,4 +278,61 @@ export const expectLoggedStandardWorkflow = (template: Template, stateMachineNam
     TracingConfiguration: { Enabled: true },
   });
   template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+};
+
+/**
+ * What `childWorkflowSteps` builds, as the escalation and post-mortem workflows use it: every Task is
+ * one of `steps` or the failure step, runs the lifecycle function within 30 s, retries transient
+ * errors with jitter and catches everything else; a failed step pages a person with the error and the
+ * incident (`failedStep`), then the execution fails with `error`, and only through that page.
+ */
+export const expectChildWorkflowSteps = (
+  definition: AslDefinition,
+  expected: {
+    readonly lifecycleArn: unknown;
+    readonly steps: readonly string[];
+    readonly failedStateName: string;
+    readonly failedStep: string;
+    readonly error: string;
+  },
+): void => {
+  const { lifecycleArn, steps, failedStateName, failedStep, error } = expected;
+  expect(
+    tasksOf(definition)
+      .map(([name]) => name)
+      .sort(),
+  ).toEqual([failedStateName, ...steps].sort());
+  for (const [name, state] of tasksOf(definition)) {
+    expect(state.Resource, name).toBe(lifecycleArn);
+    expect(state.TimeoutSeconds, name).toBe(30);
+    expect(state.Retry, name).toContainEqual(
+      expect.objectContaining({ ErrorEquals: [...TRANSIENT_ERRORS], MaxAttempts: 3, JitterStrategy: 'FULL' }),
+    );
+    expect(
+      state.Catch?.map((c) => c.ErrorEquals),
+      name,
+    ).toEqual([['States.ALL']]);
+  }
+  const fails = Object.entries(definition.States)
+    .filter(([, state]) => state.Type === 'Fail')
+    .map(([name]) => name);
+  for (const name of steps) {
+    expect(stateOf(definition, name).Catch, name).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failedStateName },
+    ]);
+  }
+  expect(stateOf(definition, failedStateName)).toMatchObject({
+    Parameters: {
+      step: 'escalate',
+      failedStep,
+      'error.$': '$.error',
+      state: { record: { 'incidentId.$': '$.incidentId' } },
+    },
+    Next: 'Failed',
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: 'Failed' }],
+  });
+  expect(fails).toEqual(['Failed']);
+  expect(stateOf(definition, 'Failed')).toMatchObject({ Error: error });
+  expect(reachableAvoiding(definition, new Set())).toContain('Failed');
+  expect(reachableAvoiding(definition, new Set([failedStateName]))).not.toContain('Failed');
 };

@@ -3,7 +3,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
-import { TRANSIENT_ERRORS } from '../../../lib/constructs/lifecycle-workflow';
 import {
   POST_MORTEM_STATES,
   PostMortemWorkflow,
@@ -21,16 +20,15 @@ import {
   actionsOf,
   arnText,
   chosen,
+  expectChildWorkflowSteps,
   expectLoggedStandardWorkflow,
   hasCycleWithoutWait,
   logicalIdOf,
   nextChain,
   onlyIdOf,
-  reachableAvoiding,
   roleStatements,
   stateMachineDefinition,
   stateOf,
-  tasksOf,
   tokensToText,
 } from '../template-helpers';
 
@@ -112,56 +110,15 @@ describe('PostMortemWorkflow definition', () => {
     ).toBe(true);
   });
 
-  it('bounds every Task at 30 s, retries transient errors with jitter, and catches everything else', () => {
+  it('bounds every Task at 30 s, retries transient errors with jitter, catches everything else, and pages a person about a failed plan or reminder, as the escalation policy does, then fails', () => {
     const { definition, lifecycleArn } = synth();
-
-    expect(
-      tasksOf(definition)
-        .map(([name]) => name)
-        .sort(),
-    ).toEqual([PAGE_ABOUT_FAILURE, PLAN, REMIND].sort());
-    for (const [name, state] of tasksOf(definition)) {
-      expect(state.Resource, name).toBe(lifecycleArn);
-      expect(state.TimeoutSeconds, name).toBe(30);
-      expect(state.Retry, name).toContainEqual(
-        expect.objectContaining({
-          ErrorEquals: [...TRANSIENT_ERRORS],
-          MaxAttempts: 3,
-          JitterStrategy: 'FULL',
-        }),
-      );
-      expect(
-        state.Catch?.map((c) => c.ErrorEquals),
-        name,
-      ).toEqual([['States.ALL']]);
-    }
-  });
-
-  it('pages a person about a failed plan or reminder, as the escalation policy does, then fails', () => {
-    const { definition } = synth();
-    const fails = Object.entries(definition.States)
-      .filter(([, state]) => state.Type === 'Fail')
-      .map(([name]) => name);
-
-    for (const name of [PLAN, REMIND]) {
-      expect(stateOf(definition, name).Catch, name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: PAGE_ABOUT_FAILURE },
-      ]);
-    }
-    expect(stateOf(definition, PAGE_ABOUT_FAILURE)).toMatchObject({
-      Parameters: {
-        step: 'escalate',
-        failedStep: 'PostMortemReminders',
-        'error.$': '$.error',
-        state: { record: { 'incidentId.$': '$.incidentId' } },
-      },
-      Next: 'Failed',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: 'Failed' }],
+    expectChildWorkflowSteps(definition, {
+      lifecycleArn,
+      steps: [PLAN, REMIND],
+      failedStateName: PAGE_ABOUT_FAILURE,
+      failedStep: 'PostMortemReminders',
+      error: 'PostMortemRemindersFailed',
     });
-    expect(fails).toEqual(['Failed']);
-    expect(stateOf(definition, 'Failed')).toMatchObject({ Error: 'PostMortemRemindersFailed' });
-    expect(reachableAvoiding(definition, new Set())).toContain('Failed');
-    expect(reachableAvoiding(definition, new Set([PAGE_ABOUT_FAILURE]))).not.toContain('Failed');
   });
 });
 
