@@ -125,13 +125,17 @@ export interface StandardWorkflowProps {
 
 /**
  * A Standard state machine as every workflow of the product is built: logs of every execution with
- * their data (three months), tracing, and the cdk-nag acknowledgements its role needs, each with its reason.
+ * their data (three months) in `/aws/vendedlogs/states/<stateMachineName>`, tracing, and the cdk-nag
+ * acknowledgements its role needs, each with its reason.
  */
 export const standardWorkflow = (
   scope: Construct,
   props: StandardWorkflowProps,
 ): { readonly stateMachine: sfn.StateMachine; readonly logGroup: logs.LogGroup } => {
+  // Step Functions adds every other log group to the account's CloudWatch Logs resource policy,
+  // which holds at most 5,120 characters; /aws/vendedlogs/ groups are covered without an entry.
   const logGroup = new logs.LogGroup(scope, 'Logs', {
+    logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
     retention: logs.RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.DESTROY,
   });
