@@ -95,6 +95,13 @@ const alarmsSchema = z
   .strictObject({
     errorRate: alarmSchema(percentThreshold).optional(),
     p95Latency: alarmSchema(z.number().gt(0, 'must be a latency in milliseconds above 0')).optional(),
+    /**
+     * Desired minus running tasks, from `ECS/ContainerInsights`: those metrics exist only when
+     * Container Insights is on for the service's cluster (`aws ecs update-cluster-settings --cluster C
+     * --settings name=containerInsights,value=enabled`), which CloudWatch bills as custom metrics plus
+     * the ingestion of its performance logs. Without it the alarm stays INSUFFICIENT_DATA (missing data
+     * is treated as missing) and never opens an incident; the synth warns for every service that has it.
+     */
     tasksBelowDesired: alarmSchema(
       z.int('must be a whole number of missing tasks').min(1, 'must be at least 1 missing task'),
     ).optional(),

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { alarmNameFor } from '../config/load';
@@ -16,11 +16,20 @@ const DESCRIPTIONS: Readonly<Record<AlarmKind, (threshold: number) => string>> =
   memory: (t) => `memory utilization above ${t}%`,
 };
 
+/** The id of the synth warning about Container Insights, for `Annotations.acknowledgeWarning`. */
+export const CONTAINER_INSIGHTS_WARNING = 'incident-response:tasksBelowDesired-needs-container-insights';
+
 /**
  * The CloudWatch alarms of one watched ECS service, named as the intake expects (config
  * `alarmName`, else `<service>-<kind>`). CPU and memory come from AWS/ECS, running versus desired
  * tasks from Container Insights, error rate and p95 latency from the service's Application Load
  * Balancer target group. Alarm actions are not set: EventBridge carries every state change.
+ *
+ * Missing data never breaches. For tasksBelowDesired that is a choice: its metrics exist only when
+ * Container Insights is on for the cluster, so `breaching` would hold a P1 open from the first deploy
+ * on a cluster without it, and `notBreaching` would report OK (and resolve an open incident) while
+ * the metrics are gone. `missing` leaves the alarm as it was, and INSUFFICIENT_DATA when every
+ * point is missing, which the intake ignores. The synth warns for every service with that alarm.
  */
 export class WatchedServiceAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -38,6 +47,7 @@ export class WatchedServiceAlarms extends Construct {
       const alarm = svc.alarms[kind];
       if (alarm) this.alarms.push(this.alarm(kind, alarm, svc));
     }
+    this.warnContainerInsights(svc);
   }
 
   private alarm(kind: AlarmKind, alarm: AlarmConfig, svc: ServiceConfig): cloudwatch.Alarm {
@@ -52,12 +62,24 @@ export class WatchedServiceAlarms extends Construct {
         kind === 'tasksBelowDesired'
           ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
           : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // A service that stops reporting (all tasks gone) is not healthy.
       treatMissingData:
         kind === 'tasksBelowDesired'
-          ? cloudwatch.TreatMissingData.BREACHING
+          ? cloudwatch.TreatMissingData.MISSING
           : cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  private warnContainerInsights(svc: ServiceConfig): void {
+    const alarm = svc.alarms.tasksBelowDesired;
+    if (!alarm) return;
+    Annotations.of(this).addWarningV2(
+      CONTAINER_INSIGHTS_WARNING,
+      `${svc.name}: the tasksBelowDesired alarm ${alarmNameFor(svc.name, 'tasksBelowDesired', alarm)} reads ` +
+        'ECS/ContainerInsights RunningTaskCount and DesiredTaskCount, which exist only with Container Insights ' +
+        `on cluster ${svc.cluster} (billed as CloudWatch custom metrics and log ingestion). Without it the ` +
+        'alarm stays INSUFFICIENT_DATA and never opens an incident. Turn it on with: aws ecs ' +
+        `update-cluster-settings --cluster ${svc.cluster} --settings name=containerInsights,value=enabled`,
+    );
   }
 
   private metric(kind: AlarmKind, svc: ServiceConfig, period: Duration): cloudwatch.IMetric {

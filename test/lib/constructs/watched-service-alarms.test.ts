@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { alarmNameFor, parseConfig } from '../../../lib/config/load';
 import { ALARM_KINDS, type AlarmKind, type ServiceConfig } from '../../../lib/config/schema';
@@ -163,7 +163,7 @@ describe('WatchedServiceAlarms', () => {
     ]);
   });
 
-  it('counts missing tasks from Container Insights, and treats missing data as breaching', () => {
+  it('counts missing tasks from Container Insights, and treats missing data as missing, not as an outage', () => {
     const { alarm } = alarmsOf(serviceNamed('payments'));
     const tasks = alarm('tasksBelowDesired');
     const { expression, input } = metricsOf(tasks);
@@ -174,8 +174,10 @@ describe('WatchedServiceAlarms', () => {
       { Name: 'ServiceName', Value: 'payments-api' },
     ];
 
+    // Without Container Insights on the cluster these metrics never exist: the alarm must stay
+    // INSUFFICIENT_DATA (no incident), not sit in ALARM as a P1 from the first deploy.
     expect(tasks).toMatchObject({
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     expect(expression?.Expression).toBe(`${desired.Id} - ${running.Id}`);
@@ -193,6 +195,30 @@ describe('WatchedServiceAlarms', () => {
     for (const kind of ['errorRate', 'p95Latency', 'cpu', 'memory'] as const) {
       expect(alarm(kind).TreatMissingData, kind).toBe('notBreaching');
     }
+  });
+
+  it('warns at synth, naming the service and its cluster, that tasksBelowDesired needs Container Insights', () => {
+    const stack = new Stack();
+    new WatchedServiceAlarms(stack, 'Alarms-payments', { service: serviceNamed('payments') });
+    const annotations = Annotations.fromStack(stack);
+
+    annotations.hasWarning(
+      '/Default/Alarms-payments',
+      Match.stringLikeRegexp(
+        '^payments: the tasksBelowDesired alarm payments-tasks-below-desired reads ECS/ContainerInsights.*Container Insights on cluster prod.*custom metrics',
+      ),
+    );
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('ContainerInsights'))).toHaveLength(1);
+  });
+
+  it('does not warn about Container Insights for a service without the tasksBelowDesired alarm', () => {
+    const stack = new Stack();
+    const service = serviceNamed('checkout', (config) => {
+      delete config.services[0].alarms.tasksBelowDesired;
+    });
+    new WatchedServiceAlarms(stack, 'Alarms-checkout', { service });
+
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   it('reads CPU and memory from AWS/ECS for the ECS service, not the config name', () => {
