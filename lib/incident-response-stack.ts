@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { operatorTiers } from '../lambdas/domain/escalation';
-import { alarmIndex } from './config/load';
+import { alarmIndex, servicesAutomationMayRollBack } from './config/load';
 import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
@@ -18,6 +18,7 @@ import { ReportBucket } from './constructs/report-bucket';
 import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
+import { COLD_START_MARGIN } from './constructs/workflow-tasks';
 
 export interface IncidentResponseStackProps extends StackProps {
   /** The validated deployment config (see `loadConfig`). */
@@ -99,6 +100,7 @@ export class IncidentResponseStack extends Stack {
       grantee: automation,
       services: config.services,
       killSwitchParameterName: config.automation.killSwitchParameterName,
+      rollbackServices: servicesAutomationMayRollBack(config),
     });
     for (const fn of [intake, lifecycle, automation, responder]) {
       fn.addEnvironment('TABLE_NAME', this.incidentStore.table.tableName);
@@ -143,7 +145,7 @@ export class IncidentResponseStack extends Stack {
       automationFunction: automation,
       approvalTimeout: Duration.minutes(config.automation.approvalTimeoutMinutes),
       verificationTimeout: Duration.minutes(config.verification.timeoutMinutes),
-      automationTaskTimeout: automation.timeout ?? Duration.seconds(60),
+      automationTaskTimeout: (automation.timeout ?? Duration.seconds(50)).plus(COLD_START_MARGIN),
       recoveryTimeout: Duration.minutes(config.verification.recoveryTimeoutMinutes),
       reopenWindow: Duration.minutes(config.reopenWindowMinutes),
       maxSuppression: longestSuppression(config),

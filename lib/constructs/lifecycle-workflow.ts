@@ -5,7 +5,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { callbackStep, grantOnStateMachineNamed, lambdaStep, standardWorkflow } from './workflow-tasks';
+import {
+  callbackStep,
+  grantOnStateMachineNamed,
+  type LambdaStepOptions,
+  lambdaStep,
+  standardWorkflow,
+} from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
   /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
@@ -158,6 +164,7 @@ export class LifecycleWorkflow extends Construct {
         resultPath: string,
         extra: Record<string, unknown> = {},
         timeout = taskTimeout,
+        options: LambdaStepOptions = {},
       ) => {
         const task = lambdaStep(
           this,
@@ -172,6 +179,7 @@ export class LifecycleWorkflow extends Construct {
           },
           timeout,
           resultPath,
+          options,
         );
         onFailure(task, name);
         return task;
@@ -186,11 +194,13 @@ export class LifecycleWorkflow extends Construct {
       { inputPath: '$.event' },
       taskTimeout,
       '$.record',
+      // Intake dedups with conditional writes: a second run beside the first records nothing twice.
+      { idempotent: true },
     );
     onFailure(record, STATES.record);
     const announce = lifecycleStep(STATES.announce, 'announce', '$.announce');
-    // An automation step's Task must not time out before its function does: a retry would then run
-    // beside an attempt Step Functions cannot stop.
+    // No automation step but Verify (it only reads) retries its timeout: Step Functions cannot stop
+    // the attempt that timed out, and a second rollback or diagnosis would run beside it.
     const diagnose = automationStep(STATES.diagnose, 'diagnose', '$.diagnosis', {}, automationTimeout);
     const decide = automationStep(STATES.decide, 'decide', '$.decision', {}, automationTimeout);
     const mitigate = automationStep(
@@ -206,8 +216,12 @@ export class LifecycleWorkflow extends Construct {
       '$.verification',
       { startedAt: sfn.JsonPath.stringAt('$.mitigation.startedAt') },
       automationTimeout,
+      { idempotent: true },
     );
-    const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution');
+    // Resolve claims the resolution on the record: a retry counts it once and tells nobody twice.
+    const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution', {}, taskTimeout, {
+      idempotent: true,
+    });
     const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
     const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');
 
@@ -266,13 +280,25 @@ export class LifecycleWorkflow extends Construct {
     awaitResolution.next(resolve);
 
     // A person is paged with why automation stopped, then the workflow waits for recovery as usual.
+    // The page's result goes beside the state (ResultPath), which AwaitRecovery still reads.
     const escalateAndWait = (name: string, parameters: Record<string, unknown>) => {
-      const escalate = lambdaStep(this, name, props.lifecycleFunction, { inputPath: '$' }, taskTimeout);
+      const escalate = lambdaStep(
+        this,
+        name,
+        props.lifecycleFunction,
+        {
+          payload: sfn.TaskInput.fromObject({
+            step: 'escalate',
+            ...parameters,
+            state: sfn.JsonPath.entirePayload,
+          }),
+        },
+        taskTimeout,
+        '$.escalated',
+      );
       escalate.addCatch(escalationFailed, { resultPath: '$.escalationError' });
       escalate.next(awaitRecovery);
-      return new sfn.Pass(this, `${name}Input`, {
-        parameters: { step: 'escalate', ...parameters, 'state.$': '$' },
-      }).next(escalate);
+      return escalate;
     };
 
     const approvalTimeout = props.approvalTimeout ?? Duration.minutes(15);
@@ -292,7 +318,7 @@ export class LifecycleWorkflow extends Construct {
       escalateAndWait(STATES.escalateNotApproved, {
         failedStep: STATES.awaitApproval,
         reason: `no automatic action: it needed approval, and none came within ${approvalTimeout.toMinutes()} min or it was denied`,
-        'error.$': '$.approvalError',
+        error: sfn.JsonPath.objectAt('$.approvalError'),
       }),
       { errors: ['ApprovalDenied', 'States.Timeout'], resultPath: '$.approvalError' },
     );
@@ -310,7 +336,10 @@ export class LifecycleWorkflow extends Construct {
         .otherwise(
           escalateAndWait(STATES.escalateMitigationFailed, {
             failedStep: STATES.verify,
-            'reason.$': "States.Format('mitigation failed: {}', $.verification.reason)",
+            reason: sfn.JsonPath.format(
+              'mitigation failed: {}',
+              sfn.JsonPath.stringAt('$.verification.reason'),
+            ),
           }),
         ),
     );
@@ -383,7 +412,13 @@ export class LifecycleWorkflow extends Construct {
               sfn.Condition.stringEquals('$.record.outcome', 'reopened'),
             ),
             // Opened already resolved: its OK arrived first. Recorded, and nobody is woken for it.
-            sfn.Condition.not(sfn.Condition.stringEquals('$.record.status', 'RESOLVED')),
+            // IsPresent guards the read: a Choice on a missing path is a States.Runtime no Catch handles.
+            sfn.Condition.not(
+              sfn.Condition.and(
+                sfn.Condition.isPresent('$.record.status'),
+                sfn.Condition.stringEquals('$.record.status', 'RESOLVED'),
+              ),
+            ),
           ),
           unlessSuppressed,
         )

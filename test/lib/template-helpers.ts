@@ -211,13 +211,22 @@ const valueAt = (input: unknown, path: string): unknown =>
     .filter(Boolean)
     .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], input);
 
-/** Whether a Choice rule holds for `input`: the operators these workflows use, and no others. */
+/**
+ * Whether a Choice rule holds for `input`: the operators these workflows use, and no others. As
+ * strict as Step Functions: a comparison on a path that is absent is a States.Runtime error (no Catch
+ * handles it), so a rule must check IsPresent first (And stops at the first rule that fails, as the
+ * Choice state's documentation shows for IsPresent guards).
+ */
 const holds = (rule: ChoiceRule, input: unknown): boolean => {
   if (rule.And) return rule.And.every((r) => holds(r, input));
   if (rule.Or) return rule.Or.some((r) => holds(r, input));
   if (rule.Not) return !holds(rule.Not, input);
   const value = valueAt(input, rule.Variable ?? '');
   if (rule.IsPresent !== undefined) return (value !== undefined) === rule.IsPresent;
+  if (value === undefined)
+    throw new Error(
+      `States.Runtime: Invalid path '${rule.Variable}': the choice state's condition path references an undefined value`,
+    );
   if (rule.StringEquals !== undefined) return value === rule.StringEquals;
   if (rule.BooleanEquals !== undefined) return value === rule.BooleanEquals;
   throw new Error(`Choice operator not understood: ${JSON.stringify(rule)}`);

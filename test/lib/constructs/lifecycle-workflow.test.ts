@@ -11,6 +11,7 @@ import {
   type LifecycleWorkflowProps,
   STATES,
 } from '../../../lib/constructs/lifecycle-workflow';
+import { COLD_START_MARGIN } from '../../../lib/constructs/workflow-tasks';
 import { aslFromTemplate } from '../../../lib/sandbox/asl';
 import {
   type ExecutionFailedError,
@@ -126,6 +127,19 @@ describe('LifecycleWorkflow definition', () => {
     expect(chosen(definition, 'NewIncident?', { record: { outcome, status } })).toBe(next);
   });
 
+  it.each([
+    ['rejected', 'Recorded'],
+    ['ignored', 'Recorded'],
+    ['opened', 'Suppressed?'],
+  ])(
+    'reads the record status only when it is present: a %s record without one goes to %s',
+    (outcome, next) => {
+      const { definition } = synth();
+
+      expect(chosen(definition, 'NewIncident?', { record: { outcome } })).toBe(next);
+    },
+  );
+
   it.each(Object.entries(VERDICT_NEXT))('goes from a %s verdict to %s', (verdict, next) => {
     const { definition } = synth();
 
@@ -163,7 +177,7 @@ describe('LifecycleWorkflow definition', () => {
   it.each([
     ['recovered', STATES.resolve],
     ['waiting', 'VerifyWait'],
-    ['failed', `${STATES.escalateMitigationFailed}Input`],
+    ['failed', STATES.escalateMitigationFailed],
   ])('goes from a %s verification to %s', (outcome, next) => {
     const { definition } = synth();
 
@@ -173,21 +187,20 @@ describe('LifecycleWorkflow definition', () => {
   it('pages a person with the reason when the mitigation failed, then waits for recovery', () => {
     const { definition, lifecycleArn } = synth();
 
-    expect(stateOf(definition, `${STATES.escalateMitigationFailed}Input`)).toEqual({
-      Type: 'Pass',
+    // The page's result goes beside the state: AwaitRecovery still reads $.record.incidentId. (It
+    // once replaced the state, and the execution died with States.Runtime, which no Catch handles.)
+    expect(stateOf(definition, STATES.escalateMitigationFailed)).toMatchObject({
+      Resource: lifecycleArn,
       Parameters: {
         step: 'escalate',
         failedStep: STATES.verify,
         'reason.$': "States.Format('mitigation failed: {}', $.verification.reason)",
         'state.$': '$',
       },
-      Next: STATES.escalateMitigationFailed,
-    });
-    expect(stateOf(definition, STATES.escalateMitigationFailed)).toMatchObject({
-      Resource: lifecycleArn,
-      InputPath: '$',
+      ResultPath: '$.escalated',
       Next: STATES.awaitRecovery,
     });
+    expect(stateOf(definition, STATES.escalateMitigationFailed).InputPath).toBeUndefined();
   });
 
   it('then waits for recovery, resolves, writes the post-incident and closes after the reopen window', () => {
@@ -228,9 +241,7 @@ describe('LifecycleWorkflow definition', () => {
         States: { ...definition.States, VerifyWait: { Type: 'Pass', Next: STATES.verify } },
       }),
     ).toBe(true);
-    expect(loopExits).toEqual(
-      expect.arrayContaining([STATES.resolve, `${STATES.escalateMitigationFailed}Input`]),
-    );
+    expect(loopExits).toEqual(expect.arrayContaining([STATES.resolve, STATES.escalateMitigationFailed]));
   });
 
   it('records with the intake function, automates with the automation function, and runs the rest with the lifecycle function', () => {
@@ -544,16 +555,14 @@ describe('LifecycleWorkflow AwaitApproval', () => {
       {
         ErrorEquals: ['ApprovalDenied', 'States.Timeout'],
         ResultPath: '$.approvalError',
-        Next: `${STATES.escalateNotApproved}Input`,
+        Next: STATES.escalateNotApproved,
       },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${STATES.awaitApproval}Failed` },
     ]);
     // A retried timeout would wait the whole approval window again; a denial must stay denied.
     expect(wait.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
     expect(wait.Retry?.flatMap((r) => r.ErrorEquals)).not.toContain('ApprovalDenied');
-    expect(stateOf(definition, `${STATES.escalateNotApproved}Input`)).toMatchObject({
-      Type: 'Pass',
-      Next: STATES.escalateNotApproved,
+    expect(stateOf(definition, STATES.escalateNotApproved)).toMatchObject({
       Parameters: {
         step: 'escalate',
         failedStep: STATES.awaitApproval,
@@ -561,6 +570,7 @@ describe('LifecycleWorkflow AwaitApproval', () => {
         'error.$': '$.approvalError',
         'state.$': '$',
       },
+      ResultPath: '$.escalated',
     });
     expect(stateOf(definition, STATES.escalateNotApproved).Next).toBe(STATES.awaitRecovery);
     expect(
@@ -789,8 +799,47 @@ describe('LifecycleWorkflow state machine', () => {
     // the construct's default, 7 days.
     expect(definition.TimeoutSeconds).toBe(DAY + (20 + 25 + 45 + 10) * 60 + 7 * DAY + DAY);
     expect(automationTimeout).toBe(50);
+    // A task that times out before its function would leave it running while a retry starts another.
     for (const name of AUTOMATION_STEPS) {
-      expect(stateOf(definition, name).TimeoutSeconds, name).toBe(automationTimeout);
+      expect(stateOf(definition, name).TimeoutSeconds, name).toBe(
+        automationTimeout + COLD_START_MARGIN.toSeconds(),
+      );
+    }
+  });
+
+  it('outlasts the function of every Lambda task in every workflow by the cold-start margin', () => {
+    const template = Template.fromStack(composeTestApp(exampleInput()).stack);
+    const json = template.toJSON();
+    const resources = json.Resources as Record<
+      string,
+      { Type: string; Properties?: { Timeout?: number; StateMachineName?: string } }
+    >;
+    let checked = 0;
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+      for (const task of aslFromTemplate(json, { stateMachineLogicalId: id }).tasks) {
+        if (task.waitForTaskToken) continue;
+        const fnTimeout = resources[task.functionLogicalId ?? '']?.Properties?.Timeout;
+        const where = `${r.Properties?.StateMachineName} ${task.stateName}`;
+        expect(fnTimeout, where).toBeGreaterThan(0);
+        expect(task.timeoutSeconds, where).toBeGreaterThanOrEqual(
+          (fnTimeout ?? 0) + COLD_START_MARGIN.toSeconds(),
+        );
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
+  });
+
+  it('retries the timeout of idempotent steps only: never a rollback or a diagnosis beside one still running', () => {
+    const { definition } = synth();
+    const retried = (name: string) => stateOf(definition, name).Retry?.flatMap((r) => r.ErrorEquals) ?? [];
+    for (const name of [STATES.diagnose, STATES.decide, STATES.mitigate, STATES.announce, STATES.close]) {
+      expect(retried(name), name).not.toContain('States.Timeout');
+      expect(retried(name), name).toContain('ConcurrentUpdateError');
+    }
+    for (const name of [STATES.record, STATES.verify, STATES.resolve]) {
+      expect(retried(name), name).toContain('States.Timeout');
     }
   });
 
