@@ -164,7 +164,7 @@ const summaryRows = (report: BenchReport): Row[] => {
           sameInEveryRun(runs.map((r) => r.incidents)),
           sameInEveryRun(runs.map((r) => r.duplicatePages)),
           sameInEveryRun(runs.map((r) => r.deliveries.lost)),
-          sameInEveryRun(runs.map((r) => r.deliveries.failedExecutions)),
+          sameInEveryRun(runs.map((r) => r.failedExecutions)),
         ].join(' / '),
         '',
         '',

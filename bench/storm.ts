@@ -17,6 +17,7 @@ export interface StormRun {
   readonly pages: number;
   readonly duplicatePages: number;
   readonly deliveries: DrillReport['deliveries'];
+  readonly failedExecutions: number;
 }
 
 export interface StormResult {
@@ -43,6 +44,7 @@ export const measureStorm = async (runs: number): Promise<StormResult> => {
       pages: report.pages.length,
       duplicatePages: report.duplicatePages,
       deliveries: report.deliveries,
+      failedExecutions: report.failedExecutions,
     });
   }
   return {

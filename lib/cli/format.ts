@@ -73,10 +73,13 @@ export const formatDrillSummary = (r: DrillReport, wallMs: number): string => {
     `Drill ${r.scenario}: ${r.incidents.length} incident(s), ${r.pages.length} page(s), ${r.deliveries.total} alarm event(s) delivered, ${(wallMs / 1000).toFixed(1)} s wall for ${formatDuration(r.startedAt, new Date(r.endedAt))} simulated`,
     ...r.incidents.map((i) => `  ${formatIncidentLine(i)}`),
   ];
-  if (r.deliveries.lost > 0 || r.deliveries.failedExecutions > 0 || r.duplicatePages > 0) {
-    lines.push(
-      `  lost events ${r.deliveries.lost}, failed executions ${r.deliveries.failedExecutions}, duplicate pages ${r.duplicatePages}`,
-    );
+  const byStatus = (status: string) =>
+    Object.values(r.executions.byWorkflow).reduce((n, counts) => n + (counts[status] ?? 0), 0);
+  lines.push(
+    `  executions: ${byStatus('SUCCEEDED')} succeeded, ${byStatus('RUNNING')} still waiting, ${r.failedExecutions} failed`,
+  );
+  if (r.deliveries.lost > 0 || r.duplicatePages > 0) {
+    lines.push(`  lost events ${r.deliveries.lost}, duplicate pages ${r.duplicatePages}`);
   }
   return lines.join('\n');
 };

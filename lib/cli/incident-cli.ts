@@ -229,9 +229,11 @@ const drill = async (parsed: Parsed, io: Io): Promise<number> => {
         }),
   });
   const wallMs = performance.now() - started;
+  // A failed execution is a path on which AWS would fail too: the drill fails with it.
+  const status = report.failedExecutions === 0 ? 0 : 1;
   if (json) {
     io.out(`${JSON.stringify({ ...report, wallMs: Math.round(wallMs) }, null, 2)}\n`);
-    return 0;
+    return status;
   }
   io.out(
     `${formatDrillSummary(report, wallMs)}\n\nPages as delivered (outbox):\n${report.pages.map(formatPage).join('\n\n')}\n`,
@@ -240,7 +242,9 @@ const drill = async (parsed: Parsed, io: Io): Promise<number> => {
     `\nThe links in these pages pointed at the drill's own endpoint on 127.0.0.1, which stopped with the drill.\n` +
       `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}, incident report ${report.incidents[0]?.id ?? 'ID'}, incident stats\n`,
   );
-  return 0;
+  for (const f of report.executions.failures)
+    io.err(`FAILED ${f.workflow} execution ${f.name}: ${f.error}\n`);
+  return status;
 };
 
 const replay = async (file: string | undefined, parsed: Parsed, io: Io): Promise<number> => {

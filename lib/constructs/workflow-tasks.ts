@@ -4,15 +4,17 @@
  */
 import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
 /**
- * Errors worth another attempt: contention, throttling, a service hiccup, a step that timed out.
- * (CDK's LambdaInvoke already retries Lambda's own service errors.)
+ * Errors worth another attempt: contention, throttling, a service hiccup. (CDK's LambdaInvoke
+ * already retries Lambda's own service errors.) `States.Timeout` is not among them: Step Functions
+ * does not stop a function whose task timed out, so a retry would run beside an attempt still
+ * going. Only a step that is idempotent by construction retries its timeout, see {@link lambdaStep}.
  */
 export const TRANSIENT_ERRORS = [
   'ConcurrentUpdateError',
@@ -23,18 +25,47 @@ export const TRANSIENT_ERRORS = [
   'InternalServerError',
   'ServiceUnavailable',
   'Lambda.TooManyRequestsException',
-  'States.Timeout',
 ] as const;
 
-/** Three attempts, full jitter; a callback's own timeout is not retried (it is the answer). */
-const retryTransient = (task: tasks.LambdaInvoke, { timeoutIsAnswer = false } = {}): tasks.LambdaInvoke =>
+/** What an idempotent step also retries: its own timeout (a second run beside the first changes nothing). */
+export const IDEMPOTENT_RETRY_ERRORS = [...TRANSIENT_ERRORS, 'States.Timeout'] as const;
+
+/**
+ * How much longer a Task waits than its function may run: a cold start (init, up to 10 s on Lambda)
+ * is not part of the function's timeout, and a task that times out first would leave the function
+ * running while the workflow moves on.
+ */
+export const COLD_START_MARGIN = Duration.seconds(10);
+
+/** Three attempts, full jitter. */
+const retryTransient = (task: tasks.LambdaInvoke, { withTimeout = false } = {}): tasks.LambdaInvoke =>
   task.addRetry({
-    errors: timeoutIsAnswer ? TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout') : [...TRANSIENT_ERRORS],
+    errors: withTimeout ? [...IDEMPOTENT_RETRY_ERRORS] : [...TRANSIENT_ERRORS],
     maxAttempts: 3,
     interval: Duration.seconds(1),
     backoffRate: 2,
     jitterStrategy: sfn.JitterType.FULL,
   }) as tasks.LambdaInvoke;
+
+/** A task's timeout must outlast its function's timeout by {@link COLD_START_MARGIN}. */
+const checkOutlasts = (name: string, fn: lambda.IFunction, timeout: Duration): void => {
+  const fnTimeout = fn instanceof lambda.Function ? fn.timeout : undefined;
+  if (!fnTimeout) return;
+  const needed = fnTimeout.toSeconds() + COLD_START_MARGIN.toSeconds();
+  if (timeout.toSeconds({ integral: false }) < needed)
+    throw new Error(
+      `${name}: its task timeout (${timeout.toSeconds({ integral: false })} s) must be at least the function's timeout (${fnTimeout.toSeconds()} s) plus ${COLD_START_MARGIN.toSeconds()} s for a cold start`,
+    );
+};
+
+/** Options of {@link lambdaStep}. */
+export interface LambdaStepOptions {
+  /**
+   * The step can run twice at once without effect (a conditional write claims its work, or it only
+   * reads): it then also retries `States.Timeout`. @default false
+   */
+  readonly idempotent?: boolean;
+}
 
 /** A Lambda step whose input is `payload` or the state at `inputPath`. */
 export const lambdaStep = (
@@ -44,8 +75,10 @@ export const lambdaStep = (
   input: { readonly payload: sfn.TaskInput } | { readonly inputPath: string },
   timeout: Duration,
   resultPath?: string,
-): tasks.LambdaInvoke =>
-  retryTransient(
+  options: LambdaStepOptions = {},
+): tasks.LambdaInvoke => {
+  checkOutlasts(name, fn, timeout);
+  return retryTransient(
     new tasks.LambdaInvoke(scope, name, {
       lambdaFunction: fn,
       ...input,
@@ -53,7 +86,9 @@ export const lambdaStep = (
       taskTimeout: sfn.Timeout.duration(timeout),
       ...(resultPath ? { resultPath } : {}),
     }),
+    { withTimeout: options.idempotent === true },
   );
+};
 
 /**
  * The steps of a small loop workflow driven by the lifecycle function (the escalation policy, the
@@ -95,7 +130,7 @@ export const childWorkflowSteps = (
   return { task, pageAboutFailure };
 };
 
-/** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`. */
+/** A step that waits for a callback (`taskToken` in the payload) for at most `timeout`; its timeout is the answer, never retried. */
 export const callbackStep = (
   scope: Construct,
   name: string,
@@ -112,7 +147,6 @@ export const callbackStep = (
       taskTimeout: sfn.Timeout.duration(timeout),
       resultPath,
     }),
-    { timeoutIsAnswer: true },
   );
 
 export interface StandardWorkflowProps {

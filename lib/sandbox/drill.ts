@@ -4,6 +4,7 @@
  * what happened (scenario steps, alarm changes, timeline entries, pages) as it happens.
  */
 import type { Incident, TimelineEntry } from '../../lambdas/domain/incident';
+import type { LocalExecution } from './local-runner';
 import type { DeliveredPage } from './local-sns';
 import { type Fault, Sandbox } from './sandbox';
 import type { Scenario } from './scenarios';
@@ -43,10 +44,23 @@ export interface DrillReport {
     readonly byOutcome: Readonly<Record<string, number>>;
     /** Delivered events whose intake never reported: lost. */
     readonly lost: number;
-    readonly failedExecutions: number;
   };
   /** Pages of the same kind to the same tier for the same incident firing, beyond the first. */
   readonly duplicatePages: number;
+  /**
+   * Executions of any workflow (lifecycle, escalation, post-mortem) that ended other than SUCCEEDED:
+   * each is a path on which AWS would have failed too. A drill with any exits non-zero.
+   */
+  readonly failedExecutions: number;
+  readonly executions: {
+    /** How many executions of each workflow ended how (RUNNING: still waiting when the drill ended). */
+    readonly byWorkflow: Readonly<Record<string, Readonly<Record<string, number>>>>;
+    readonly failures: ReadonlyArray<{
+      readonly workflow: string;
+      readonly name: string;
+      readonly error: string;
+    }>;
+  };
 }
 
 export interface DrillOptions {
@@ -90,6 +104,46 @@ export const countDuplicatePages = (
     duplicates += Math.max(0, n - allowed);
   }
   return duplicates;
+};
+
+/** How every execution of every workflow the sandbox ran has ended so far. */
+export const executionSummary = (sandbox: Sandbox): DrillReport['executions'] => {
+  const all = [
+    ...sandbox.deliveries.map((d) => ({
+      workflow: 'lifecycle',
+      name: d.executionId,
+      status: d.status,
+      error: d.error ?? '',
+    })),
+    ...(['escalation', 'postmortem'] as const).flatMap((workflow) =>
+      sandbox.childExecutions(workflow).map((e) => ({
+        workflow,
+        name: e.name,
+        status: e.status,
+        error: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events),
+      })),
+    ),
+  ];
+  const byWorkflow: Record<string, Record<string, number>> = {};
+  for (const e of all) {
+    const counts = byWorkflow[e.workflow] ?? {};
+    counts[e.status] = (counts[e.status] ?? 0) + 1;
+    byWorkflow[e.workflow] = counts;
+  }
+  return {
+    byWorkflow,
+    failures: all
+      .filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED')
+      .map(({ workflow, name, status, error }) => ({ workflow, name, error: `${status}: ${error}` })),
+  };
+};
+
+const lastError = (events: LocalExecution['events']): string => {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e && 'error' in e) return `${e.error}: ${'cause' in e ? e.cause : ''}`;
+  }
+  return 'no error recorded';
 };
 
 export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): Promise<DrillReport> => {
@@ -137,6 +191,11 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
         step.apply(sandbox.env);
         emit({ kind: 'step', at: now.toISOString(), actor: step.actor, text: step.narrate });
       }
+      for (const response of scenario.responders?.filter((r) => r.atMinute === m) ?? []) {
+        emit({ kind: 'step', at: now.toISOString(), actor: 'responder', text: response.narrate });
+        await response.run(sandbox);
+        await sandbox.settle(now);
+      }
       for (const hook of options.hooks?.filter((h) => h.atMinute === m) ?? []) {
         await hook.run(sandbox);
         await sandbox.settle(now);
@@ -166,6 +225,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       const outcome = d.intake?.outcome ?? 'lost';
       byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
     }
+    const executions = executionSummary(sandbox);
     return {
       scenario: scenario.name,
       ecsCalls: [...sandbox.env.ecsCalls],
@@ -177,9 +237,10 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
         total: sandbox.deliveries.length,
         byOutcome,
         lost: byOutcome.lost ?? 0,
-        failedExecutions: sandbox.deliveries.filter((d) => d.status === 'FAILED').length,
       },
       duplicatePages: countDuplicatePages(pages, present),
+      failedExecutions: executions.failures.length,
+      executions,
     };
   } finally {
     await sandbox.stop();

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeploymentConfigInput } from '../config/schema';
 import { HEALTHY, type SimulatedEnvironment } from './environment';
+import type { Sandbox } from './sandbox';
 
 export interface ScenarioStep {
   readonly atMinute: number;
@@ -26,6 +27,15 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
   /** Raw events delivered as they are (the alarm storm), with the simulated minute they arrive at. */
   readonly deliveries?: (start: Date) => ReadonlyArray<{ atMinute: number; event: unknown }>;
+  /** What responders do through the product (answer an approval), at a minute, after the steps. */
+  readonly responders?: readonly ScenarioResponse[];
+}
+
+/** A responder's move through the product's own paths (`incident deny`, a page link), not the environment. */
+export interface ScenarioResponse {
+  readonly atMinute: number;
+  readonly narrate: string;
+  readonly run: (sandbox: Sandbox) => Promise<void>;
 }
 
 const contacts = {
@@ -249,6 +259,106 @@ const flapping: Scenario = {
   ],
 };
 
+/** The drill config with checkout's error-rate alarm as a P1 whose automatic actions need approval. */
+const approvalConfig: DeploymentConfigInput = {
+  ...DRILL_CONFIG,
+  services: DRILL_CONFIG.services.map((svc) =>
+    svc.name === 'checkout'
+      ? {
+          ...svc,
+          alarms: { ...svc.alarms, errorRate: { ...svc.alarms?.errorRate, threshold: 10, severity: 'P1' } },
+        }
+      : svc,
+  ),
+  automation: { ...DRILL_CONFIG.automation, approvalRequiredFor: ['P1'] },
+};
+
+const shipBadBuild: ScenarioStep = {
+  atMinute: 2,
+  actor: 'environment',
+  narrate: 'deploy checkout:42 (a bad build: 60% of requests fail)',
+  apply: (env) => {
+    env.defineRevision('checkout:42', { metrics: { errorRatePercent: 60 } });
+    env.deployRevision('checkout', 'checkout:42');
+    env.log(
+      'checkout',
+      'ERROR TypeError: Cannot read properties of undefined (reading "currency") at priceCart',
+    );
+  },
+};
+
+const manualRollback = (atMinute: number, narrate: string): ScenarioStep => ({
+  atMinute,
+  actor: 'responder',
+  narrate,
+  apply: (env) => {
+    env.updateService('checkout', { taskDefinition: 'checkout:41' });
+  },
+});
+
+/** The open incident of the drill's first delivery: what a responder holding the page acts on. */
+const firstIncident = (sandbox: Sandbox): string => {
+  const id = sandbox.deliveries.find((d) => d.intake?.incidentId)?.intake?.incidentId;
+  if (!id) throw new Error('no incident is open for the responder to answer');
+  return id;
+};
+
+const approvalDenied: Scenario = {
+  name: 'approval-denied',
+  seed: '003 "SEV-1: approval before production changes"; 000 scenario 2',
+  summary:
+    'a bad deploy makes checkout a P1; automation proposes a rollback, which needs approval; the on-call denies it and rolls back by hand.',
+  config: approvalConfig,
+  durationMinutes: 30,
+  steps: [shipBadBuild, manualRollback(12, 'alice rolls checkout back to checkout:41 by hand')],
+  responders: [
+    {
+      atMinute: 7,
+      narrate: 'alice denies the automatic rollback (she wants to look at the build first)',
+      run: async (sandbox) => void (await sandbox.answerApproval(firstIncident(sandbox), false, 'alice')),
+    },
+  ],
+};
+
+const approvalTimeout: Scenario = {
+  name: 'approval-timeout',
+  seed: '003 "SEV-1: approval before production changes"; 004 "not acknowledged" escalation',
+  summary:
+    'a bad deploy makes checkout a P1; the rollback needs approval and nobody answers within 15 min; the next tier is paged and rolls back by hand.',
+  config: approvalConfig,
+  durationMinutes: 40,
+  steps: [shipBadBuild, manualRollback(26, 'the DevOps lead rolls checkout back to checkout:41 by hand')],
+};
+
+const mitigationFailed: Scenario = {
+  name: 'mitigation-failed',
+  seed: '000 scenario 2 and "If: External API Failure"',
+  summary:
+    'checkout:42 ships as the payment provider starts failing; automation rolls back, errors stay; a person is paged and the provider recovers.',
+  config: DRILL_CONFIG,
+  durationMinutes: 45,
+  steps: [
+    {
+      atMinute: 2,
+      actor: 'environment',
+      narrate:
+        'deploy checkout:42 while the payment provider starts failing: 35% of requests fail on any revision',
+      apply: (env) => {
+        for (const revision of ['checkout:41', 'checkout:42'])
+          env.defineRevision(revision, { metrics: { errorRatePercent: 35 } });
+        env.deployRevision('checkout', 'checkout:42');
+        env.log('checkout', 'ERROR PaymentProviderError: upstream 503 from api.payments.example');
+      },
+    },
+    {
+      atMinute: 36,
+      actor: 'environment',
+      narrate: 'the payment provider recovers',
+      apply: (env) => env.setMetrics('checkout', { errorRatePercent: HEALTHY.errorRatePercent }),
+    },
+  ],
+};
+
 export const STORM_SERVICES = 50;
 export const STORM_EVENTS = 1000;
 
@@ -329,5 +439,16 @@ const alarmStorm: Scenario = {
 };
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
-  [badDeploy, crashLoop, latencySpike, memoryLeak, dbSlowdown, flapping, alarmStorm].map((s) => [s.name, s]),
+  [
+    badDeploy,
+    crashLoop,
+    latencySpike,
+    memoryLeak,
+    dbSlowdown,
+    flapping,
+    alarmStorm,
+    approvalDenied,
+    approvalTimeout,
+    mitigationFailed,
+  ].map((s) => [s.name, s]),
 );

@@ -11,6 +11,8 @@ const play = async (name: string) => {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`no scenario ${name}`);
   const report = await runDrill(scenario, { start: START, onEvent: (e) => events.push(e) });
+  // No drill means a workflow to fail: a failed execution is a path that would fail on AWS too.
+  expect(report.failedExecutions, JSON.stringify(report.executions.failures)).toBe(0);
   return { report, events };
 };
 
@@ -58,7 +60,6 @@ describe('bad-deploy', () => {
     expect(report.deliveries).toMatchObject({
       total: 2,
       lost: 0,
-      failedExecutions: 0,
       byOutcome: { opened: 1, resolved: 1 },
     });
     const narrated = events.filter((e) => e.kind === 'step').map((e) => (e.kind === 'step' ? e.text : ''));
@@ -141,7 +142,7 @@ describe('alarm-storm', () => {
     expect(report.incidents).toHaveLength(STORM_SERVICES);
     expect(new Set(report.incidents.map((i) => i.service)).size).toBe(STORM_SERVICES);
     expect(report.deliveries.lost).toBe(0);
-    expect(report.deliveries.failedExecutions).toBe(0);
+    expect(report.failedExecutions).toBe(0);
     expect(report.duplicatePages).toBe(0);
     // Every incident ends resolved: its OK came after its last firing, whatever the delivery order.
     expect(report.incidents.every((i) => i.status === 'RESOLVED')).toBe(true);
@@ -149,4 +150,61 @@ describe('alarm-storm', () => {
     const incidentPages = report.pages.filter((p) => p.kind === 'INCIDENT');
     expect(new Set(incidentPages.map((p) => p.incidentId)).size).toBe(incidentPages.length);
   }, 120_000);
+});
+
+/** Where each drill ends: the lifecycle execution SUCCEEDED (none left waiting but what should), the record says why. */
+const lifecycleEnded = (report: DrillReport) => report.executions.byWorkflow.lifecycle ?? {};
+
+describe('approval-denied', () => {
+  it('the denied rollback pages the next tier with why; the hand rollback resolves it and the execution succeeds', async () => {
+    const { report } = await play('approval-denied');
+    const incident = only(report);
+    expect(incident).toMatchObject({ severity: 'P1', status: 'RESOLVED', service: 'checkout' });
+    const text = incident.timeline.map((e) => e.summary).join('\n');
+    expect(text).toMatch(/decision: needs-approval rollback/);
+    expect(text).toMatch(/denied by alice/);
+    // Only alice's hand rollback touched ECS.
+    expect(report.ecsCalls).toEqual([
+      expect.objectContaining({ at: at(12), detail: 'taskDefinition checkout:41' }),
+    ]);
+    const escalation = report.pages.find((p) => p.kind === 'ESCALATION' && p.tier === 'devops-lead');
+    expect(escalation?.body).toMatch(
+      /Why escalating: no automatic action: it needed approval.*ApprovalDenied: denied by alice/,
+    );
+    expect(report.pages.filter((p) => p.kind === 'RESOLVED').map((p) => p.tier)).toEqual(
+      expect.arrayContaining(['on-call', 'devops-lead']),
+    );
+    expect(lifecycleEnded(report)).toEqual({ SUCCEEDED: 2 });
+    expect(incident.postMortem?.dueAt).toBeDefined();
+  });
+});
+
+describe('approval-timeout', () => {
+  it('nobody answers within 15 min: the next tier is paged, the rollback by hand resolves it, the execution succeeds', async () => {
+    const { report } = await play('approval-timeout');
+    const incident = only(report);
+    expect(incident).toMatchObject({ severity: 'P1', status: 'RESOLVED' });
+    const escalation = report.pages.find(
+      (p) => p.kind === 'ESCALATION' && /none came within 15 min/.test(p.body),
+    );
+    expect(escalation?.body).toMatch(/Why escalating: no automatic action: it needed approval/);
+    expect(report.ecsCalls).toEqual([
+      expect.objectContaining({ at: at(26), detail: 'taskDefinition checkout:41' }),
+    ]);
+    expect(lifecycleEnded(report)).toEqual({ SUCCEEDED: 2 });
+  });
+});
+
+describe('mitigation-failed', () => {
+  it('the rollback does not bring the alarm back: a person is paged with why, and the recovery resolves it', async () => {
+    const { report } = await play('mitigation-failed');
+    const incident = only(report);
+    expect(incident).toMatchObject({ severity: 'P2', status: 'RESOLVED' });
+    expect(report.ecsCalls.map((c) => c.detail)).toEqual(['taskDefinition checkout:41']);
+    const escalation = report.pages.find((p) => p.kind === 'ESCALATION');
+    expect(escalation?.body).toMatch(/Why escalating: mitigation failed: /);
+    const text = incident.timeline.map((e) => e.summary).join('\n');
+    expect(text).toMatch(/mitigation failed/);
+    expect(lifecycleEnded(report)).toEqual({ SUCCEEDED: 2 });
+  });
 });
