@@ -77,6 +77,16 @@ export const alarmNameFor = (
   alarm?: { readonly alarmName?: string },
 ): string => alarm?.alarmName ?? `${serviceName}-${KIND_SLUGS[kind]}`;
 
+/**
+ * The services automation may roll back once deployed: allow-listed, with automation enabled and not a
+ * dry run (both are read from the bundled config, so changing them takes a deploy). A rollback deploys
+ * an earlier task definition, so these are the services whose task roles automation must be able to pass.
+ */
+export const servicesAutomationMayRollBack = (
+  config: Pick<DeploymentConfig, 'automation'>,
+): readonly string[] =>
+  config.automation.enabled && !config.automation.dryRun ? config.automation.allowlist : [];
+
 /** What the alarm intake needs to turn a configured alarm's state change into an incident. */
 export interface AlarmTarget {
   readonly serviceName: string;

@@ -150,6 +150,25 @@ const serviceSchema = z.strictObject({
     .optional(),
   /** The most tasks a scale-out may ask for; without it the service is never scaled out. */
   maxDesiredCount: z.int().min(1).optional(),
+  /**
+   * The task role and the execution role of the service's task definitions. A rollback deploys an
+   * earlier task definition (ECS UpdateService with `taskDefinition`), which passes its roles to ECS,
+   * so automation gets `iam:PassRole` on exactly these, for `ecs-tasks.amazonaws.com` only. Find them
+   * with `aws ecs describe-task-definition --task-definition FAMILY:REVISION --query
+   * 'taskDefinition.[taskRoleArn,executionRoleArn]'`. Restart and scale pass no task definition.
+   * @default none: if automation may roll the service back, PassRole is granted on every role of the
+   * account (still only to ECS tasks) and the synth warns, naming this field
+   */
+  taskRoleArns: distinctList(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+        'must be an IAM role ARN such as arn:aws:iam::123456789012:role/checkout-task',
+      ),
+  )
+    .min(1)
+    .optional(),
   alarms: alarmsSchema,
 });
 

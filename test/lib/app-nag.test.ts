@@ -34,6 +34,21 @@ const variants = [
   ['a customer managed key and destroy', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
   // ARNs then carry the account and region themselves, not <AWS::AccountId> and <AWS::Region>.
   ['an explicit account and region', { env: { account: '123456789012', region: 'eu-west-1' } }],
+  // payments has no taskRoleArns: PassRole on the account's roles, acknowledged by name.
+  [
+    'automation that may roll back, with and without task roles',
+    {
+      env: { account: '123456789012', region: 'eu-west-1' },
+      automation: { dryRun: false, allowlist: ['checkout', 'payments'] },
+      services: (exampleInput().services as Record<string, unknown>[]).map((s, i) =>
+        i === 0 ? { ...s, taskRoleArns: ['arn:aws:iam::123456789012:role/checkout-task'] } : s,
+      ),
+    },
+  ],
+  [
+    'automation that may roll back, payments without task roles, account unresolved',
+    { automation: { dryRun: false, allowlist: ['checkout', 'payments'] } },
+  ],
   [
     'maintenance windows and a longer silence limit',
     {

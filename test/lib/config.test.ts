@@ -257,6 +257,26 @@ describe('a bad config', () => {
       'must be an ALB ARN suffix such as app/prod-public/50dc6c495c0c9188',
     ],
     [
+      'a task role given by name instead of ARN',
+      (c: Raw) =>
+        (c.services[0].taskRoleArns = ['arn:aws:iam::123456789012:role/checkout-task', 'checkout-task']),
+      'services[0].taskRoleArns[1]',
+      'must be an IAM role ARN such as arn:aws:iam::123456789012:role/checkout-task',
+    ],
+    [
+      'a task definition ARN where a role belongs',
+      (c: Raw) =>
+        (c.services[0].taskRoleArns = ['arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:41']),
+      'services[0].taskRoleArns[0]',
+      'must be an IAM role ARN such as arn:aws:iam::123456789012:role/checkout-task',
+    ],
+    [
+      'an empty list of task roles',
+      (c: Raw) => (c.services[0].taskRoleArns = []),
+      'services[0].taskRoleArns',
+      'must list at least 1 entry',
+    ],
+    [
       'a plain-http runbook',
       (c: Raw) => (c.services[0].runbookUrl = 'http://runbooks.example.com/checkout'),
       'services[0].runbookUrl',

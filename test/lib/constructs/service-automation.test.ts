@@ -1,11 +1,11 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load';
 import { ServiceAutomation } from '../../../lib/constructs/service-automation';
-import { minimalInput } from '../fixtures';
+import { composeTestApp, exampleInput, minimalInput } from '../fixtures';
 import {
   actionsOf,
   logicalIdOf,
@@ -15,7 +15,9 @@ import {
 } from '../template-helpers';
 
 /** Parsed services: checkout and payments on the prod cluster, reports on the batch cluster. */
-const servicesOf = (...services: { name: string; cluster: string; service: string; logGroup: string }[]) => {
+const servicesOf = (
+  ...services: { name: string; cluster: string; service: string; logGroup: string; taskRoleArns?: string[] }[]
+) => {
   const input = minimalInput();
   const [template] = input.services as Record<string, unknown>[];
   return parseConfig({ ...input, services: services.map((s) => ({ ...template, ...s })) }, 'test config')
@@ -30,13 +32,22 @@ const SERVICES = servicesOf(
 
 const KILL_SWITCH = '/incident-response/automation-enabled';
 
-const automationIn = (services = SERVICES, killSwitchParameterName = KILL_SWITCH) => {
+const automationIn = (
+  services = SERVICES,
+  killSwitchParameterName = KILL_SWITCH,
+  rollbackServices?: readonly string[],
+) => {
   const app = new App();
   const stack = new Stack(app, 'Test');
   const role = new iam.Role(stack, 'Automation', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
   });
-  new ServiceAutomation(stack, 'ServiceAutomation', { grantee: role, services, killSwitchParameterName });
+  new ServiceAutomation(stack, 'ServiceAutomation', {
+    grantee: role,
+    services,
+    killSwitchParameterName,
+    rollbackServices,
+  });
   return { app, stack, role };
 };
 
@@ -61,8 +72,12 @@ const readable = (statement: PolicyStatementJson) => ({
       }),
 });
 
-const statementsOf = (services = SERVICES, killSwitchParameterName = KILL_SWITCH) => {
-  const { stack, role } = automationIn(services, killSwitchParameterName);
+const statementsOf = (
+  services = SERVICES,
+  killSwitchParameterName = KILL_SWITCH,
+  rollbackServices?: readonly string[],
+) => {
+  const { stack, role } = automationIn(services, killSwitchParameterName, rollbackServices);
   return roleStatements(Template.fromStack(stack), logicalIdOf(role)).map(readable);
 };
 
@@ -208,5 +223,140 @@ describe('ServiceAutomation', () => {
       ].sort(),
     );
     expect(findings).toEqual([]);
+  });
+});
+
+const CHECKOUT_ROLES = [
+  'arn:aws:iam::123456789012:role/checkout-task',
+  'arn:aws:iam::123456789012:role/ecs/checkout-execution',
+];
+const PAYMENTS_ROLES = [
+  'arn:aws:iam::123456789012:role/payments-task',
+  'arn:aws:iam::123456789012:role/ecs/checkout-execution',
+];
+const WITH_ROLES = servicesOf(
+  {
+    name: 'checkout',
+    cluster: 'prod',
+    service: 'checkout',
+    logGroup: '/ecs/prod/checkout',
+    taskRoleArns: CHECKOUT_ROLES,
+  },
+  {
+    name: 'payments',
+    cluster: 'prod',
+    service: 'payments-api',
+    logGroup: '/ecs/prod/payments-api',
+    taskRoleArns: PAYMENTS_ROLES,
+  },
+  { name: 'reports', cluster: 'batch', service: 'reports', logGroup: '/ecs/batch/reports' },
+);
+const ONLY_TO_ECS_TASKS = { StringEquals: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] } };
+const passRoleStatements = (statements: ReturnType<typeof readable>[]) =>
+  statements.filter((s) => s.Action.includes('iam:PassRole'));
+
+describe('ServiceAutomation rollback roles', () => {
+  it('lets a rollback pass the configured task and execution roles, to ECS tasks only, once each', () => {
+    expect(passRoleStatements(statementsOf(WITH_ROLES, KILL_SWITCH, ['checkout', 'payments']))).toEqual([
+      {
+        Sid: 'PassTaskDefinitionRolesForRollback',
+        Action: ['iam:PassRole'],
+        Resource: [
+          'arn:aws:iam::123456789012:role/checkout-task',
+          'arn:aws:iam::123456789012:role/ecs/checkout-execution',
+          'arn:aws:iam::123456789012:role/payments-task',
+        ],
+        Condition: ONLY_TO_ECS_TASKS,
+      },
+    ]);
+  });
+
+  it('passes no role for restart and scale only: no service that may be rolled back, no PassRole', () => {
+    expect(passRoleStatements(statementsOf(WITH_ROLES))).toEqual([]);
+    expect(passRoleStatements(statementsOf(WITH_ROLES, KILL_SWITCH, []))).toEqual([]);
+  });
+
+  it('grants for the services that may be rolled back only, not for their roles elsewhere in the config', () => {
+    const [statement] = passRoleStatements(statementsOf(WITH_ROLES, KILL_SWITCH, ['checkout']));
+
+    expect(statement?.Resource).toEqual(CHECKOUT_ROLES);
+  });
+
+  it('without taskRoleArns, passes any role of the account to ECS tasks only, and warns naming the field', () => {
+    const { stack, role } = automationIn(WITH_ROLES, KILL_SWITCH, ['checkout', 'reports']);
+    const statements = passRoleStatements(
+      roleStatements(Template.fromStack(stack), logicalIdOf(role)).map(readable),
+    );
+
+    expect(statements).toEqual([
+      {
+        Sid: 'PassTaskDefinitionRolesForRollback',
+        Action: ['iam:PassRole'],
+        Resource: CHECKOUT_ROLES,
+        Condition: ONLY_TO_ECS_TASKS,
+      },
+      {
+        Sid: 'PassAnyEcsTaskRoleForRollback',
+        Action: ['iam:PassRole'],
+        Resource: ['arn:<Ref:AWS::Partition>:iam::<Ref:AWS::AccountId>:role/*'],
+        Condition: ONLY_TO_ECS_TASKS,
+      },
+    ]);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(
+      '/Test/ServiceAutomation',
+      Match.stringLikeRegexp('^reports: automation may roll it back but the service has no taskRoleArns'),
+    );
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('taskRoleArns'))).toHaveLength(1);
+  });
+
+  it('refuses a service to roll back that is not among its services', () => {
+    expect(() => automationIn(SERVICES, KILL_SWITCH, ['checkout', 'billing', 'admin'])).toThrow(
+      'ServiceAutomation: rollbackServices names billing, admin, not among its services',
+    );
+  });
+
+  it('acknowledges the account-wide PassRole to cdk-nag with its reason, so nothing is left', () => {
+    const { app } = automationIn(SERVICES, KILL_SWITCH, ['checkout']);
+    const findings = new AwsSolutionsChecks().validateScope(app).violations;
+
+    expect(findings.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('ServiceAutomation in the stack', () => {
+  const passRoleIn = (automation: Record<string, unknown>, taskRoleArns?: string[]) => {
+    const input = exampleInput();
+    const [checkout, ...others] = input.services as Record<string, unknown>[];
+    const { stack } = composeTestApp({
+      ...input,
+      services: [{ ...checkout, ...(taskRoleArns ? { taskRoleArns } : {}) }, ...others],
+      automation: { ...(input.automation as Record<string, unknown>), ...automation },
+    });
+    const template = Template.fromStack(stack);
+    return {
+      stack,
+      statements: passRoleStatements(
+        roleStatements(template, logicalIdOf(stack.functions.automation.role as iam.IRole)).map(readable),
+      ),
+    };
+  };
+
+  it('grants PassRole on the allow-listed service roles, to ECS tasks only, when automation may roll back', () => {
+    const { statements } = passRoleIn({ dryRun: false }, CHECKOUT_ROLES);
+
+    expect(statements).toEqual([
+      {
+        Sid: 'PassTaskDefinitionRolesForRollback',
+        Action: ['iam:PassRole'],
+        Resource: CHECKOUT_ROLES,
+        Condition: ONLY_TO_ECS_TASKS,
+      },
+    ]);
+  });
+
+  it('grants no PassRole in a dry run or with automation off: nothing is ever deployed', () => {
+    expect(passRoleIn({ dryRun: true }).statements).toEqual([]);
+    expect(passRoleIn({ enabled: false, dryRun: false }).statements).toEqual([]);
   });
 });
