@@ -12,7 +12,9 @@ describe('standardWorkflow log groups in the stack', () => {
       const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
       const [id, attribute] = arn['Fn::GetAtt'];
       expect(attribute).toBe('Arn');
-      return resources[id];
+      const logGroup = resources[id];
+      if (!logGroup) throw new Error(`No resource ${id}`);
+      return logGroup;
     };
     const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
 
