@@ -250,6 +250,21 @@ export const recordPage = (incident: Incident, sent: PageSent, actor: Actor, now
   );
 
 /**
+ * The tiers already sent a `kind` page for the incident's current firing (since it last reopened):
+ * a retried step pages only those it has not reached yet.
+ */
+export const tiersPagedThisFiring = (incident: Incident, kind: string): Set<string> => {
+  const tiers = new Set<string>();
+  for (const entry of incident.timeline) {
+    if (entry.kind === 'reopened') tiers.clear();
+    const details = entry.details as { tier?: unknown; kind?: unknown } | undefined;
+    if (entry.kind === 'page' && details?.kind === kind && typeof details.tier === 'string')
+      tiers.add(details.tier);
+  }
+  return tiers;
+};
+
+/**
  * A person takes ownership. Allowed while the incident is open; a second acknowledgement is kept on
  * the timeline but changes nothing else.
  */

@@ -7,6 +7,7 @@ import {
   awaitApproval,
   awaitRecovery,
   close,
+  continueEscalation,
   endSuppression,
   escalate,
   fireEscalation,
@@ -58,6 +59,13 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
     after: z.object({ at: z.string(), label: z.string() }).optional(),
   }),
   z.object({
+    step: z.literal('escalation-continue'),
+    incidentId,
+    epoch: z.int().min(0),
+    generation: z.int().min(0),
+    after: z.object({ at: z.string(), label: z.string() }),
+  }),
+  z.object({
     step: z.literal('escalation-fire'),
     incidentId,
     epoch: z.int().min(0),
@@ -104,6 +112,8 @@ export const runLifecycleStep = (deps: LifecycleDeps, input: LifecycleInput): Pr
       return remindPostMortem(deps, input.incidentId);
     case 'escalation-plan':
       return planEscalation(deps, input.incidentId, input.epoch, input.after);
+    case 'escalation-continue':
+      return continueEscalation(deps, input.incidentId, input.epoch, input.generation, input.after);
     case 'escalation-fire':
       return fireEscalation(deps, input.incidentId, input.epoch, input.entry);
     case 'escalate':

@@ -34,6 +34,7 @@ import {
   type Suppression,
   suppress,
   suppressionEndedBy,
+  tiersPagedThisFiring,
 } from '../domain/incident';
 import { wasSuppressed } from '../domain/incident-stats';
 import { isOpen } from '../domain/lifecycle';
@@ -184,9 +185,21 @@ export const announce = async (
     );
     return { ...result(noted), paged: [] };
   }
-  const sent = await page(deps, incident, 'INCIDENT', tiers);
-  // The policy's later steps and the status updates run in their own workflow, woken only at their times.
-  const execution = await deps.escalations.start({ incidentId, epoch: incident.reopenCount });
+  // A retried Announce pages only the tiers its first attempt did not reach.
+  const announced = tiersPagedThisFiring(incident, 'INCIDENT');
+  const sent = await page(
+    deps,
+    incident,
+    'INCIDENT',
+    tiers.filter((t) => !announced.has(t)),
+  );
+  // The policy's later steps and the status updates run in their own workflow, woken only at their
+  // times. Named per firing: a retried Announce starts it once (the name is taken), a reopen anew.
+  const epoch = incident.reopenCount;
+  const execution = await deps.escalations.start(
+    { incidentId, epoch },
+    escalationExecutionName(incidentId, epoch),
+  );
   const noted = await deps.incidents.update(incidentId, (i, at) =>
     appendEntries(i, at, {
       kind: 'note',
@@ -197,6 +210,10 @@ export const announce = async (
   );
   return { ...result(noted), paged: sent.map((s) => s.tier) };
 };
+
+/** The escalation policy's execution for one firing of an incident (Step Functions names: at most 80 characters). */
+export const escalationExecutionName = (incidentId: string, epoch: number, generation = 0): string =>
+  `${incidentId}-escalation-${epoch}${generation > 0 ? `-g${generation}` : ''}`.slice(0, 80);
 
 const describePolicy = (config: LifecycleConfig, severity: Severity): string => {
   const steps = config.escalation[severity].steps
@@ -239,6 +256,25 @@ export const planEscalation = async (
     after?.at ? after : { at: view.since, label: '' },
   );
   return next.done ? next : { done: false, nextAt: next.entry.at, entry: next.entry };
+};
+
+/**
+ * Hands the escalation policy of one firing over to a new execution with the same cursor, before the
+ * running one reaches the history limit. Named by generation: a retried step starts it once.
+ */
+export const continueEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  generation: number,
+  after: { readonly at: string; readonly label: string },
+): Promise<{ readonly execution: string }> => {
+  const next = generation + 1;
+  const execution = await deps.escalations.start(
+    { incidentId, epoch, generation: next, after },
+    escalationExecutionName(incidentId, epoch, next),
+  );
+  return { execution };
 };
 
 /** Fires a planned entry if it still applies when its time comes: a step pages its tiers, an update everyone paged. */

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { childWorkflowSteps, grantOnStateMachineNamed, standardWorkflow } from './workflow-tasks';
 
 export interface EscalationWorkflowProps {
-  /** Runs `escalation-plan`, `escalation-fire` and `escalate` steps. */
+  /** Runs `escalation-plan`, `escalation-fire`, `escalation-continue` and `escalate` steps. */
   readonly lifecycleFunction: lambda.IFunction;
   /** Known before deployment, so the function that starts it needs no reference to it. */
   readonly stateMachineName: string;
@@ -17,14 +17,25 @@ export interface EscalationWorkflowProps {
 export const ESCALATION_STATES = {
   plan: 'PlanEscalation',
   fire: 'FireEscalation',
+  continueAsNew: 'ContinueAsNew',
   failed: 'EscalationPolicyFailed',
 } as const;
+
+/**
+ * Plan-wait-fire rounds one execution runs before it hands over to a new one: about 18 history
+ * events a round (Task 5 each, Wait, Choice and Pass 2 each) keeps 1,000 rounds, retries included,
+ * under Step Functions' 25,000-event history limit, however short the status-update cadence and
+ * however long the incident stays open.
+ */
+export const ESCALATION_ROUNDS_PER_EXECUTION = 1_000;
 
 /**
  * The escalation policy of one incident as its own Standard workflow, started when the incident is
  * announced: plan the next step or status update, sleep until then (a Wait, no polling loop), fire
  * it if it still applies (not acknowledged / not resolved), and plan again, until the incident is
- * resolved or reopened (a reopen starts a new one). A failure pages a person, then fails.
+ * resolved or reopened (a reopen starts a new one). After {@link ESCALATION_ROUNDS_PER_EXECUTION}
+ * rounds it continues as a new execution, so no incident outgrows the history limit. A failure pages
+ * a person, then fails.
  */
 export class EscalationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -62,9 +73,28 @@ export class EscalationWorkflow extends Construct {
       parameters: {
         'incidentId.$': '$.incidentId',
         'epoch.$': '$.epoch',
+        'generation.$': '$.generation',
+        'round.$': 'States.MathAdd($.round, 1)',
         after: { 'at.$': '$.plan.entry.at', 'label.$': '$.plan.entry.label' },
       },
     });
+    // Continue as a new execution (the same policy, the same cursor) before the history limit.
+    const continueAsNew = task(
+      ESCALATION_STATES.continueAsNew,
+      {
+        step: 'escalation-continue',
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'generation.$': '$.generation',
+        'after.$': '$.after',
+      },
+      '$.continued',
+    );
+    continueAsNew.addCatch(pageAboutFailure, { resultPath: '$.error' });
+    continueAsNew.next(new sfn.Succeed(this, 'ContinuedAsNew'));
+    const roundsLeft = new sfn.Choice(this, 'RoundsLeft?')
+      .when(sfn.Condition.numberGreaterThanEquals('$.round', ESCALATION_ROUNDS_PER_EXECUTION), continueAsNew)
+      .otherwise(plan);
     plan.next(
       new sfn.Choice(this, 'More?')
         .when(sfn.Condition.booleanEquals('$.plan.done', true), new sfn.Succeed(this, 'Over'))
@@ -72,13 +102,35 @@ export class EscalationWorkflow extends Construct {
           new sfn.Wait(this, 'UntilNext', { time: sfn.WaitTime.timestampPath('$.plan.nextAt') })
             .next(fire)
             .next(advance)
-            .next(plan),
+            .next(roundsLeft),
         ),
     );
 
-    const definition = new sfn.Pass(this, 'Begin', {
-      parameters: { 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', after: { at: '', label: '' } },
-    }).next(plan);
+    // Started by Announce ({incidentId, epoch}) or by ContinueAsNew, which also hands over the cursor.
+    const definition = new sfn.Choice(this, 'Continued?')
+      .when(
+        sfn.Condition.isPresent('$.generation'),
+        new sfn.Pass(this, 'Resume', {
+          parameters: {
+            'incidentId.$': '$.incidentId',
+            'epoch.$': '$.epoch',
+            'generation.$': '$.generation',
+            round: 0,
+            'after.$': '$.after',
+          },
+        }).next(plan),
+      )
+      .otherwise(
+        new sfn.Pass(this, 'Begin', {
+          parameters: {
+            'incidentId.$': '$.incidentId',
+            'epoch.$': '$.epoch',
+            generation: 0,
+            round: 0,
+            after: { at: '', label: '' },
+          },
+        }).next(plan),
+      );
     this.stateMachine = standardWorkflow(this, {
       stateMachineName: props.stateMachineName,
       definition,

@@ -196,6 +196,7 @@ interface ChoiceRule {
   readonly Variable?: string;
   readonly StringEquals?: string;
   readonly BooleanEquals?: boolean;
+  readonly NumericGreaterThanEquals?: number;
   readonly IsPresent?: boolean;
   readonly And?: readonly ChoiceRule[];
   readonly Or?: readonly ChoiceRule[];
@@ -229,6 +230,8 @@ const holds = (rule: ChoiceRule, input: unknown): boolean => {
     );
   if (rule.StringEquals !== undefined) return value === rule.StringEquals;
   if (rule.BooleanEquals !== undefined) return value === rule.BooleanEquals;
+  if (rule.NumericGreaterThanEquals !== undefined)
+    return typeof value === 'number' && value >= rule.NumericGreaterThanEquals;
   throw new Error(`Choice operator not understood: ${JSON.stringify(rule)}`);
 };
 

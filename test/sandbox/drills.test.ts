@@ -175,7 +175,7 @@ describe('approval-denied', () => {
       expect.arrayContaining(['on-call', 'devops-lead']),
     );
     expect(lifecycleEnded(report)).toEqual({ SUCCEEDED: 2 });
-    expect(incident.postMortem?.dueAt).toBeDefined();
+    expect(incident.postMortem?.due).toBeDefined();
   });
 });
 

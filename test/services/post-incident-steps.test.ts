@@ -23,6 +23,7 @@ import type { Severity } from '../../lambdas/domain/severity';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
 import {
+  announce,
   endSuppression,
   type LifecycleDeps,
   planPostMortem,
@@ -565,6 +566,41 @@ describe('endSuppression', () => {
     expect(postMortems.starts.map((s) => s.name)).toEqual([
       `${incident.id}-postmortem-1`,
       `${incident.id}-postmortem-1`,
+    ]);
+  });
+});
+
+describe('announce: a retried step pages once and starts one escalation policy', () => {
+  const opened = (): Incident => {
+    const id = `INC-20261123-${String(++count).padStart(3, '0')}`;
+    return openIncident({
+      id,
+      dedupKey: `checkout#${ALARM_NAME}#${id}`,
+      signal: { alarmName: ALARM_NAME, state: 'ALARM', at: iso(at(0)), service: 'checkout' },
+      severity: 'P1',
+      severityReason: 'configured P1',
+      title: 'checkout running tasks below desired',
+      runbookUrl: 'https://runbooks.example.com/checkout/system-down',
+      now: at(0),
+    });
+  };
+
+  it('the second run of Announce sends nothing more and starts the policy under the same execution name', async () => {
+    const { deps, pager } = harness();
+    const escalations = deps.escalations as RecordingStarter;
+    const incident = opened();
+    expect(await dynamo.store.putNewIncident(incident)).toBe(true);
+
+    const first = await announce(deps, incident.id);
+    const second = await announce(deps, incident.id);
+
+    expect(first.paged).toEqual(['on-call']);
+    expect(second.paged).toEqual([]);
+    expect(pager.sent.map((s) => [s.tier, s.page.kind])).toEqual([['on-call', 'INCIDENT']]);
+    // Step Functions starts one execution per name: the retry's StartExecution starts nothing.
+    expect(escalations.starts.map((s) => s.name)).toEqual([
+      `${incident.id}-escalation-0`,
+      `${incident.id}-escalation-0`,
     ]);
   });
 });

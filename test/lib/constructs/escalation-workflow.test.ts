@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
 import {
+  ESCALATION_ROUNDS_PER_EXECUTION,
   ESCALATION_STATES,
   EscalationWorkflow,
   type EscalationWorkflowProps,
@@ -32,7 +33,7 @@ import {
   tokensToText,
 } from '../template-helpers';
 
-const { plan: PLAN, fire: FIRE, failed: PAGE_ABOUT_FAILURE } = ESCALATION_STATES;
+const { plan: PLAN, fire: FIRE, continueAsNew: CONTINUE, failed: PAGE_ABOUT_FAILURE } = ESCALATION_STATES;
 
 const escalationIn = (props: Partial<EscalationWorkflowProps> = {}, stackProps: StackProps = {}) => {
   const stack = new Stack(new App(), 'Test', stackProps);
@@ -64,11 +65,54 @@ describe('EscalationWorkflow definition', () => {
   it('begins with an empty cursor, keeping only the incident and its epoch, then plans', () => {
     const { definition } = synth();
 
-    expect(definition.StartAt).toBe('Begin');
+    expect(definition.StartAt).toBe('Continued?');
+    expect(chosen(definition, 'Continued?', { incidentId: 'inc-1', epoch: 0 })).toBe('Begin');
     expect(stateOf(definition, 'Begin')).toEqual({
       Type: 'Pass',
-      Parameters: { 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', after: { at: '', label: '' } },
+      Parameters: {
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        generation: 0,
+        round: 0,
+        after: { at: '', label: '' },
+      },
       Next: PLAN,
+    });
+  });
+
+  it('a continued execution resumes from the cursor it was handed, counting rounds afresh', () => {
+    const { definition } = synth();
+    const input = { incidentId: 'inc-1', epoch: 0, generation: 1, after: { at: 'x', label: 'y' } };
+
+    expect(chosen(definition, 'Continued?', input)).toBe('Resume');
+    expect(stateOf(definition, 'Resume')).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'generation.$': '$.generation',
+        round: 0,
+        'after.$': '$.after',
+      },
+      Next: PLAN,
+    });
+  });
+
+  it(`continues as a new execution after ${ESCALATION_ROUNDS_PER_EXECUTION} rounds, before the 25,000-event history limit`, () => {
+    const { definition, lifecycleArn } = synth();
+
+    expect(chosen(definition, 'RoundsLeft?', { round: ESCALATION_ROUNDS_PER_EXECUTION - 1 })).toBe(PLAN);
+    expect(chosen(definition, 'RoundsLeft?', { round: ESCALATION_ROUNDS_PER_EXECUTION })).toBe(CONTINUE);
+    expect(stateOf(definition, CONTINUE)).toMatchObject({
+      Resource: lifecycleArn,
+      Parameters: {
+        step: 'escalation-continue',
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'generation.$': '$.generation',
+        'after.$': '$.after',
+      },
+      Next: 'ContinuedAsNew',
     });
   });
 
@@ -116,16 +160,20 @@ describe('EscalationWorkflow definition', () => {
       Parameters: {
         'incidentId.$': '$.incidentId',
         'epoch.$': '$.epoch',
+        'generation.$': '$.generation',
+        'round.$': 'States.MathAdd($.round, 1)',
         after: { 'at.$': '$.plan.entry.at', 'label.$': '$.plan.entry.label' },
       },
-      Next: PLAN,
+      Next: 'RoundsLeft?',
     });
   });
 
   it('loops plan, wait, fire, advance, and only through the Wait', () => {
     const { definition } = synth();
 
-    expect(nextChain(definition, 'UntilNext')).toEqual(['UntilNext', FIRE, 'Advance', PLAN, 'More?']);
+    expect(nextChain(definition, 'UntilNext')).toEqual(['UntilNext', FIRE, 'Advance', 'RoundsLeft?']);
+    expect(chosen(definition, 'RoundsLeft?', { round: 1 })).toBe(PLAN);
+    expect(nextChain(definition, PLAN)).toEqual([PLAN, 'More?']);
     expect(hasCycleWithoutWait(definition)).toBe(false);
     // The same graph with the Wait made a Pass: the check sees the loop that would spin.
     expect(
@@ -140,7 +188,7 @@ describe('EscalationWorkflow definition', () => {
     const { definition, lifecycleArn } = synth();
     expectChildWorkflowSteps(definition, {
       lifecycleArn,
-      steps: [PLAN, FIRE],
+      steps: [PLAN, FIRE, CONTINUE],
       failedStateName: PAGE_ABOUT_FAILURE,
       failedStep: 'EscalationPolicy',
       error: 'EscalationPolicyFailed',
@@ -184,6 +232,7 @@ const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {})
         : { done: true, reason: 'policy exhausted' };
     },
     [FIRE]: async () => ({ fired: true }),
+    [CONTINUE]: async () => ({ execution: 'continued' }),
     [PAGE_ABOUT_FAILURE]: async () => ({ escalated: true }),
   };
   const handlers = Object.fromEntries(
@@ -209,10 +258,46 @@ const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {})
     () => ({ status: 'SUCCEEDED', error: undefined }),
     (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
   );
-  return { outcome, calls, callsOf: (state: string) => calls.filter((call) => call.state === state) };
+  return {
+    outcome,
+    calls,
+    execution,
+    callsOf: (state: string) => calls.filter((call) => call.state === state),
+  };
 };
 
+/** Step Functions history events of an execution: 5 for a Lambda Task, 2 for any other state, 2 for start and end. */
+const historyEvents = (states: readonly { type: string; retries: number }[]): number =>
+  2 + states.reduce((n, s) => n + (s.type === 'Task' ? 5 + 3 * s.retries : 2), 0);
+
 describe('EscalationWorkflow on the local interpreter', () => {
+  it('an update every minute for days: the execution hands over to a new one before 25,000 history events', async () => {
+    let planned = 0;
+    const { outcome, callsOf, execution } = await runLocally({
+      [PLAN]: async () => {
+        planned++;
+        const next = { ...entry(planned, `update ${planned}`), kind: 'update' };
+        return { done: false, nextAt: next.at, entry: next };
+      },
+    });
+
+    expect(outcome).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(callsOf(FIRE)).toHaveLength(ESCALATION_ROUNDS_PER_EXECUTION);
+    expect(callsOf(CONTINUE).map((c) => c.input)).toEqual([
+      {
+        step: 'escalation-continue',
+        incidentId: 'inc-1',
+        epoch: 2,
+        generation: 0,
+        after: {
+          at: at(ESCALATION_ROUNDS_PER_EXECUTION),
+          label: `update ${ESCALATION_ROUNDS_PER_EXECUTION}`,
+        },
+      },
+    ]);
+    expect(historyEvents(execution.states)).toBeLessThan(25_000);
+  }, 60_000);
+
   it('sleeps until each planned time, fires it, and plans again from the entry it fired', async () => {
     const { outcome, callsOf } = await runLocally();
 
