@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { operatorTiers } from '../lambdas/domain/escalation';
+import { ignoredAlarmFamilies } from '../lambdas/intake/alarm-event';
 import { alarmIndex, servicesAutomationMayRollBack } from './config/load';
 import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
@@ -162,7 +163,13 @@ export class IncidentResponseStack extends Stack {
     this.intake = new AlarmIntake(this, 'AlarmIntake', {
       stateMachine: this.workflow.stateMachine,
       ingestFunction: ingest,
-      alarmNames: config.unmappedAlarms.action === 'ignore' ? [...alarmIndex(config).keys()] : undefined,
+      ...(config.unmappedAlarms.action === 'ignore'
+        ? { alarmNames: [...alarmIndex(config).keys()] }
+        : {
+            ignoredAlarmNamePrefixes: ignoredAlarmFamilies(config.stackName, config.unmappedAlarms).map(
+              (f) => f.prefix,
+            ),
+          }),
       alarmTopicArns: config.intake.alarmTopicArns,
     });
     new OperatorAlarms(this, 'OperatorAlarms', {

@@ -2,7 +2,9 @@
  * Alarm intake: any event shape CloudWatch delivers -> validated alarm state changes -> the incident
  * of their dedup key. Malformed input is a `rejected` outcome with the reason, never a crash; an alarm
  * that maps to no configured service opens an incident at the default severity unless configured to
- * be ignored; an OK that resolves an incident resumes the workflow waiting for recovery.
+ * be ignored, or unless it is of a family left out by default (target-tracking alarms, the stack's own
+ * operator alarms), which the EventBridge rule already drops but an SNS topic or a Lambda alarm action
+ * still delivers; an OK that resolves an incident resumes the workflow waiting for recovery.
  */
 
 import { z } from 'zod';
@@ -14,7 +16,7 @@ import { isStaleToken } from '../adapters/workflow-callbacks';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal, Suppression } from '../domain/incident';
 import { classifySeverity, SEVERITIES } from '../domain/severity';
-import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
+import { type AlarmStateChange, ignoredAlarmFamilies, parseAlarmEvent } from '../intake/alarm-event';
 import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
 
 export type IntakeOutcome = RecordOutcome | 'rejected';
@@ -36,7 +38,7 @@ export interface IntakeResult {
 export interface IntakeDeps {
   readonly incidents: IncidentService;
   readonly callbacks: WorkflowCallbacks;
-  readonly config: Pick<DeploymentConfig, 'unmappedAlarms' | 'severityRules'>;
+  readonly config: Pick<DeploymentConfig, 'unmappedAlarms' | 'severityRules' | 'stackName'>;
   readonly alarms: ReadonlyMap<string, AlarmTarget>;
   /** The silence or maintenance window covering `service` at `at`, if any. @default nothing is ever silenced */
   readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
@@ -65,6 +67,13 @@ export const toAlarmToRecord = (
   if (!target && deps.config.unmappedAlarms.action === 'ignore') {
     return { ignored: `${change.alarmName} maps to no watched service and unmapped alarms are ignored` };
   }
+  const family = target
+    ? undefined
+    : ignoredAlarmFamilies(deps.config.stackName, deps.config.unmappedAlarms).find((f) =>
+        change.alarmName.startsWith(f.prefix),
+      );
+  if (family)
+    return { ignored: `${change.alarmName} is ${family.family}, ignored while ${family.setting} is true` };
   const signal: AlarmSignal = {
     alarmName: change.alarmName,
     state: change.state,

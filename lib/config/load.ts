@@ -3,11 +3,13 @@ import type { z } from 'zod';
 import { type FieldProblem, IncidentError, ValidationError } from '../../lambdas/domain/errors';
 import { SEVERITIES, type Severity } from '../../lambdas/domain/severity';
 import { formatPath } from '../../lambdas/domain/validation';
+import { ignoredAlarmFamilies } from '../../lambdas/intake/alarm-event';
 import {
   ALARM_DEFAULTS,
   ALARM_KINDS,
   type AlarmKind,
   DEFAULT_ESCALATION,
+  DEFAULT_STACK_NAME,
   type DeploymentConfig,
   deploymentConfigSchema,
   LOAD_BALANCER_ALARM_KINDS,
@@ -249,8 +251,40 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
         ...allowlistProblems(field(input.automation, 'allowlist'), input.services),
         ...maintenanceWindowProblems(input.maintenanceWindows, input.services),
         ...ownerTierProblems(field(input.postMortem, 'ownerTier'), input.contacts),
+        ...ignoredFamilyProblems(input),
       ]
     : [];
+
+/**
+ * A configured alarm named like a family that unmapped alarms leave out would never reach the
+ * workflow: the EventBridge rule drops it by name before anyone knows it is configured.
+ */
+const ignoredFamilyProblems = (input: Raw): FieldProblem[] => {
+  const unmapped = input.unmappedAlarms;
+  if (field(unmapped, 'action') === 'ignore') return [];
+  const families = ignoredAlarmFamilies(asString(input.stackName) ?? DEFAULT_STACK_NAME, {
+    ignoreTargetTracking: field(unmapped, 'ignoreTargetTracking') !== false,
+    ignoreOperatorAlarms: field(unmapped, 'ignoreOperatorAlarms') !== false,
+  });
+  return asList(input.services).flatMap((svc, i) =>
+    ALARM_KINDS.flatMap((kind) => {
+      const alarm = field(field(svc, 'alarms'), kind);
+      if (!isRecord(alarm)) return [];
+      const ownName = asString(alarm.alarmName);
+      const serviceName = asString(field(svc, 'name'));
+      const name = ownName ?? (serviceName === undefined ? undefined : alarmNameFor(serviceName, kind));
+      const family = families.find((f) => name?.startsWith(f.prefix));
+      if (name === undefined || family === undefined) return [];
+      const path = formatPath(['services', i, 'alarms', kind]);
+      return [
+        {
+          path: ownName === undefined ? path : `${path}.alarmName`,
+          message: `'${name}' starts with ${family.prefix}, which the intake leaves out while ${family.setting} is true: rename the alarm or set it to false`,
+        },
+      ];
+    }),
+  );
+};
 
 const serviceProblems = (services: unknown): FieldProblem[] => {
   const problems: FieldProblem[] = [];

@@ -319,6 +319,9 @@ const maintenanceWindowSchema = z.union([
   }),
 ]);
 
+/** The CloudFormation stack name when the config sets none. */
+export const DEFAULT_STACK_NAME = 'IncidentResponse';
+
 export const deploymentConfigSchema = z.strictObject({
   stackName: z
     .string()
@@ -326,7 +329,7 @@ export const deploymentConfigSchema = z.strictObject({
       /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
       'must start with a letter and hold only letters, digits and hyphens (at most 128 characters)',
     )
-    .default('IncidentResponse'),
+    .default(DEFAULT_STACK_NAME),
   env: z
     .strictObject({
       account: z
@@ -346,10 +349,25 @@ export const deploymentConfigSchema = z.strictObject({
     })
     .prefault({}),
   services: z.array(serviceSchema).min(1),
+  /**
+   * Alarms of the account that map to no configured alarm. `open` gives each an incident at `severity`;
+   * `ignore` has the EventBridge rule match the configured alarm names only.
+   */
   unmappedAlarms: z
     .strictObject({
       action: z.enum(['open', 'ignore']).default('open'),
       severity: severitySchema.default('P3'),
+      /**
+       * Leave out Application Auto Scaling target-tracking alarms (`TargetTracking-*`), which change
+       * state all day as the service scales: in the EventBridge rule, and in the intake for alarms that
+       * come through an SNS topic or a Lambda alarm action.
+       */
+      ignoreTargetTracking: z.boolean().default(true),
+      /**
+       * Leave out the stack's own operator alarms (`<stackName>-operator-*`): they already page the
+       * operators' topic, and an incident about a failing intake would have to go through that intake.
+       */
+      ignoreOperatorAlarms: z.boolean().default(true),
     })
     .prefault({}),
   severityRules: z.array(severityRuleSchema).readonly().prefault(DEFAULT_SEVERITY_RULES),

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,6 +19,15 @@ export interface AlarmIntakeProps {
    * @default every alarm
    */
   readonly alarmNames?: readonly string[];
+  /**
+   * Name prefixes whose alarms the rule leaves out, when it matches every alarm (no `alarmNames`). At
+   * most two: EventBridge documents one prefix per `anything-but`, and two `anything-but`s in one
+   * field's list would be OR-ed, matching everything. The alarm's name is in two fields, though: the
+   * first prefix is matched against `detail.alarmName`, the second against the alarm's ARN in
+   * `resources` (in this stack's account and region, where the stack's own alarms live).
+   * @default none
+   */
+  readonly ignoredAlarmNamePrefixes?: readonly string[];
   /** Existing SNS topics that already carry the team's alarm notifications. @default none */
   readonly alarmTopicArns?: readonly string[];
   /** How long EventBridge keeps retrying a delivery before it goes to the dead-letter queue. @default 24 hours */
@@ -29,7 +38,8 @@ export interface AlarmIntakeProps {
  * Where alarm state changes enter: an EventBridge rule on `CloudWatch Alarm State Change` (ALARM and
  * OK) that starts the lifecycle workflow, with retries and a dead-letter queue, and an ingest function
  * for the two other shapes (SNS notifications, Lambda alarm actions). Dedup lives in the store, so a
- * duplicate delivery never makes a second incident.
+ * duplicate delivery never makes a second incident. Alarm families the rule leaves out by prefix still
+ * arrive through the other two shapes: the intake ignores them there.
  */
 export class AlarmIntake extends Construct {
   readonly rule: events.Rule;
@@ -37,9 +47,20 @@ export class AlarmIntake extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmIntakeProps) {
     super(scope, id);
-    if (props.alarmNames !== undefined && props.alarmNames.length === 0) {
-      throw new Error('AlarmIntake: alarmNames is empty, so no alarm would ever start the workflow');
-    }
+    const ignored = props.ignoredAlarmNamePrefixes ?? [];
+    const problems = [
+      ...(props.alarmNames !== undefined && props.alarmNames.length === 0
+        ? ['alarmNames is empty, so no alarm would ever start the workflow']
+        : []),
+      ...(props.alarmNames !== undefined && ignored.length > 0
+        ? ['ignoredAlarmNamePrefixes needs no alarmNames: alarmNames already leave every other alarm out']
+        : []),
+      ...(ignored.length > 2
+        ? [`at most two ignoredAlarmNamePrefixes fit one event pattern, got ${ignored.length}`]
+        : []),
+      ...(ignored.some((p) => p === '') ? ['an empty ignored prefix would leave every alarm out'] : []),
+    ];
+    if (problems.length > 0) throw new Error(`AlarmIntake: ${problems.join('; ')}`);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -50,6 +71,14 @@ export class AlarmIntake extends Construct {
       reason:
         'This queue is itself the dead-letter queue of the alarm rule target; its depth raises an operators alarm',
     });
+    const [byName, byArn] = ignored;
+    const alarmArnPrefix = (prefix: string) =>
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: prefix,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     this.rule = new events.Rule(this, 'AlarmStateChange', {
       description: 'Alarm state changes (ALARM, OK) start the incident lifecycle',
       eventPattern: {
@@ -58,7 +87,9 @@ export class AlarmIntake extends Construct {
         detail: {
           state: { value: ['ALARM', 'OK'] },
           ...(props.alarmNames ? { alarmName: [...props.alarmNames] } : {}),
+          ...(byName ? { alarmName: events.Match.anythingButPrefix(byName) } : {}),
         },
+        ...(byArn ? { resources: events.Match.anythingButPrefix(alarmArnPrefix(byArn)) } : {}),
       },
     });
     this.rule.addTarget(

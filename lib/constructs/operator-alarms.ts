@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { operatorAlarmPrefix } from '../../lambdas/intake/alarm-event';
 
 export interface OperatorAlarmsProps {
   readonly stateMachine: sfn.StateMachine;
@@ -16,20 +17,29 @@ export interface OperatorAlarmsProps {
   readonly functions: Readonly<Record<string, lambda.Function>>;
   readonly deadLetterQueue: sqs.IQueue;
   readonly topic: sns.ITopic;
+  /**
+   * What every alarm name starts with, followed by the alarm's id: one prefix, so that the alarm intake
+   * can leave the product's alarms on itself out (config `unmappedAlarms.ignoreOperatorAlarms`).
+   * @default `${stackName}-operator-`, see `operatorAlarmPrefix`
+   */
+  readonly alarmNamePrefix?: string;
 }
 
 /**
  * Alarms on the product's own moving parts, sent to the operators' topic: failed, timed-out,
  * aborted and throttled executions (of the lifecycle, and of the escalation and post-mortem workflows
- * when given), Lambda errors and throttles, and anything in the dead-letter queue.
+ * when given), Lambda errors and throttles, and anything in the dead-letter queue. Each is named
+ * `<alarmNamePrefix><id>`, e.g. `IncidentResponse-operator-ExecutionsFailed`.
  */
 export class OperatorAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   private readonly action: actions.SnsAction;
+  private readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: OperatorAlarmsProps) {
     super(scope, id);
     this.action = new actions.SnsAction(props.topic);
+    this.alarmNamePrefix = props.alarmNamePrefix ?? operatorAlarmPrefix(Stack.of(this).stackName);
     const period = Duration.minutes(1);
     const sm = props.stateMachine;
     this.add('ExecutionsFailed', sm.metricFailed({ period }), 'lifecycle executions failed');
@@ -60,6 +70,7 @@ export class OperatorAlarms extends Construct {
 
   private add(id: string, metric: cloudwatch.IMetric, description: string): void {
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.alarmNamePrefix}${id}`,
       metric,
       threshold: 1,
       evaluationPeriods: 1,

@@ -129,7 +129,12 @@ describe('defaults', () => {
     expect(config.table).toEqual({ removalPolicy: 'retain', customerManagedKey: false });
     expect(config.stackName).toBe('IncidentResponse');
     expect(config.env).toBeUndefined();
-    expect(config.unmappedAlarms).toEqual({ action: 'open', severity: 'P3' });
+    expect(config.unmappedAlarms).toEqual({
+      action: 'open',
+      severity: 'P3',
+      ignoreTargetTracking: true,
+      ignoreOperatorAlarms: true,
+    });
     expect(config.reopenWindowMinutes).toBe(30);
     expect(config.dedupKey).toEqual(['service', 'alarm']);
     expect(config.services[0]?.alarms.errorRate).toEqual({
@@ -325,6 +330,38 @@ describe('a bad config', () => {
 });
 
 describe('cross-field checks', () => {
+  it('refuse a configured alarm named like a family the intake leaves out, naming the setting', () => {
+    const input = withChange((c) => {
+      c.stackName = 'Prod';
+      c.services[0].alarms.errorRate.alarmName = 'TargetTracking-checkout-5xx';
+      c.services[0].alarms.cpu = { alarmName: 'Prod-operator-cpu', threshold: 80, severity: 'P3' };
+    });
+
+    expect(problemsOf(input)).toEqual([
+      {
+        path: 'services[0].alarms.errorRate.alarmName',
+        message:
+          "'TargetTracking-checkout-5xx' starts with TargetTracking-, which the intake leaves out while unmappedAlarms.ignoreTargetTracking is true: rename the alarm or set it to false",
+      },
+      {
+        path: 'services[0].alarms.cpu.alarmName',
+        message:
+          "'Prod-operator-cpu' starts with Prod-operator-, which the intake leaves out while unmappedAlarms.ignoreOperatorAlarms is true: rename the alarm or set it to false",
+      },
+    ]);
+  });
+
+  it('accept such a name once that family is let through', () => {
+    const input = withChange((c) => {
+      c.services[0].alarms.errorRate.alarmName = 'TargetTracking-checkout-5xx';
+      c.unmappedAlarms = { ignoreTargetTracking: false };
+    });
+
+    expect(parseConfig(input, 'test.json').services[0]?.alarms.errorRate?.alarmName).toBe(
+      'TargetTracking-checkout-5xx',
+    );
+  });
+
   it('refuse an escalation step that names an unknown tier', () => {
     const input = withChange((c) => {
       c.escalation = {

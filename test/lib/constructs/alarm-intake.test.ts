@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -5,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AlarmIntake, type AlarmIntakeProps } from '../../../lib/constructs/alarm-intake';
 import { composeTestApp, exampleInput } from '../fixtures';
-import { logicalIdOf, onlyIdOf } from '../template-helpers';
+import { logicalIdOf, onlyIdOf, tokensToText } from '../template-helpers';
 
 const TEAM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
 
@@ -31,6 +32,50 @@ const synth = (props: Partial<AlarmIntakeProps> = {}) => {
 const eventPatternOf = (template: Template) =>
   template.toJSON().Resources[onlyIdOf(template, 'AWS::Events::Rule')].Properties.EventPattern;
 
+// biome-ignore lint/suspicious/noExplicitAny: event and pattern JSON, read freely
+type Json = any;
+
+/**
+ * EventBridge's matching for the operators the rule uses, as its user guide states them: every field
+ * of the pattern must match (AND), any value of a field's list may (OR), an event array matches when
+ * any of its values does. `{Ref}` and `Fn::Join` in the pattern are read with `tokens`.
+ */
+const matches = (pattern: Json, event: Json, tokens: Record<string, string>): boolean =>
+  Object.entries(pattern).every(([key, rule]) => {
+    const value = event?.[key];
+    if (!Array.isArray(rule)) return matches(rule, value, tokens);
+    const text = (v: Json) =>
+      Object.entries(tokens).reduce((t, [ref, real]) => t.replaceAll(`<Ref:${ref}>`, real), tokensToText(v));
+    const one = (v: Json) =>
+      rule.some((r: Json) => {
+        if (typeof r === 'string') return v === r;
+        if (r.prefix !== undefined) return typeof v === 'string' && v.startsWith(text(r.prefix));
+        const but = r['anything-but'];
+        if (but?.prefix !== undefined) return typeof v === 'string' && !v.startsWith(text(but.prefix));
+        throw new Error(`matcher not modelled: ${JSON.stringify(r)}`);
+      });
+    return Array.isArray(value) ? value.some(one) : value !== undefined && one(value);
+  });
+
+const SAMPLE = JSON.parse(
+  readFileSync(
+    new URL('../../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
+    'utf8',
+  ),
+);
+/** The AWS sample event (us-east-1, 123456789012) for the alarm `name`. */
+const stateChange = (name: string) => {
+  const event = structuredClone(SAMPLE);
+  event.detail.alarmName = name;
+  event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`];
+  return event;
+};
+const SAMPLE_ACCOUNT = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+};
+
 describe('AlarmIntake rule', () => {
   it('matches every CloudWatch alarm going to ALARM or back to OK', () => {
     const { template } = synth();
@@ -49,6 +94,43 @@ describe('AlarmIntake rule', () => {
       state: { value: ['ALARM', 'OK'] },
       alarmName: ['checkout-cpu', 'payments-api-5xx-rate'],
     });
+  });
+
+  it('leaves out one alarm-name prefix with anything-but on detail.alarmName', () => {
+    const { template } = synth({ ignoredAlarmNamePrefixes: ['TargetTracking-'] });
+
+    expect(eventPatternOf(template)).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: {
+        state: { value: ['ALARM', 'OK'] },
+        alarmName: [{ 'anything-but': { prefix: 'TargetTracking-' } }],
+      },
+    });
+  });
+
+  it('leaves out a second prefix on the alarm ARN in resources, so both must hold (AND, not OR)', () => {
+    const { template } = synth({ ignoredAlarmNamePrefixes: ['TargetTracking-', 'Default-operator-'] });
+    const pattern = eventPatternOf(template);
+
+    expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'TargetTracking-' } }]);
+    expect(pattern.resources.map((r: Json) => tokensToText(r['anything-but'].prefix))).toEqual([
+      'arn:<Ref:AWS::Partition>:cloudwatch:<Ref:AWS::Region>:<Ref:AWS::AccountId>:alarm:Default-operator-',
+    ]);
+    expect(matches(pattern, stateChange('checkout-cpu'), SAMPLE_ACCOUNT)).toBe(true);
+    expect(
+      matches(pattern, stateChange('TargetTracking-service/prod/checkout-AlarmLow-1a2b'), SAMPLE_ACCOUNT),
+    ).toBe(false);
+    expect(matches(pattern, stateChange('Default-operator-DeadLetters'), SAMPLE_ACCOUNT)).toBe(false);
+  });
+
+  it('refuses more than two prefixes, and prefixes beside alarm names', () => {
+    expect(() => intakeIn({ ignoredAlarmNamePrefixes: ['a-', 'b-', 'c-'] })).toThrow(
+      /at most two ignoredAlarmNamePrefixes/,
+    );
+    expect(() => intakeIn({ alarmNames: ['checkout-cpu'], ignoredAlarmNamePrefixes: ['a-'] })).toThrow(
+      /alarmNames already leave every other alarm out/,
+    );
   });
 
   it('refuses an empty list of alarm names, which would never start the workflow', () => {
@@ -178,10 +260,41 @@ describe('AlarmIntake ingest function', () => {
 });
 
 describe('AlarmIntake in the stack', () => {
-  it('matches every alarm when unmapped alarms open incidents', () => {
+  it('leaves out target-tracking and its own operator alarms by default when unmapped alarms open incidents', () => {
     const { stack } = composeTestApp();
+    const pattern = eventPatternOf(Template.fromStack(stack));
 
-    expect(eventPatternOf(Template.fromStack(stack)).detail).not.toHaveProperty('alarmName');
+    expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'TargetTracking-' } }]);
+    expect(pattern.resources.map((r: Json) => tokensToText(r['anything-but'].prefix))).toEqual([
+      'arn:<Ref:AWS::Partition>:cloudwatch:<Ref:AWS::Region>:<Ref:AWS::AccountId>:alarm:IncidentResponse-operator-',
+    ]);
+    for (const [name, opens] of [
+      ['checkout-cpu', true],
+      ['some-team-alarm', true],
+      ['TargetTracking-service/prod/checkout-AlarmHigh-5e1b8c4f', false],
+      ['IncidentResponse-operator-ExecutionsFailed', false],
+    ] as const) {
+      expect(matches(pattern, stateChange(name), SAMPLE_ACCOUNT), name).toBe(opens);
+    }
+  });
+
+  it('matches every alarm when unmapped alarms open incidents and both families are let through', () => {
+    const { stack } = composeTestApp({
+      ...exampleInput(),
+      unmappedAlarms: { ignoreTargetTracking: false, ignoreOperatorAlarms: false },
+    });
+    const pattern = eventPatternOf(Template.fromStack(stack));
+
+    expect(pattern.detail).not.toHaveProperty('alarmName');
+    expect(pattern).not.toHaveProperty('resources');
+  });
+
+  it('leaves out only the operator alarms, by name, when target tracking is let through', () => {
+    const { stack } = composeTestApp({ ...exampleInput(), unmappedAlarms: { ignoreTargetTracking: false } });
+    const pattern = eventPatternOf(Template.fromStack(stack));
+
+    expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'IncidentResponse-operator-' } }]);
+    expect(pattern).not.toHaveProperty('resources');
   });
 
   it('matches exactly the configured alarm names when unmapped alarms are ignored', () => {

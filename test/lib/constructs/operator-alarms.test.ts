@@ -156,6 +156,16 @@ describe('OperatorAlarms', () => {
     }
   });
 
+  it('names every alarm <stackName>-operator-<what>, the prefix the intake leaves out', () => {
+    const { alarms } = operatorAlarmsIn({ withEscalation: true, withPostMortem: true });
+    const names = alarms.map((a) => a.AlarmName as string);
+
+    expect(new Set(names).size).toBe(alarms.length);
+    for (const name of names) expect(name).toMatch(/^Default-operator-[A-Za-z]+$/);
+    expect(names).toContain('Default-operator-ExecutionsFailed');
+    expect(names).toContain('Default-operator-intakeErrors');
+  });
+
   it('counts the dead letters by the most visible at once', () => {
     const { template } = operatorAlarmsIn();
 
@@ -182,6 +192,7 @@ describe('OperatorAlarms in the stack', () => {
     expect(functions).toHaveLength(5);
     expect(alarms).toHaveLength(4 + 3 + 3 + 1 + 2 * 5);
     for (const alarm of alarms) expect(alarm.AlarmActions, watched(alarm)).toEqual([{ Ref: operators }]);
+    for (const alarm of alarms) expect(alarm.AlarmName).toMatch(/^IncidentResponse-operator-/);
     for (const metricName of ['Errors', 'Throttles']) {
       const watchedFunctions = alarms
         .filter((a) => a.MetricName === metricName)
