@@ -7,11 +7,20 @@ import {
   moveTo,
   type NewEntry,
   openIncident,
+  requirePostMortem,
 } from '../../lambdas/domain/incident';
 import {
   AUTOMATION_LINES,
+  CHAT_DESCRIPTION_LIMIT,
+  CHAT_FIELD_LIMIT,
+  CHAT_NEXT_STEPS_LIMIT,
+  CHAT_TITLE_LIMIT,
+  type ChatPage,
+  chatNotification,
+  chatOf,
   formatDuration,
   PAGE_KINDS,
+  type Page,
   type PageContext,
   type PageKind,
   renderPage,
@@ -440,6 +449,241 @@ describe('limits, for every kind', () => {
     expect(lines[0]?.startsWith('INCIDENT: checkout: très long')).toBe(true);
     expect(lines[0]?.endsWith('second line')).toBe(true);
     expect(lines[1]).toBe(`Incident ID: ${ID}`);
+  });
+});
+
+/** The chat form of a rendered page (every rendered page has one). */
+const chatFor = (kind: PageKind, incident: Incident, context: PageContext): ChatPage => {
+  const chat = renderPage(kind, incident, context).chat;
+  if (!chat) throw new Error(`${kind} rendered no chat form`);
+  return chat;
+};
+const descLines = (chat: ChatPage): string[] => chat.description.split('\n');
+
+describe('chat form', () => {
+  it('INCIDENT: the subject as title, the facts in markdown, the three links as next steps', () => {
+    const chat = chatFor('INCIDENT', mitigating(), ctx());
+    expect(chat.title).toBe(`INCIDENT: [P2] ${ID} ${TITLE}`);
+    expect(descLines(chat)).toEqual([
+      `*Impact:* ${TITLE}`,
+      '*Status:* INVESTIGATING',
+      '*Detected:* 10:00 UTC (alarm checkout-error-rate)',
+      '*Duration:* 25 min',
+      '*Current responder:* nobody has acknowledged yet',
+      '*Next Update:* 10:55 UTC',
+      '',
+      `*Diagnosis:* ${DIAGNOSIS.summary}`,
+      '',
+      `*Runbook:* ${RUNBOOK}`,
+      '_Each link in the next steps works once._',
+      '',
+      '*Actions taken:*',
+      '• 10:04 UTC decision: act rollback: guardrails passed',
+      '• 10:04 UTC started: roll back checkout to checkout:41',
+    ]);
+    expect(chat.nextSteps).toEqual([
+      `Acknowledge (take ownership): ${LINKS.ack}`,
+      `Escalate (page the next tier now): ${LINKS.escalate}`,
+      `Resolve (it is fixed): ${LINKS.resolve}`,
+    ]);
+  });
+
+  it('UPDATE: the same facts; no links and no link note once the incident is no longer open', () => {
+    const open = chatFor('UPDATE', acknowledge(mitigating(), ALICE, at(5)), ctx());
+    expect(open.title).toBe(`UPDATE: [P2] ${ID} ${TITLE}`);
+    expect(descLines(open)).toContain('*Current responder:* alice');
+    expect(open.nextSteps).toHaveLength(3);
+    const closed = chatFor('UPDATE', resolved(), ctx());
+    expect(closed.nextSteps).toEqual([]);
+    expect(closed.description).not.toContain('works once');
+  });
+
+  it('ESCALATION: why and who next; a pending approval comes first, a missing link as its CLI command', () => {
+    const pending = 'roll back checkout to checkout:41';
+    const chat = chatFor(
+      'ESCALATION',
+      mitigating(),
+      ctx({
+        why: 'Diagnose failed: ThrottlingException',
+        tier: 'devops-lead',
+        approvalPending: pending,
+        links: { ...LINKS, deny: undefined },
+      }),
+    );
+    expect(chat.title).toBe(`ESCALATION NEEDED: [P2] ${ID} ${TITLE}`);
+    expect(descLines(chat)).toEqual(
+      expect.arrayContaining([
+        `*Waiting for approval:* ${pending} (no answer in time means no action)`,
+        '*Why escalating:* Diagnose failed: ThrottlingException',
+        '*Next person:* devops-lead',
+      ]),
+    );
+    expect(chat.nextSteps).toEqual([
+      `Approve (${pending}): ${LINKS.approve}`,
+      `Deny (no automatic action): \`incident deny ${ID} --by NAME\``,
+      `Acknowledge (take ownership): ${LINKS.ack}`,
+      `Escalate (page the next tier now): ${LINKS.escalate}`,
+      `Resolve (it is fixed): ${LINKS.resolve}`,
+    ]);
+  });
+
+  it('ACKNOWLEDGED: who took it, in the title and the facts', () => {
+    const chat = chatFor('ACKNOWLEDGED', acknowledge(mitigating(), ALICE, at(5)), ctx({ by: 'alice' }));
+    expect(chat.title).toBe(`ACKNOWLEDGED by alice: [P2] ${ID} ${TITLE}`);
+    expect(descLines(chat)[0]).toBe('*Acknowledged by:* alice at 10:05 UTC');
+  });
+
+  it('RESOLVED: how long and why, and nothing left to click', () => {
+    const chat = chatFor('RESOLVED', resolved(), ctx({ now: at(8), why: 'bad config in checkout:42' }));
+    expect(chat.title).toBe(`RESOLVED: [P2] ${ID} ${TITLE}`);
+    expect(descLines(chat)).toEqual(
+      expect.arrayContaining([
+        '*Resolution Time:* 7 min (10:00 UTC to 10:07 UTC)',
+        '*Resolved by:* checkout-error-rate (alarm)',
+        '*Root Cause:* bad config in checkout:42',
+        '*Post-Mortem:* not required',
+      ]),
+    );
+    expect(chat.nextSteps).toEqual([]);
+    expect(chat.description).not.toContain('works once');
+  });
+
+  it('POSTMORTEM: when it is due and who owns it; the checklist and the CLI command as next steps', () => {
+    const owed = requirePostMortem(resolved(), at(60 * 24 * 5), 'devops-lead', AUTOMATION, at(8));
+    const chat = chatFor('POSTMORTEM', owed, ctx({ now: at(60 * 24 * 6) }));
+    expect(chat.title).toBe(`POST-MORTEM OVERDUE: [P2] ${ID} ${TITLE}`);
+    expect(descLines(chat)).toContain('*Post-Mortem:* OVERDUE since 2026-11-28 10:00 UTC, owner devops-lead');
+    expect(chat.description).not.toContain('Runbook');
+    expect(chat.nextSteps).toEqual([
+      'Schedule the post-mortem meeting',
+      'Document the incident timeline (start from the report)',
+      'Identify the root cause',
+      'List action items and assign owners',
+      `When done: \`incident postmortem ${ID} --done --doc URL --by NAME\``,
+    ]);
+  });
+
+  it('keeps the newest actions that fit, and counts the older ones, as email does', () => {
+    const busy = appendEntries(
+      mitigating(),
+      at(10),
+      ...Array.from({ length: 10 }, (_, i) => action(`step ${i + 1}`)),
+    );
+    const lines = descLines(chatFor('UPDATE', busy, ctx()));
+    const start = lines.indexOf('*Actions taken:*');
+    expect(lines.slice(start + 1)).toEqual([
+      '• (4 earlier on the incident timeline)',
+      ...[3, 4, 5, 6, 7, 8, 9, 10].map((n) => `• 10:10 UTC step ${n}`),
+    ]);
+  });
+});
+
+describe('chat limits, for every kind', () => {
+  const huge = 'h'.repeat(2000);
+  const busy = (kind: PageKind): Incident => {
+    const base = acknowledge(
+      mitigating(`checkout: ${'very long title '.repeat(30)}`),
+      { type: 'human', name: 'x'.repeat(80) },
+      at(5),
+    );
+    const withDiagnosis = { ...base, diagnosis: { ...DIAGNOSIS, summary: huge } };
+    const withActions = appendEntries(
+      withDiagnosis,
+      at(10),
+      ...Array.from({ length: 20 }, (_, i) => action(`${i}: ${huge}`)),
+    );
+    if (kind === 'RESOLVED') return moveTo(withActions, 'RESOLVED', ALICE, at(30));
+    if (kind === 'POSTMORTEM')
+      return requirePostMortem(
+        moveTo(withActions, 'RESOLVED', ALICE, at(30)),
+        at(999),
+        'x'.repeat(500),
+        AUTOMATION,
+        at(30),
+      );
+    return withActions;
+  };
+
+  it.each(PAGE_KINDS)('%s: title, description and next steps within the limits, no URL cut', (kind) => {
+    const chat = chatFor(kind, busy(kind), ctx({ why: huge, approvalPending: huge, by: huge, tier: huge }));
+    expect(chat.title.length).toBeLessThanOrEqual(CHAT_TITLE_LIMIT);
+    expect(chat.title).not.toContain('\n');
+    expect(chat.title).toContain(`[P2] ${ID}`);
+    expect(chat.description.length).toBeLessThanOrEqual(CHAT_DESCRIPTION_LIMIT);
+    for (const line of descLines(chat)) expect(line.length).toBeLessThanOrEqual(CHAT_FIELD_LIMIT + 30);
+    expect(chat.nextSteps.join('\n').length).toBeLessThanOrEqual(CHAT_NEXT_STEPS_LIMIT);
+    for (const url of urlsIn(chat.nextSteps.join('\n'))) expect(Object.values(LINKS)).toContain(url);
+    if (kind === 'POSTMORTEM') return;
+    expect(chat.description).toContain(`*Runbook:* ${RUNBOOK}`);
+    // The newest actions that fit stay; the rest are counted.
+    expect(chat.description).toMatch(
+      /\*Actions taken:\*\n• \(\d+ earlier on the incident timeline\)\n(• 10:10 UTC \d+: h+\.\.\.\n)+• 10:10 UTC 19: h+\.\.\.$/,
+    );
+  });
+
+  it('drops whole next steps, never part of a URL, when the links alone pass the limit', () => {
+    const long = (act: ResponderAction) => `https://ir.example.com/a/${act}-${'z'.repeat(1000)}`;
+    const links = {
+      ack: long('ack'),
+      escalate: long('escalate'),
+      resolve: long('resolve'),
+      approve: long('approve'),
+    };
+    const chat = chatFor('ESCALATION', mitigating(), ctx({ links, approvalPending: 'restart' }));
+    expect(chat.nextSteps.map((s) => urlsIn(s)[0] ?? s.split(': ')[1])).toEqual([
+      links.approve,
+      `\`incident deny ${ID} --by NAME\``,
+      links.ack,
+    ]);
+  });
+});
+
+describe('chatOf and chatNotification', () => {
+  const bare: Page = {
+    kind: 'ESCALATION',
+    incidentId: 'none',
+    at: at(1).toISOString(),
+    subject: 'ESCALATION NEEDED: incident workflow Intake failed',
+    body: `ESCALATION NEEDED: the incident workflow failed.\n${'detail '.repeat(600)}`,
+    sms: 'ESCALATION incident workflow Intake failed',
+  };
+
+  it('gives a page built without a chat form its subject and body, cut to fit', () => {
+    const chat = chatOf(bare);
+    expect(chat.title).toBe(bare.subject);
+    expect(chat.description).toHaveLength(CHAT_DESCRIPTION_LIMIT);
+    expect(chat.description.startsWith('ESCALATION NEEDED: the incident workflow failed.\ndetail')).toBe(
+      true,
+    );
+    expect(chat.nextSteps).toEqual([]);
+  });
+
+  it('wraps the chat form in the custom notification schema, threaded by incident', () => {
+    const page = renderPage('INCIDENT', mitigating(), ctx());
+    expect(chatNotification(page)).toEqual({
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: page.chat?.title,
+        description: page.chat?.description,
+        nextSteps: page.chat?.nextSteps,
+        keywords: ['INCIDENT', 'P2', 'checkout'],
+      },
+      metadata: {
+        threadId: ID,
+        summary: page.subject,
+        eventType: 'INCIDENT',
+        additionalContext: {
+          incidentId: ID,
+          kind: 'INCIDENT',
+          severity: 'P2',
+          service: 'checkout',
+          at: '2026-11-23T10:25:00.000Z',
+        },
+      },
+    });
+    expect(chatNotification(bare).content).not.toHaveProperty('nextSteps');
   });
 });
 
