@@ -1,49 +1,36 @@
 /**
  * (c) Each Lambda bundle's size and its cold load time in node. The entries are bundled with esbuild
- * with the options IncidentFunction hands NodejsFunction (ESM, target node24, minify, source map,
- * @aws-sdk/* external, the config as a `define`, the createRequire banner), with config/example.json
- * as the bundled config. Cold load is the wall time of a fresh `node` that imports the bundle, minus
+ * with the options cdk synth builds each asset with (bundleOptions: ESM, target node24, minify with
+ * names kept, source map, @aws-sdk/* external, the createRequire banner), with config/example.json
+ * written beside each bundle as its config.json. Cold load is the wall time of a fresh `node` that imports the bundle, minus
  * that of an empty `node -e ""`. The AWS SDK stays external as on Lambda, where the runtime ships it:
  * here a `node_modules` link next to the bundles resolves it to the project's copy (ESM resolution
  * ignores NODE_PATH). Lambda runs Node 24 on arm64; this runs the local node.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { parseConfig } from '../lib/config/load';
 import type { DeploymentConfig } from '../lib/config/schema';
 import {
-  HANDLER_ENV,
+  BUNDLE_FILE,
+  bundleOptions,
+  CONFIG_FILE,
   HANDLER_NAMES,
   type HandlerName,
   LAMBDA_BUNDLING,
-} from '../lib/constructs/incident-function';
+} from '../lib/constructs/function-bundle';
+import { HANDLER_ENV } from '../lib/constructs/incident-function';
 import { type Summary, summarize } from './stats';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLE_CONFIG = join(ROOT, 'config', 'example.json');
 
 const DEPLOYED_NODE_OPTIONS = LAMBDA_BUNDLING.nodeOptions;
-
-/** What `cdk synth` passes esbuild for one IncidentFunction (NodejsFunction's local bundling). */
-export const bundlingOptions = (entry: string, outfile: string, config: DeploymentConfig): BuildOptions => ({
-  entryPoints: [entry],
-  bundle: true,
-  outfile,
-  target: LAMBDA_BUNDLING.target,
-  platform: 'node',
-  format: 'esm',
-  minify: LAMBDA_BUNDLING.minify,
-  sourcemap: LAMBDA_BUNDLING.sourceMap,
-  external: [...LAMBDA_BUNDLING.externalModules],
-  define: { __INCIDENT_CONFIG__: JSON.stringify(config) },
-  banner: { js: LAMBDA_BUNDLING.banner },
-  logLevel: 'silent',
-});
 
 /** Stand-ins for the env the stack sets; the entries read them at load and fail without them. */
 const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
@@ -138,12 +125,14 @@ export const measureBundles = async (runs: number): Promise<BundlesResult> => {
       HANDLER_NAMES.map(async (name) => {
         const outdir = join(dir, name);
         mkdirSync(outdir);
-        const outfile = join(outdir, 'index.mjs');
-        // metafile only reports what went in; the output is the same.
+        const outfile = join(outdir, BUNDLE_FILE);
+        // What cdk synth builds (buildFunctionBundle); metafile only reports what went in.
         const { metafile } = await build({
-          ...bundlingOptions(join(ROOT, 'lambdas', 'entries', `${name}.ts`), outfile, config),
+          ...bundleOptions(name, outdir),
+          logLevel: 'silent',
           metafile: true,
         });
+        writeFileSync(join(outdir, CONFIG_FILE), JSON.stringify(config));
         return { name, outfile, largestInputs: largestInputs(metafile) };
       }),
     );

@@ -80,7 +80,13 @@ export interface PageContext {
   readonly by?: string;
 }
 
-export const SMS_LIMIT = 160;
+/**
+ * The pages topics' display name. SNS starts every SMS from a topic with it, upper-cased, and `> `,
+ * so it is short and counts against the 160 characters of one GSM segment.
+ */
+export const SMS_SENDER = 'INCIDENT';
+/** One GSM-7 segment (160 characters) less the sender prefix SNS adds: a page is one SMS. */
+export const SMS_LIMIT = 160 - `${SMS_SENDER}> `.length;
 /** SNS email subjects must be under 100 characters. */
 export const SUBJECT_LIMIT = 99;
 /** The newest automation lines a page shows; older ones stay on the timeline. */

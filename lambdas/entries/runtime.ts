@@ -5,6 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,8 +28,20 @@ import type { LifecycleDeps } from '../services/lifecycle';
 import { type SilenceDeps, suppressionFor } from '../services/silences';
 import { requireEnv } from './env';
 
-/** Replaced at bundle time by the validated deployment config (esbuild `define`). */
-declare const __INCIDENT_CONFIG__: unknown;
+/**
+ * The deployment config `cdk synth` validated and wrote beside this bundle (config.json in the
+ * asset), read once per container and validated again here at the edge.
+ */
+const bundledConfig = (): DeploymentConfig => {
+  const file = new URL('./config.json', import.meta.url);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`the bundled deployment config ${fileURLToPath(file)} cannot be read`, { cause: error });
+  }
+  return parseConfig(raw, 'bundled deployment config');
+};
 
 export const logger = new Logger({ serviceName: 'incident-response' });
 
@@ -53,7 +67,7 @@ const silencesOf = (deps: { store: IncidentStore; config: DeploymentConfig }): S
 });
 
 export const intakeDeps = (): IntakeDeps => {
-  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  const config = bundledConfig();
   const { store, incidents } = storeAndService(config);
   const silences = silencesOf({ store, config });
   return {
@@ -74,7 +88,7 @@ export interface AutomationClients {
 }
 
 export const automationDeps = (clients: AutomationClients): AutomationDeps => {
-  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  const config = bundledConfig();
   return {
     ...storeAndService(config),
     ecs: clients.ecs,
@@ -95,7 +109,7 @@ export const automationDeps = (clients: AutomationClients): AutomationDeps => {
 export const lifecycleDeps = (
   asWorkflowStep = true,
 ): LifecycleDeps & { readonly store: IncidentStore; readonly incidents: IncidentService } => {
-  const config = parseConfig(__INCIDENT_CONFIG__, 'bundled deployment config');
+  const config = bundledConfig();
   const topics = JSON.parse(requireEnv('TIER_TOPIC_ARNS')) as Record<string, string>;
   const sfn = new SFNClient({});
   const secrets = new SecretsAdapter(new SecretsManagerClient({}), requireEnv('SIGNING_SECRET_ARN'));

@@ -1,22 +1,22 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config/schema';
+import { BUNDLE_FILE, buildFunctionBundle, type HandlerName, LAMBDA_BUNDLING } from './function-bundle';
 
-/** The Lambda entries under lambdas/entries/. The sandbox maps each to the same handler in-process. */
-export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const;
-export type HandlerName = (typeof HANDLER_NAMES)[number];
+export type { HandlerName } from './function-bundle';
+export { HANDLER_NAMES } from './function-bundle';
 
-/** Env var naming the handler, so the sandbox can tell which in-process handler serves a function. */
+/** Env var naming the handler, so the sandbox can tell which bundle a function runs. */
 export const HANDLER_ENV = 'INCIDENT_HANDLER';
 
 export interface IncidentFunctionProps {
   readonly handlerName: HandlerName;
-  /** Bundled into the code (esbuild define), so a large config never meets Lambda's 4 KB env limit. */
+  /** Written beside the bundle as config.json, so a large config never meets Lambda's 4 KB env limit. */
   readonly config: DeploymentConfig;
   /** @default Duration.seconds(20) */
   readonly timeout?: Duration;
@@ -26,29 +26,14 @@ export interface IncidentFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/**
- * How every function is bundled, in one place: the construct hands these to NodejsFunction and the
- * bench bundles with them to measure sizes and cold loads.
- */
-export const LAMBDA_BUNDLING = {
-  target: 'node24',
-  minify: true,
-  sourceMap: true,
-  externalModules: ['@aws-sdk/*'],
-  // ESM bundles of CommonJS dependencies still call require(): give them one.
-  banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
-  nodeOptions: '--enable-source-maps',
-} as const;
-
-const entryOf = (name: HandlerName): string =>
-  fileURLToPath(new URL(`../../lambdas/entries/${name}.ts`, import.meta.url));
+const LAMBDAS_DIR = fileURLToPath(new URL('../../lambdas', import.meta.url));
 
 /**
  * Every Lambda of the product, built the same way: newest Node runtime, arm64, active tracing, JSON
- * logs to a log group with retention, ESM bundle with source maps and the AWS SDK left to the
- * runtime's copy.
+ * logs to a log group with retention, and the asset {@link buildFunctionBundle} builds (ESM bundle
+ * with source maps, the AWS SDK left to the runtime's copy, the config beside it).
  */
-export class IncidentFunction extends nodejs.NodejsFunction {
+export class IncidentFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: IncidentFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -61,8 +46,26 @@ export class IncidentFunction extends nodejs.NodejsFunction {
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      entry: entryOf(props.handlerName),
-      handler: 'handler',
+      // Built in-process with esbuild (no Docker): the image is named only because CDK asks for one.
+      code: lambda.Code.fromAsset(LAMBDAS_DIR, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+          // CDK reuses a staged asset per source and bundling options, and the local bundler's function
+          // is no part of that key: these are, so each function gets its own bundle and config.
+          environment: {
+            INCIDENT_HANDLER: props.handlerName,
+            CONFIG_SHA256: createHash('sha256').update(JSON.stringify(props.config)).digest('hex'),
+          },
+          local: {
+            tryBundle: (outputDir) => {
+              buildFunctionBundle(props.handlerName, outputDir, props.config);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: `${BUNDLE_FILE.replace(/\.mjs$/, '')}.handler`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(20),
@@ -71,15 +74,6 @@ export class IncidentFunction extends nodejs.NodejsFunction {
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
       environment: { [HANDLER_ENV]: props.handlerName, NODE_OPTIONS: LAMBDA_BUNDLING.nodeOptions },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-        define: { __INCIDENT_CONFIG__: JSON.stringify(props.config) },
-        banner: LAMBDA_BUNDLING.banner,
-      },
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

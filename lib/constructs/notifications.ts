@@ -1,9 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { SMS_SENDER } from '../../lambdas/domain/pages';
+
+/** The tag naming a pages topic's tier (the display name is the same for all: SMS_SENDER). */
+export const TIER_TAG = 'incident-response:tier';
+
 import type { DeploymentConfig } from '../config/schema';
 
 export interface NotificationsProps {
@@ -45,7 +50,9 @@ export class Notifications extends Construct {
 
     const topics: Record<string, sns.Topic> = {};
     for (const [tier, contact] of Object.entries(props.contacts)) {
-      const topic = this.topic(`Tier-${tier}`, `incident pages: ${tier}`);
+      // Short: SNS puts it in front of every SMS (SMS_SENDER). Emails come from it too.
+      const topic = this.topic(`Tier-${tier}`, SMS_SENDER);
+      Tags.of(topic).add(TIER_TAG, tier);
       for (const email of contact.email) topic.addSubscription(new subscriptions.EmailSubscription(email));
       for (const phone of contact.sms) topic.addSubscription(new subscriptions.SmsSubscription(phone));
       topics[tier] = topic;

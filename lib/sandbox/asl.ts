@@ -174,6 +174,26 @@ export function aslFromTemplate(
 }
 
 /**
+ * Resolves one template value (a string, or a `Ref` / `Fn::GetAtt` / `Fn::Join` / `Fn::Sub` of them)
+ * to the same stand-ins {@link aslFromTemplate} uses, for a function's environment variables. `where`
+ * names the value in the error that lists whatever could not be resolved.
+ */
+export function resolveTemplateString(
+  template: CfnTemplateJson,
+  value: unknown,
+  where: string,
+  options: Omit<AslFromTemplateOptions, 'stateMachineLogicalId'> = {},
+): string {
+  const ctx: ResolveContext = { resources: readResources(template), options, unresolved: [] };
+  const text = resolveString(value, where, ctx);
+  if (ctx.unresolved.length > 0)
+    throw new Error(
+      `${where}: ${ctx.unresolved.length} CloudFormation reference(s) cannot be resolved locally: ${ctx.unresolved.map((u) => JSON.stringify(u.token)).join(', ')}`,
+    );
+  return text;
+}
+
+/**
  * Checks a parsed definition for the local runner: rejects JSONata, validates it with asl-validator, and
  * lists its Task and Wait states. `functionLogicalIds` maps function names to logical ids.
  */
@@ -192,10 +212,8 @@ export function aslFromDefinition(
         'and Condition: write the workflow in JSONPath.',
     );
   }
-  const result = validateAsl(structuredClone(definition));
-  if (!result.isValid) {
-    throw new Error(`The state machine definition is invalid:\n  - ${result.errorsText('\n  - ')}`);
-  }
+  const problems = aslProblems(definition);
+  if (problems !== undefined) throw new Error(`The state machine definition is invalid:\n  - ${problems}`);
   const typed = definition as unknown as AslDefinition;
   const tasks: LocalTaskInfo[] = [];
   const waits: string[] = [];
@@ -262,6 +280,20 @@ const validateAsl = createRequire(import.meta.url)('asl-validator') as (
   definition: unknown,
   options?: { readonly checkPaths?: boolean; readonly checkArn?: boolean },
 ) => AslValidationResult;
+
+const validated = new Map<string, string | undefined>();
+/**
+ * asl-validator's verdict on a definition, kept per definition text: it compiles its JSON schemas on
+ * every call (about half a second), and every sandbox of a process validates the same few definitions.
+ */
+function aslProblems(definition: unknown): string | undefined {
+  const text = JSON.stringify(definition);
+  if (!validated.has(text)) {
+    const result = validateAsl(structuredClone(definition));
+    validated.set(text, result.isValid ? undefined : result.errorsText('\n  - '));
+  }
+  return validated.get(text);
+}
 
 function readResources(template: CfnTemplateJson): Map<string, CfnResource> {
   const resources = new Map<string, CfnResource>();

@@ -12,11 +12,14 @@ const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'local', secret
 export class LocalS3 {
   readonly s3: S3Client;
   readonly reports: S3ReportStore;
+  /** For the functions' clients: AWS_ENDPOINT_URL_S3. */
+  readonly endpoint: string;
 
   private constructor(
     private readonly server: FauxqsServer,
     readonly bucket: string,
   ) {
+    this.endpoint = server.address;
     this.s3 = new S3Client({ ...LOCAL, endpoint: server.address, forcePathStyle: true, maxAttempts: 1 });
     this.reports = new S3ReportStore(this.s3, bucket, LOCAL.region);
   }

@@ -1,28 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SFNClient } from '@aws-sdk/client-sfn';
 /**
- * The local sandbox: the workflow that `cdk synth` produces, run on a laptop with the same handler
- * code. The app is synthesized in-process from the config; the state machine's definition is turned
- * into plain ASL and run by aws-local-stepfunctions; DynamoDB is dynalite, SNS is fauxqs (pages land
- * in an outbox), callbacks go through a local task-token broker, and time is simulated: a two-hour
- * wait plays in milliseconds while the record's timestamps read as real minutes. Loopback only.
+ * The local sandbox: what `cdk deploy` ships, run on a laptop. The app is synthesized in-process from
+ * the config; the state machines' definitions are turned into plain ASL and run by
+ * aws-local-stepfunctions; every Task invokes the function's own bundle, the esbuild output the
+ * asset holds (lambda-runtime.ts), with its environment from the template. The bundles' SDK clients
+ * reach stand-ins on loopback: DynamoDB is dynalite, SNS a strict SNS-shaped server (pages land in an
+ * outbox, protocol by protocol), S3 fauxqs, and ECS, CloudWatch, Logs, SSM, Step Functions callbacks
+ * and Secrets Manager a JSON-protocol server answering from the simulated environment and the local
+ * workflows. Time is simulated: a two-hour wait plays in milliseconds while the record's timestamps
+ * read as real minutes.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { App } from 'aws-cdk-lib';
-import type { Context } from 'aws-lambda';
-import { EcsAdapter } from '../../lambdas/adapters/ecs';
-import { RecordingIncidentMetrics } from '../../lambdas/adapters/incident-metrics';
-import { KillSwitch } from '../../lambdas/adapters/kill-switch';
-import { LogsInsightsAdapter } from '../../lambdas/adapters/logs-insights';
-import { MetricsAdapter } from '../../lambdas/adapters/metrics';
+import type { IncidentMetricPoint } from '../../lambdas/adapters/incident-metrics';
 import { SnsPager } from '../../lambdas/adapters/pager';
-import type { WorkflowCallbacks } from '../../lambdas/adapters/workflow-callbacks';
-import type { WorkflowStarter } from '../../lambdas/adapters/workflow-starter';
+import { SfnCallbacks } from '../../lambdas/adapters/workflow-callbacks';
+import { SfnWorkflowStarter } from '../../lambdas/adapters/workflow-starter';
 import type { Incident } from '../../lambdas/domain/incident';
 import { reportKey } from '../../lambdas/domain/report';
 import type { Silence } from '../../lambdas/domain/silences';
-import { createAutomationHandler } from '../../lambdas/handlers/automation';
-import { createIntakeHandler } from '../../lambdas/handlers/intake';
-import { createLifecycleHandler } from '../../lambdas/handlers/lifecycle';
 import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
 import type { IntakeResult } from '../../lambdas/services/intake';
@@ -32,19 +28,43 @@ import { handleResponderRequest } from '../../lambdas/services/responder-endpoin
 import { acknowledgeIncident, answerApproval, resolveIncident } from '../../lambdas/services/responders';
 import { type SilenceDeps, setSilence, suppressionFor } from '../../lambdas/services/silences';
 import { composeApp } from '../app';
-import { alarmIndex, parseConfig } from '../config/load';
+import { parseConfig } from '../config/load';
 import type { DeploymentConfig } from '../config/schema';
-import { HANDLER_ENV, type HandlerName } from '../constructs/incident-function';
 import { STATES } from '../constructs/lifecycle-workflow';
-import { aslFromTemplate, type CfnTemplateJson } from './asl';
+import {
+  aslFromTemplate,
+  type CfnTemplateJson,
+  resolveTemplateString,
+  SANDBOX_ACCOUNT,
+  SANDBOX_REGION,
+} from './asl';
 import { SimulatedEnvironment } from './environment';
+import { metricsFromLogs } from './function-logs';
+import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
+import { type AwsFaults, LocalAwsJson } from './local-aws-json';
 import { type LocalResponder, startLocalResponder } from './local-responder';
 import { type LocalExecution, type LocalHandler, LocalWorkflow } from './local-runner';
 import { LocalS3 } from './local-s3';
 import { LocalSns } from './local-sns';
 import { SimClock } from './sim-clock';
-import { type AwsFaults, SimulatedAws } from './simulated-aws';
+import { SimulatedAws } from './simulated-aws';
+import {
+  childStarter,
+  functionsOf,
+  localNames,
+  secretsManagerService,
+  stepFunctionsService,
+} from './stack-stand-ins';
+import { recordCoverage } from './state-coverage';
 import { TaskTokenBroker } from './task-token-broker';
+
+const LOCAL_CLIENT = {
+  region: SANDBOX_REGION,
+  credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+};
+
+const stateMachineArn = (name: string) =>
+  `arn:aws:states:${SANDBOX_REGION}:${SANDBOX_ACCOUNT}:stateMachine:${name}`;
 
 /** A fault injected into one workflow Task, for drills of the failure paths. */
 export type Fault = 'throw' | 'timeout';
@@ -78,24 +98,6 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
-const silentLogger = () => new Logger({ serviceName: 'incident-response-sandbox', logLevel: 'SILENT' });
-
-const lambdaContext = (functionName: string): Context =>
-  ({
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'sandbox',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 20_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
-
 const synthesized = new Map<string, CfnTemplateJson>();
 
 /**
@@ -106,7 +108,9 @@ export const synthesizeTemplate = (config: DeploymentConfig): CfnTemplateJson =>
   const key = JSON.stringify(config);
   const cached = synthesized.get(key);
   if (cached) return cached;
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // The sandbox reads the template only: CloudFormation's own rule check (3 s of WebAssembly per synth)
+  // is left to `cdk synth` and the app's tests; cdk-nag still runs.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = composeApp(app, config);
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplateJson;
   synthesized.set(key, template);
@@ -130,18 +134,6 @@ const stateMachineId = (template: CfnTemplateJson, suffix: string): string => {
   return ids[0] as string;
 };
 
-/** The handler each function runs: read from the env var the function construct sets. */
-const handlerOf = (template: CfnTemplateJson, logicalId: string): HandlerName => {
-  const resources = template.Resources as Record<
-    string,
-    { Properties?: { Environment?: { Variables?: Record<string, unknown> } } }
-  >;
-  const name = resources[logicalId]?.Properties?.Environment?.Variables?.[HANDLER_ENV];
-  if (typeof name !== 'string')
-    throw new Error(`function ${logicalId} has no ${HANDLER_ENV}: the sandbox cannot tell what it runs`);
-  return name as HandlerName;
-};
-
 export class Sandbox {
   readonly deliveries: DeliveryRecord[] = [];
   private readonly byExecution = new Map<string, DeliveryRecord>();
@@ -156,7 +148,7 @@ export class Sandbox {
     readonly sns: LocalSns,
     readonly broker: TaskTokenBroker,
     readonly incidents: IncidentService,
-    private readonly callbacks: WorkflowCallbacks,
+    private readonly callbacks: SfnCallbacks,
     private readonly workflow: LocalWorkflow,
     private readonly escalationWorkflow: LocalWorkflow,
     private readonly postMortemWorkflow: LocalWorkflow,
@@ -165,9 +157,11 @@ export class Sandbox {
     private readonly lifecycleDeps: LifecycleDeps,
     /** The report bucket's stand-in. */
     readonly s3: LocalS3,
-    /** Every metric the handlers emitted, as the EMF lines would carry them. */
-    readonly metrics: RecordingIncidentMetrics,
+    /** What the functions wrote through console (Powertools logs, EMF metrics), oldest first. */
+    readonly functionLogs: readonly FunctionLog[],
     private readonly silenceDeps: SilenceDeps,
+    private readonly localAws: LocalAwsJson,
+    private readonly savedEnv: NodeJS.ProcessEnv,
   ) {}
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -185,58 +179,101 @@ export class Sandbox {
     const clock = new SimClock({ start: options.start ?? new Date() });
     const now = () => clock.now();
     const broker = new TaskTokenBroker(clock);
-    const dynamo = await startLocalDynamo('incidents', options.dbPath);
-    const sns = await LocalSns.start(Object.keys(config.contacts));
-    const s3 = await LocalS3.start();
-    const metrics = new RecordingIncidentMetrics();
+    const responder = await startLocalResponder();
+    // The stack's resources as the sandbox's stand-ins name them: the functions' env resolves to these.
+    const names = localNames(template, responder.baseUrl);
+    const dynamo = await startLocalDynamo(names.tableName, options.dbPath);
+    const sns = await LocalSns.start(
+      Object.fromEntries(
+        Object.entries(LocalSns.topicsFor(config.contacts)).map(([tier, topic]) => [
+          tier,
+          { ...topic, arn: names.topicArn(tier), displayName: names.displayName(names.topicArn(tier)) },
+        ]),
+      ),
+      { now },
+    );
+    const s3 = await LocalS3.start(names.bucketName);
     const incidents = new IncidentService(
       dynamo.store,
       { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
       now,
     );
-    const callbacks: WorkflowCallbacks = {
-      succeed: async (token, output) => broker.sendTaskSuccess(token, output),
-      fail: async (token, error, cause) => broker.sendTaskFailure(token, error, cause),
-    };
-    const logger = silentLogger();
     const env = new SimulatedEnvironment(config, now);
-    const aws = new SimulatedAws(env, options.awsFaults);
-    const alarms = alarmIndex(config);
+    const aws = new SimulatedAws(env);
     const silences: SilenceDeps = { store: dynamo.store, config, clock: now, newId: () => randomUUID() };
-    const intake = createIntakeHandler(
-      {
-        incidents,
-        callbacks,
-        config,
-        alarms,
-        suppressionFor: (service, at) => suppressionFor(silences, service, at),
-        metrics,
-      },
-      logger,
-    );
-    const escalationRef: { workflow?: LocalWorkflow } = {};
-    const postMortemRef: { workflow?: LocalWorkflow } = {};
-    // A started workflow outlives the step that starts it: start it on its own turn, outside the
-    // step's tracked work, as Step Functions would run it apart from the caller.
-    const childStarter = (ref: { workflow?: LocalWorkflow }, prefix: string): WorkflowStarter => {
-      let count = 0;
-      const started = new Set<string>();
-      return {
-        start: async (input, given) => {
-          const workflow = ref.workflow;
-          if (!workflow) throw new Error(`the ${prefix} workflow is not ready`);
-          const name = given ?? `${prefix}-${++count}`;
-          // As StartExecution: a name already used starts nothing and answers the same execution.
-          if (given && started.has(name)) return name;
-          started.add(name);
-          clock.detached(() => setImmediate(() => workflow.start(input, { name })));
-          return name;
-        },
-      };
+    const children: Record<'escalation' | 'postmortem', { workflow?: LocalWorkflow }> = {
+      escalation: {},
+      postmortem: {},
+    };
+    const starters = {
+      escalation: childStarter(clock, children.escalation, escalationMachine.stateMachineName),
+      postmortem: childStarter(clock, children.postmortem, postMortemMachine.stateMachineName),
     };
     // The responder endpoint on loopback: pages carry real links to it, signed with a per-sandbox secret.
     const secret = randomBytes(48).toString('base64url');
-    const responder = await startLocalResponder();
+    const localAws = await LocalAwsJson.start(
+      [
+        ...aws.services(),
+        stepFunctionsService(broker, Object.values(starters)),
+        secretsManagerService(names.secretArn, secret),
+      ],
+      options.awsFaults,
+    );
+    // The CLI's paths (acknowledge, resolve, approve) call Step Functions through the same adapters.
+    const sfn = new SFNClient({ ...LOCAL_CLIENT, endpoint: localAws.endpoint });
+    const callbacks = new SfnCallbacks(sfn);
+    const functionLogs: FunctionLog[] = [];
+    const savedEnv = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: SANDBOX_REGION,
+      AWS_DEFAULT_REGION: SANDBOX_REGION,
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Whatever is not served on loopback fails at once instead of reaching out.
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ...localAws.endpointEnv(),
+      // Powertools logs and EMF go through console, which the sandbox captures per invocation (dev
+      // mode would also turn metrics off: they stay on).
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
+    const functions = new Map<string, LoadedFunction>();
+    for (const fn of functionsOf(template)) {
+      functions.set(
+        fn.logicalId,
+        await loadFunction({
+          name: fn.handler,
+          functionName: fn.logicalId,
+          config,
+          env: Object.fromEntries(
+            Object.entries(fn.environment).map(([key, value]) => [
+              key,
+              resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
+                resolve: names.resolve,
+              }),
+            ]),
+          ),
+          timeoutSeconds: fn.timeoutSeconds,
+          memoryMb: fn.memoryMb,
+          now,
+          logs: functionLogs,
+        }),
+      );
+    }
+    const invoke = (task: { stateName: string; functionLogicalId?: string }) => {
+      const fn = task.functionLogicalId ? functions.get(task.functionLogicalId) : undefined;
+      if (!fn)
+        throw new Error(
+          `task ${task.stateName} invokes no function of the template; the sandbox serves only Lambda tasks`,
+        );
+      return fn;
+    };
+    // The paths a person takes outside the workflow (the CLI, a page link) run the services in-process.
     const lifecycleDeps: LifecycleDeps = {
       incidents,
       store: dynamo.store,
@@ -244,10 +281,9 @@ export class Sandbox {
       callbacks,
       config,
       clock: now,
-      escalations: childStarter(escalationRef, 'escalation'),
-      postMortems: childStarter(postMortemRef, 'postmortem'),
+      escalations: new SfnWorkflowStarter(sfn, stateMachineArn(escalationMachine.stateMachineName)),
+      postMortems: new SfnWorkflowStarter(sfn, stateMachineArn(postMortemMachine.stateMachineName)),
       reports: s3.reports,
-      metrics,
       suppressionFor: (service, at) => suppressionFor(silences, service, at),
       links: {
         baseUrl: responder.baseUrl,
@@ -256,7 +292,6 @@ export class Sandbox {
         newId: () => randomUUID(),
       },
     };
-    const lifecycle = createLifecycleHandler(lifecycleDeps, logger);
     responder.serve((request) =>
       handleResponderRequest(
         {
@@ -274,57 +309,25 @@ export class Sandbox {
         clock.now(),
       ),
     );
-    // The real adapters over the real SDK clients; the simulation answers at the front of each client.
-    const automation = createAutomationHandler(
-      {
-        incidents,
-        store: dynamo.store,
-        ecs: new EcsAdapter(aws.ecs()),
-        metrics: new MetricsAdapter(aws.cloudwatch()),
-        logs: new LogsInsightsAdapter(aws.logs(), (ms) =>
-          clock.sleep(ms / 1000, { label: 'Logs Insights poll' }),
-        ),
-        killSwitch: new KillSwitch(aws.ssm(), config.automation.killSwitchParameterName),
-        config,
-        alarms,
-        clock: now,
-      },
-      logger,
-    );
-    const handlers: Record<HandlerName, (event: unknown) => Promise<unknown>> = {
-      intake: (event) => intake(event, lambdaContext('intake')),
-      lifecycle: (event) => lifecycle(event, lambdaContext('lifecycle')),
-      automation: (event) => automation(event, lambdaContext('automation')),
-      ingest: async () => {
-        throw new Error('the ingest function starts executions; it is not a workflow step');
-      },
-      responder: async () => {
-        throw new Error('the responder function serves page links; it is not a workflow step');
-      },
-    };
 
     const sandbox: { value?: Sandbox } = {};
     const localHandlers: Record<string, LocalHandler> = {};
-    const childHandlers = (tasks: typeof escalationMachine.tasks): Record<string, LocalHandler> => {
-      const out: Record<string, LocalHandler> = {};
-      for (const task of tasks) {
-        if (!task.functionLogicalId) throw new Error(`task ${task.stateName} invokes no Lambda function`);
-        const run = handlers[handlerOf(template, task.functionLogicalId)];
-        out[task.stateName] = (input) => run(input);
-      }
-      return out;
-    };
-    for (const task of machine.tasks) {
-      if (!task.functionLogicalId)
-        throw new Error(
-          `task ${task.stateName} invokes no Lambda function; the sandbox serves only Lambda tasks`,
-        );
-      const run = handlers[handlerOf(template, task.functionLogicalId)];
+    // A fault named for a state hits that Task in whichever workflow has it.
+    const withFault = (task: { stateName: string; functionLogicalId?: string }) => {
+      const fn = invoke(task);
       const fault = options.faults?.[task.stateName];
-      localHandlers[task.stateName] = async (input, context) => {
+      return async (input: unknown) => {
         if (fault === 'throw') throw new InjectedFault(`fault injected into ${task.stateName}`);
         if (fault === 'timeout')
           await clock.sleep(7 * 24 * 3600, { label: `${task.stateName} hangs (injected)` });
+        return fn.invoke(input);
+      };
+    };
+    const childHandlers = (tasks: typeof escalationMachine.tasks): Record<string, LocalHandler> =>
+      Object.fromEntries(tasks.map((task) => [task.stateName, withFault(task)]));
+    for (const task of machine.tasks) {
+      const run = withFault(task);
+      localHandlers[task.stateName] = async (input, context) => {
         const output = await run(input);
         if (task.stateName === STATES.record)
           sandbox.value?.noteIntake(context.executionId, output as IntakeResult);
@@ -332,13 +335,13 @@ export class Sandbox {
       };
     }
     const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
-    escalationRef.workflow = new LocalWorkflow({
+    children.escalation.workflow = new LocalWorkflow({
       ...escalationMachine,
       handlers: childHandlers(escalationMachine.tasks),
       clock,
       broker,
     });
-    postMortemRef.workflow = new LocalWorkflow({
+    children.postmortem.workflow = new LocalWorkflow({
       ...postMortemMachine,
       handlers: childHandlers(postMortemMachine.tasks),
       clock,
@@ -355,13 +358,15 @@ export class Sandbox {
       incidents,
       callbacks,
       workflow,
-      escalationRef.workflow,
-      postMortemRef.workflow,
+      children.escalation.workflow,
+      children.postmortem.workflow,
       responder,
       lifecycleDeps,
       s3,
-      metrics,
+      functionLogs,
       silences,
+      localAws,
+      savedEnv,
     );
     return sandbox.value;
   }
@@ -453,14 +458,27 @@ export class Sandbox {
     return this.dynamo.store.getIncident(id);
   }
 
+  /** Every metric the functions emitted, read back from their EMF log lines. */
+  get metrics(): { readonly records: readonly IncidentMetricPoint[] } {
+    return { records: metricsFromLogs(this.functionLogs) };
+  }
+
   async stop(): Promise<void> {
+    recordCoverage({
+      lifecycle: this.workflow.executions(),
+      escalation: this.escalationWorkflow.executions(),
+      postmortem: this.postMortemWorkflow.executions(),
+    });
     this.workflow.stopAll();
     this.escalationWorkflow.stopAll();
     this.postMortemWorkflow.stopAll();
     await this.responder.stop();
+    await this.localAws.stop();
     await this.s3.stop();
     await this.sns.stop();
     await this.dynamo.stop();
+    for (const key of Object.keys(process.env)) if (!(key in this.savedEnv)) delete process.env[key];
+    Object.assign(process.env, this.savedEnv);
   }
 
   private noteIntake(executionId: string, result: IntakeResult): void {

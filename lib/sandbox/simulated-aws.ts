@@ -1,66 +1,20 @@
 /**
- * ECS, CloudWatch, CloudWatch Logs and SSM for the sandbox, where no emulator exists. The real SDK
- * clients and the real adapters run; a middleware at the front of each client answers the command
- * with the output AWS would return, in the SDK's shape, rendered from the simulated environment.
- * Nothing leaves the process.
+ * ECS, CloudWatch, CloudWatch Logs and SSM for the sandbox, where no emulator exists: each operation
+ * answers with the output AWS would return, rendered from the simulated environment, and
+ * LocalAwsJson serves them in AWS's JSON protocol to the bundles' real SDK clients. Nothing leaves
+ * the machine.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+
 import type { SimService, SimulatedEnvironment } from './environment';
+import { AwsJsonError, type JsonService } from './local-aws-json';
 
 type Handler = (input: Record<string, unknown>) => Record<string, unknown>;
 
-/** Errors a drill can inject per API command, e.g. `{ GetMetricData: 'AccessDeniedException' }`. */
-export type AwsFaults = Readonly<Record<string, string>>;
+const SimulatedAwsError = AwsJsonError;
 
-const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } };
-
-interface MiddlewareClient {
-  middlewareStack: {
-    add(
-      middleware: (
-        next: unknown,
-        context: { commandName?: string },
-      ) => (args: { input: Record<string, unknown> }) => Promise<unknown>,
-      options: { step: 'initialize'; name: string; priority: 'high' },
-    ): void;
-  };
-}
-
-class SimulatedAwsError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-/** Answers every command of `client` from `handlers`; an unknown command fails loudly. */
-const simulate = <C>(
-  client: C,
-  service: string,
-  handlers: Readonly<Record<string, Handler>>,
-  faults: AwsFaults,
-): C => {
-  (client as unknown as MiddlewareClient).middlewareStack.add(
-    (_next, context) => async (args) => {
-      const command = (context.commandName ?? '').replace(/Command$/, '');
-      const fault = faults[command];
-      if (fault)
-        throw new SimulatedAwsError(fault, `${service} ${command}: ${fault} (injected by the drill)`);
-      const handler = handlers[command];
-      if (!handler)
-        throw new SimulatedAwsError(
-          'UnsupportedOperation',
-          `the sandbox's ${service} does not simulate ${command}`,
-        );
-      return { output: { $metadata: { httpStatusCode: 200 }, ...handler(args.input) }, response: {} };
-    },
-    { step: 'initialize', name: `sandbox-${service}`, priority: 'high' },
-  );
-  return client;
-};
+/** A timestamp of a request: epoch seconds on the wire (AWS JSON), or a Date or ISO string. */
+const millisOf = (value: unknown): number =>
+  typeof value === 'number' ? value * 1000 : new Date(value as string | Date).getTime();
 
 const familyOf = (taskDefinition: string) => taskDefinition.split(':')[0] ?? taskDefinition;
 
@@ -69,10 +23,32 @@ export class SimulatedAws {
   killSwitch: string | undefined = 'true';
   private readonly queries = new Map<string, { logGroup: string; start: number; end: number }>();
 
-  constructor(
-    private readonly env: SimulatedEnvironment,
-    private readonly faults: AwsFaults = {},
-  ) {}
+  constructor(private readonly env: SimulatedEnvironment) {}
+
+  /** The simulated services, to serve with LocalAwsJson. */
+  services(): JsonService[] {
+    return [
+      {
+        name: 'ECS',
+        target: 'AmazonEC2ContainerServiceV20141113',
+        endpointEnv: 'ECS',
+        operations: this.ecs(),
+      },
+      {
+        name: 'CloudWatch',
+        target: 'GraniteServiceVersion20100801',
+        endpointEnv: 'CLOUDWATCH',
+        operations: { GetMetricData: (input) => this.getMetricData(input) },
+      },
+      {
+        name: 'CloudWatch Logs',
+        target: 'Logs_20140328',
+        endpointEnv: 'CLOUDWATCH_LOGS',
+        operations: this.logs(),
+      },
+      { name: 'SSM', target: 'AmazonSSM', endpointEnv: 'SSM', operations: this.ssm() },
+    ];
+  }
 
   private arn = (kind: string, name: string) =>
     `arn:aws:ecs:${this.env.region}:${this.env.account}:${kind}/${name}`;
@@ -121,131 +97,106 @@ export class SimulatedAws {
     };
   }
 
-  ecs(): ECSClient {
-    return simulate(
-      new ECSClient(LOCAL),
-      'ECS',
-      {
-        DescribeServices: (input) => {
-          const names = (input.services as string[]) ?? [];
-          return {
-            services: names.map((n) => this.serviceShape(this.byEcsName(input.cluster, n))),
-            failures: [],
-          };
-        },
-        ListTasks: (input) => {
-          const svc = this.byEcsName(input.cluster, input.serviceName);
-          const stopped = input.desiredStatus === 'STOPPED';
-          return { taskArns: stopped ? svc.stoppedTasks.map((t) => t.taskArn) : [] };
-        },
-        DescribeTasks: (input) => {
-          const arns = new Set((input.tasks as string[]) ?? []);
-          const tasks = this.env
-            .services()
-            .flatMap((s) => s.stoppedTasks)
-            .filter((t) => arns.has(t.taskArn))
-            .map((t) => ({
-              taskArn: t.taskArn,
-              taskDefinitionArn: this.arn('task-definition', t.taskDefinition),
-              lastStatus: 'STOPPED',
-              desiredStatus: 'STOPPED',
-              stopCode: 'EssentialContainerExited',
-              stoppedReason: t.stoppedReason,
-              stoppedAt: new Date(t.stoppedAt),
-              containers: [{ name: familyOf(t.taskDefinition), exitCode: t.exitCode, lastStatus: 'STOPPED' }],
-            }));
-          return { tasks, failures: [] };
-        },
-        UpdateService: (input) => {
-          const svc = this.byEcsName(input.cluster, input.service);
-          const td =
-            typeof input.taskDefinition === 'string'
-              ? input.taskDefinition.replace(/^arn:.*task-definition\//, '')
-              : undefined;
-          this.env.updateService(svc.name, {
-            ...(td ? { taskDefinition: td } : {}),
-            ...(input.forceNewDeployment ? { forceNewDeployment: true } : {}),
-            ...(typeof input.desiredCount === 'number' ? { desiredCount: input.desiredCount } : {}),
-          });
-          return { service: this.serviceShape(svc) };
-        },
+  private ecs(): Record<string, Handler> {
+    return {
+      DescribeServices: (input) => {
+        const names = (input.services as string[]) ?? [];
+        return {
+          services: names.map((n) => this.serviceShape(this.byEcsName(input.cluster, n))),
+          failures: [],
+        };
       },
-      this.faults,
-    );
+      ListTasks: (input) => {
+        const svc = this.byEcsName(input.cluster, input.serviceName);
+        const stopped = input.desiredStatus === 'STOPPED';
+        return { taskArns: stopped ? svc.stoppedTasks.map((t) => t.taskArn) : [] };
+      },
+      DescribeTasks: (input) => {
+        const arns = new Set((input.tasks as string[]) ?? []);
+        const tasks = this.env
+          .services()
+          .flatMap((s) => s.stoppedTasks)
+          .filter((t) => arns.has(t.taskArn))
+          .map((t) => ({
+            taskArn: t.taskArn,
+            taskDefinitionArn: this.arn('task-definition', t.taskDefinition),
+            lastStatus: 'STOPPED',
+            desiredStatus: 'STOPPED',
+            stopCode: 'EssentialContainerExited',
+            stoppedReason: t.stoppedReason,
+            stoppedAt: new Date(t.stoppedAt),
+            containers: [{ name: familyOf(t.taskDefinition), exitCode: t.exitCode, lastStatus: 'STOPPED' }],
+          }));
+        return { tasks, failures: [] };
+      },
+      UpdateService: (input) => {
+        const svc = this.byEcsName(input.cluster, input.service);
+        const td =
+          typeof input.taskDefinition === 'string'
+            ? input.taskDefinition.replace(/^arn:.*task-definition\//, '')
+            : undefined;
+        this.env.updateService(svc.name, {
+          ...(td ? { taskDefinition: td } : {}),
+          ...(input.forceNewDeployment ? { forceNewDeployment: true } : {}),
+          ...(typeof input.desiredCount === 'number' ? { desiredCount: input.desiredCount } : {}),
+        });
+        return { service: this.serviceShape(svc) };
+      },
+    };
   }
 
-  cloudwatch(): CloudWatchClient {
-    return simulate(
-      new CloudWatchClient(LOCAL),
-      'CloudWatch',
-      { GetMetricData: (input) => this.getMetricData(input) },
-      this.faults,
-    );
-  }
-
-  logs(): CloudWatchLogsClient {
-    return simulate(
-      new CloudWatchLogsClient(LOCAL),
-      'CloudWatch Logs',
-      {
-        StartQuery: (input) => {
-          const queryId = `query-${this.queries.size + 1}`;
-          const logGroup =
-            (input.logGroupName as string) ?? ((input.logGroupNames as string[]) ?? [])[0] ?? '';
-          this.queries.set(queryId, {
-            logGroup,
-            start: Number(input.startTime) * 1000,
-            end: Number(input.endTime) * 1000,
-          });
-          return { queryId };
-        },
-        GetQueryResults: (input) => {
-          const query = this.queries.get(input.queryId as string);
-          if (!query)
-            throw new SimulatedAwsError('ResourceNotFoundException', `no query ${String(input.queryId)}`);
-          const svc = this.env.services().find((s) => s.logGroup === query.logGroup);
-          const counts = new Map<string, number>();
-          for (const line of svc?.logs ?? []) {
-            const t = Date.parse(line.at);
-            if (t >= query.start && t <= query.end && /error|exception|fatal|timeout/i.test(line.message)) {
-              counts.set(line.message, (counts.get(line.message) ?? 0) + 1);
-            }
+  private logs(): Record<string, Handler> {
+    return {
+      StartQuery: (input) => {
+        const queryId = `query-${this.queries.size + 1}`;
+        const logGroup = (input.logGroupName as string) ?? ((input.logGroupNames as string[]) ?? [])[0] ?? '';
+        this.queries.set(queryId, {
+          logGroup,
+          start: Number(input.startTime) * 1000,
+          end: Number(input.endTime) * 1000,
+        });
+        return { queryId };
+      },
+      GetQueryResults: (input) => {
+        const query = this.queries.get(input.queryId as string);
+        if (!query)
+          throw new SimulatedAwsError('ResourceNotFoundException', `no query ${String(input.queryId)}`);
+        const svc = this.env.services().find((s) => s.logGroup === query.logGroup);
+        const counts = new Map<string, number>();
+        for (const line of svc?.logs ?? []) {
+          const t = Date.parse(line.at);
+          if (t >= query.start && t <= query.end && /error|exception|fatal|timeout/i.test(line.message)) {
+            counts.set(line.message, (counts.get(line.message) ?? 0) + 1);
           }
-          const results = [...counts]
-            .sort((a, b) => b[1] - a[1])
-            .map(([message, count]) => [
-              { field: '@message', value: message },
-              { field: 'count', value: String(count) },
-            ]);
-          return {
-            status: 'Complete',
-            results,
-            statistics: {
-              recordsMatched: results.length,
-              recordsScanned: svc?.logs.length ?? 0,
-              bytesScanned: 0,
-            },
-          };
-        },
-        StopQuery: () => ({ success: true }),
+        }
+        const results = [...counts]
+          .sort((a, b) => b[1] - a[1])
+          .map(([message, count]) => [
+            { field: '@message', value: message },
+            { field: 'count', value: String(count) },
+          ]);
+        return {
+          status: 'Complete',
+          results,
+          statistics: {
+            recordsMatched: results.length,
+            recordsScanned: svc?.logs.length ?? 0,
+            bytesScanned: 0,
+          },
+        };
       },
-      this.faults,
-    );
+      StopQuery: () => ({ success: true }),
+    };
   }
 
-  ssm(): SSMClient {
-    return simulate(
-      new SSMClient(LOCAL),
-      'SSM',
-      {
-        GetParameter: (input) => {
-          if (this.killSwitch === undefined)
-            throw new SimulatedAwsError('ParameterNotFound', `parameter ${String(input.Name)} not found`);
-          return { Parameter: { Name: input.Name, Type: 'String', Value: this.killSwitch, Version: 1 } };
-        },
+  private ssm(): Record<string, Handler> {
+    return {
+      GetParameter: (input) => {
+        if (this.killSwitch === undefined)
+          throw new SimulatedAwsError('ParameterNotFound', `parameter ${String(input.Name)} not found`);
+        return { Parameter: { Name: input.Name, Type: 'String', Value: this.killSwitch, Version: 1 } };
       },
-      this.faults,
-    );
+    };
   }
 
   /**
@@ -253,8 +204,8 @@ export class SimulatedAws {
    * (the adapter's error-rate math over 5xx and request counts) is evaluated as 100 * errors / requests.
    */
   private getMetricData(input: Record<string, unknown>) {
-    const start = new Date(input.StartTime as Date).getTime();
-    const end = new Date(input.EndTime as Date).getTime();
+    const start = millisOf(input.StartTime);
+    const end = millisOf(input.EndTime);
     const queries = (input.MetricDataQueries as Array<Record<string, unknown>>) ?? [];
     const byId = new Map<string, Array<{ at: Date; value: number }>>();
     const seriesOf = (svc: SimService | undefined, metricName: string, stat: string) =>

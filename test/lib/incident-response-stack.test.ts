@@ -1,9 +1,10 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
 import { INCIDENT_METRICS } from '../../lib/constructs/incident-metrics-design';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
+import { TIER_TAG } from '../../lib/constructs/notifications';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
 import { ResponderApi } from '../../lib/constructs/responder-api';
 import { longestSuppression } from '../../lib/incident-response-stack';
@@ -178,7 +179,11 @@ describe('IncidentResponseStack', () => {
         Object.fromEntries(
           ['on-call', 'devops-lead', 'engineering-manager', 'cto'].map((tier) => [
             tier,
-            refText(onlyIdOf(template, 'AWS::SNS::Topic', { DisplayName: `incident pages: ${tier}` })),
+            refText(
+              onlyIdOf(template, 'AWS::SNS::Topic', {
+                Tags: Match.arrayWith([{ Key: TIER_TAG, Value: tier }]),
+              }),
+            ),
           ]),
         ),
       );

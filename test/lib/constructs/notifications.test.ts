@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load';
 import type { DeploymentConfig } from '../../../lib/config/schema';
-import { Notifications, type NotificationsProps } from '../../../lib/constructs/notifications';
+import { Notifications, type NotificationsProps, TIER_TAG } from '../../../lib/constructs/notifications';
 import { composeTestApp, exampleInput } from '../fixtures';
 import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../template-helpers';
 
@@ -29,7 +29,7 @@ const synth = (props: Partial<NotificationsProps> = {}) => {
 };
 
 const tierTopic = (template: Template, tier: string) =>
-  onlyIdOf(template, TOPIC, { DisplayName: `incident pages: ${tier}` });
+  onlyIdOf(template, TOPIC, { Tags: Match.arrayWith([{ Key: TIER_TAG, Value: tier }]) });
 
 describe('Notifications topics', () => {
   it('has one topic per tier plus the operators topic, each encrypted with the key', () => {
