@@ -119,6 +119,7 @@ export class IncidentResponseStack extends Stack {
     this.escalation = new EscalationWorkflow(this, 'Escalation', {
       lifecycleFunction: lifecycle,
       stateMachineName: `${config.stackName}-escalation`,
+      roundsPerExecution: config.escalationRoundsPerExecution,
     });
     for (const fn of [lifecycle, responder]) {
       fn.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalation.formattedArn);

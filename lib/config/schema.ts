@@ -376,6 +376,12 @@ export const deploymentConfigSchema = z.strictObject({
     .refine((tiers) => Object.keys(tiers).length > 0, 'needs at least one escalation tier, such as on-call'),
   escalation: perSeverity(escalationPolicySchema, DEFAULT_ESCALATION),
   statusUpdateMinutes: perSeverity(minutesOrNull, { P1: 60, P2: 240, P3: 1440, P4: null }),
+  /**
+   * Plan-wait-fire rounds (an escalation step or a status update each) one escalation execution runs
+   * before it continues as a new one. At most 1,300: a round writes about 18 events to the execution's
+   * history, which Step Functions caps at 25,000. Lower it only to see the hand-over happen in a drill.
+   */
+  escalationRoundsPerExecution: z.int().min(2).max(1_300).default(1_000),
   responseMinutes: perSeverity(minutesOrNull, { P1: 15, P2: 60, P3: 240, P4: null }),
   automation: z
     .strictObject({

@@ -12,6 +12,8 @@ export interface EscalationWorkflowProps {
   readonly stateMachineName: string;
   /** Upper bound of one escalation (status updates run while the incident is open). @default 30 days */
   readonly executionTimeout?: Duration;
+  /** Rounds before the execution continues as a new one. @default ESCALATION_ROUNDS_PER_EXECUTION */
+  readonly roundsPerExecution?: number;
 }
 
 export const ESCALATION_STATES = {
@@ -93,7 +95,13 @@ export class EscalationWorkflow extends Construct {
     continueAsNew.addCatch(pageAboutFailure, { resultPath: '$.error' });
     continueAsNew.next(new sfn.Succeed(this, 'ContinuedAsNew'));
     const roundsLeft = new sfn.Choice(this, 'RoundsLeft?')
-      .when(sfn.Condition.numberGreaterThanEquals('$.round', ESCALATION_ROUNDS_PER_EXECUTION), continueAsNew)
+      .when(
+        sfn.Condition.numberGreaterThanEquals(
+          '$.round',
+          props.roundsPerExecution ?? ESCALATION_ROUNDS_PER_EXECUTION,
+        ),
+        continueAsNew,
+      )
       .otherwise(plan);
     plan.next(
       new sfn.Choice(this, 'More?')

@@ -212,6 +212,17 @@ describe('a bad config', () => {
     expect(pathsOf(input)).toEqual(['services[0].cluster', 'escalation.P2.steps[0].notify[0]']);
   });
 
+  it('refuses more escalation rounds per execution than fit in the 25,000-event history', () => {
+    const problems = problemsOf(withChange((c) => void (c.escalationRoundsPerExecution = 1_301)));
+
+    expect(problems.map((p) => p.path)).toEqual(['escalationRoundsPerExecution']);
+    const at = parseConfig(
+      withChange((c) => void (c.escalationRoundsPerExecution = 1_300)),
+      'test.json',
+    );
+    expect(at.escalationRoundsPerExecution).toBe(1_300);
+  });
+
   it('names a misspelt key at its own path', () => {
     const input = withChange((c) => {
       c.services[0].alarms.errorRate.treshold = 5;

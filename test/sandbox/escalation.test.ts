@@ -96,3 +96,33 @@ describe('escalation policy (seed 000 P1), run by its own workflow on the simula
     expect(after.map((p) => p.tier)).toEqual(['on-call']);
   }, 60_000);
 });
+
+describe('a long incident with frequent updates', () => {
+  it('the policy continues as a new execution after its rounds and goes on paging, with no update lost or sent twice', async () => {
+    // 12 rounds an execution instead of 1,000, to see two hand-overs in 30 minutes.
+    const config = { ...CONFIG, statusUpdateMinutes: { P1: 1 }, escalationRoundsPerExecution: 12 };
+    const sandbox = await Sandbox.start({ config, start: START });
+    try {
+      await sandbox.clock.advanceTo(minute(1));
+      const record = sandbox.deliver(p1Alarm());
+      await sandbox.settle(minute(1));
+      const id = record.intake?.incidentId ?? '';
+      await sandbox.settle(minute(31));
+      const runs = sandbox.childExecutions('escalation');
+      expect(runs.map((e) => [e.name, e.status])).toEqual([
+        [`${id}-escalation-0`, 'SUCCEEDED'],
+        [`${id}-escalation-0-g1`, 'SUCCEEDED'],
+        [`${id}-escalation-0-g2`, 'RUNNING'],
+      ]);
+      expect(runs[0]?.states.at(-1)?.name).toBe('ContinuedAsNew');
+      expect(runs[1]?.states[1]?.name).toBe('Resume');
+      // One update a minute, across the hand-overs: none twice, none missing.
+      const updates = (await sandbox.sns.allPages())
+        .filter((p) => p.kind === 'UPDATE' && p.tier === 'on-call')
+        .map((p) => p.at.slice(11, 16));
+      expect(updates).toEqual(Array.from({ length: 30 }, (_, i) => hhmm(2 + i)));
+    } finally {
+      await sandbox.stop();
+    }
+  }, 120_000);
+});
