@@ -4,9 +4,8 @@
  * what happened (scenario steps, alarm changes, timeline entries, pages) as it happens.
  */
 import type { Incident, TimelineEntry } from '../../lambdas/domain/incident';
-import type { LocalExecution } from './local-runner';
 import type { DeliveredPage } from './local-sns';
-import { type Fault, Sandbox } from './sandbox';
+import { type ExecutionSummary, type Fault, Sandbox } from './sandbox';
 import type { Scenario } from './scenarios';
 
 export type DrillEvent =
@@ -52,15 +51,7 @@ export interface DrillReport {
    * each is a path on which AWS would have failed too. A drill with any exits non-zero.
    */
   readonly failedExecutions: number;
-  readonly executions: {
-    /** How many executions of each workflow ended how (RUNNING: still waiting when the drill ended). */
-    readonly byWorkflow: Readonly<Record<string, Readonly<Record<string, number>>>>;
-    readonly failures: ReadonlyArray<{
-      readonly workflow: string;
-      readonly name: string;
-      readonly error: string;
-    }>;
-  };
+  readonly executions: ExecutionSummary;
 }
 
 export interface DrillOptions {
@@ -77,6 +68,11 @@ export interface DrillOptions {
     readonly atMinute: number;
     readonly run: (sandbox: Sandbox) => Promise<void>;
   }>;
+  /**
+   * Let executions fail without failing the drill: the report counts them. @default false, so a
+   * failed execution fails the drill when it stops (a test means a failure only by saying so)
+   */
+  readonly allowFailedExecutions?: boolean;
   /** Runs after the scenario's last minute, before the sandbox stops: what happens days later (post-mortem). */
   readonly afterwards?: (sandbox: Sandbox) => Promise<void>;
 }
@@ -106,46 +102,6 @@ export const countDuplicatePages = (
   return duplicates;
 };
 
-/** How every execution of every workflow the sandbox ran has ended so far. */
-export const executionSummary = (sandbox: Sandbox): DrillReport['executions'] => {
-  const all = [
-    ...sandbox.deliveries.map((d) => ({
-      workflow: 'lifecycle',
-      name: d.executionId,
-      status: d.status,
-      error: d.error ?? '',
-    })),
-    ...(['escalation', 'postmortem'] as const).flatMap((workflow) =>
-      sandbox.childExecutions(workflow).map((e) => ({
-        workflow,
-        name: e.name,
-        status: e.status,
-        error: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events),
-      })),
-    ),
-  ];
-  const byWorkflow: Record<string, Record<string, number>> = {};
-  for (const e of all) {
-    const counts = byWorkflow[e.workflow] ?? {};
-    counts[e.status] = (counts[e.status] ?? 0) + 1;
-    byWorkflow[e.workflow] = counts;
-  }
-  return {
-    byWorkflow,
-    failures: all
-      .filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED')
-      .map(({ workflow, name, status, error }) => ({ workflow, name, error: `${status}: ${error}` })),
-  };
-};
-
-const lastError = (events: LocalExecution['events']): string => {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e && 'error' in e) return `${e.error}: ${'cause' in e ? e.cause : ''}`;
-  }
-  return 'no error recorded';
-};
-
 export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): Promise<DrillReport> => {
   const start = new Date(Math.floor((options.start ?? new Date()).getTime() / minute) * minute);
   const sandbox = await Sandbox.start({
@@ -154,6 +110,9 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
     ...(options.awsFaults ? { awsFaults: options.awsFaults } : {}),
+    ...(options.allowFailedExecutions !== undefined
+      ? { allowFailedExecutions: options.allowFailedExecutions }
+      : {}),
   });
   const emit = options.onEvent ?? (() => undefined);
   const batch = options.deliveryBatch ?? 100;
@@ -225,7 +184,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       const outcome = d.intake?.outcome ?? 'lost';
       byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
     }
-    const executions = executionSummary(sandbox);
+    const executions = sandbox.executionSummary();
     return {
       scenario: scenario.name,
       ecsCalls: [...sandbox.env.ecsCalls],

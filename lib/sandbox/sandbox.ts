@@ -63,6 +63,8 @@ const LOCAL_CLIENT = {
   credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
 };
 
+let liveSandboxes = 0;
+
 const stateMachineArn = (name: string) =>
   `arn:aws:states:${SANDBOX_REGION}:${SANDBOX_ACCOUNT}:stateMachine:${name}`;
 
@@ -80,7 +82,36 @@ export interface SandboxOptions {
   readonly dbPath?: string;
   /** Errors the simulated AWS APIs throw, by command, e.g. `{ GetMetricData: 'AccessDeniedException' }`. @default none */
   readonly awsFaults?: AwsFaults;
+  /**
+   * Whether an execution may end other than SUCCEEDED: otherwise `stop()` fails, naming each, since a
+   * failed execution is a path that fails on AWS too. @default true with `faults`, false without
+   */
+  readonly allowFailedExecutions?: boolean;
 }
+
+/** How the executions of every workflow the sandbox ran have ended. */
+export interface ExecutionSummary {
+  /** Per workflow, how many executions ended how (RUNNING: still waiting). */
+  readonly byWorkflow: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly failures: ReadonlyArray<{
+    readonly workflow: string;
+    readonly name: string;
+    readonly error: string;
+  }>;
+}
+
+/** Executions ended other than SUCCEEDED in a sandbox that did not allow it. */
+export class FailedExecutionsError extends Error {
+  override readonly name = 'FailedExecutionsError';
+}
+
+const lastError = (events: LocalExecution['events']): string => {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e && 'error' in e) return `${e.error}: ${'cause' in e ? e.cause : ''}`;
+  }
+  return 'no error recorded';
+};
 
 /** What one delivered event became. */
 export interface DeliveryRecord {
@@ -162,9 +193,25 @@ export class Sandbox {
     private readonly silenceDeps: SilenceDeps,
     private readonly localAws: LocalAwsJson,
     private readonly savedEnv: NodeJS.ProcessEnv,
+    private readonly allowFailedExecutions: boolean,
   ) {}
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
+    // The bundles' SDK clients read their endpoints from process.env, which one process has once.
+    if (liveSandboxes > 0)
+      throw new Error(
+        'another sandbox is running in this process: stop it first (one at a time per process)',
+      );
+    liveSandboxes++;
+    try {
+      return await Sandbox.boot(options);
+    } catch (error) {
+      liveSandboxes--;
+      throw error;
+    }
+  }
+
+  private static async boot(options: SandboxOptions): Promise<Sandbox> {
     const config = parseConfig(options.config, 'sandbox config');
     const template = synthesizeTemplate(config);
     const machine = aslFromTemplate(template, {
@@ -367,6 +414,7 @@ export class Sandbox {
       silences,
       localAws,
       savedEnv,
+      options.allowFailedExecutions ?? options.faults !== undefined,
     );
     return sandbox.value;
   }
@@ -463,7 +511,40 @@ export class Sandbox {
     return { records: metricsFromLogs(this.functionLogs) };
   }
 
+  /** How every execution of every workflow has ended so far. */
+  executionSummary(): ExecutionSummary {
+    const all = [
+      ...this.deliveries.map((d) => ({
+        workflow: 'lifecycle',
+        name: d.executionId,
+        status: d.status,
+        error: d.error ?? '',
+      })),
+      ...(['escalation', 'postmortem'] as const).flatMap((workflow) =>
+        this.childExecutions(workflow).map((e) => ({
+          workflow,
+          name: e.name,
+          status: e.status,
+          error: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events),
+        })),
+      ),
+    ];
+    const byWorkflow: Record<string, Record<string, number>> = {};
+    for (const e of all) {
+      const counts = byWorkflow[e.workflow] ?? {};
+      counts[e.status] = (counts[e.status] ?? 0) + 1;
+      byWorkflow[e.workflow] = counts;
+    }
+    return {
+      byWorkflow,
+      failures: all
+        .filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED')
+        .map(({ workflow, name, status, error }) => ({ workflow, name, error: `${status}: ${error}` })),
+    };
+  }
+
   async stop(): Promise<void> {
+    const { failures } = this.executionSummary();
     recordCoverage({
       lifecycle: this.workflow.executions(),
       escalation: this.escalationWorkflow.executions(),
@@ -479,6 +560,11 @@ export class Sandbox {
     await this.dynamo.stop();
     for (const key of Object.keys(process.env)) if (!(key in this.savedEnv)) delete process.env[key];
     Object.assign(process.env, this.savedEnv);
+    liveSandboxes--;
+    if (failures.length > 0 && !this.allowFailedExecutions)
+      throw new FailedExecutionsError(
+        `${failures.length} execution(s) did not succeed:\n  ${failures.map((f) => `${f.workflow} ${f.name}: ${f.error}`).join('\n  ')}`,
+      );
   }
 
   private noteIntake(executionId: string, result: IntakeResult): void {
