@@ -6,6 +6,8 @@ import { withMiddleware } from './middleware';
 export const createIntakeHandler = (deps: IntakeDeps, logger: Logger) =>
   withMiddleware(logger, async (event: unknown) => {
     const result = await intakeEvent(event, deps);
-    logger.info('intake', { ...result });
+    // `service` is Powertools' own key (the function's service name): the incident's goes beside it.
+    const { service, ...rest } = result as typeof result & { service?: string };
+    logger.info('intake', { ...rest, ...(service ? { incidentService: service } : {}) });
     return result;
   });

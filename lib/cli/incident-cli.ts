@@ -262,6 +262,9 @@ const replay = async (file: string | undefined, parsed: Parsed, io: Io): Promise
   const sandbox = await Sandbox.start({
     config: loadConfig(parsed.values.config ?? DEFAULT_CONFIG),
     dbPath: sandboxDb(parsed),
+    // A replay reports what became of the event, a refused one included (as a bare null, which
+    // EventBridge never sends, fails the execution's first state on AWS too).
+    allowFailedExecutions: true,
   });
   try {
     const record = sandbox.deliver(event);

@@ -105,12 +105,24 @@ export class FailedExecutionsError extends Error {
   override readonly name = 'FailedExecutionsError';
 }
 
+/** Why an execution ended: the first state that failed (the cause) and how the execution ended. */
+type ExecutionEventWithError = { readonly error: string; readonly cause: string };
+
 const lastError = (events: LocalExecution['events']): string => {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e && 'error' in e) return `${e.error}: ${'cause' in e ? e.cause : ''}`;
-  }
-  return 'no error recorded';
+  const first = events.find(
+    (e): e is Extract<LocalExecution['events'][number], { type: 'StateFailed' }> => e.type === 'StateFailed',
+  );
+  const end = [...events]
+    .reverse()
+    .find(
+      (e): e is ExecutionEventWithError & LocalExecution['events'][number] => 'error' in e && !('state' in e),
+    );
+  const describe = (e: ExecutionEventWithError | undefined) => (e ? `${e.error}: ${e.cause}` : '');
+  return (
+    [first ? `${first.state} failed with ${describe(first)}` : '', describe(end)]
+      .filter(Boolean)
+      .join('; then ') || 'no error recorded'
+  );
 };
 
 /** What one delivered event became. */
@@ -513,22 +525,17 @@ export class Sandbox {
 
   /** How every execution of every workflow has ended so far. */
   executionSummary(): ExecutionSummary {
-    const all = [
-      ...this.deliveries.map((d) => ({
-        workflow: 'lifecycle',
-        name: d.executionId,
-        status: d.status,
-        error: d.error ?? '',
-      })),
-      ...(['escalation', 'postmortem'] as const).flatMap((workflow) =>
-        this.childExecutions(workflow).map((e) => ({
-          workflow,
-          name: e.name,
-          status: e.status,
-          error: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events),
-        })),
-      ),
-    ];
+    const ended = (e: LocalExecution) =>
+      e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events);
+    const all = (
+      [
+        ['lifecycle', this.workflow],
+        ['escalation', this.escalationWorkflow],
+        ['postmortem', this.postMortemWorkflow],
+      ] as const
+    ).flatMap(([workflow, runner]) =>
+      runner.executions().map((e) => ({ workflow, name: e.name, status: e.status, error: ended(e) })),
+    );
     const byWorkflow: Record<string, Record<string, number>> = {};
     for (const e of all) {
       const counts = byWorkflow[e.workflow] ?? {};

@@ -177,34 +177,6 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
 });
 
 describe('incident declare', () => {
-  it('in the sandbox: the declared incident runs the lifecycle, opened by the person', async () => {
-    const db = mkdtempSync(join(tmpdir(), 'declare-'));
-    const result = await run(
-      'declare',
-      '--service',
-      'checkout',
-      '--severity',
-      'P2',
-      '--title',
-      'checkout slow for EU users',
-      '--by',
-      'alice',
-      '--db',
-      db,
-    );
-    expect(result.code).toBe(0);
-    const { outcome, incidentId } = JSON.parse(result.out);
-    expect(outcome).toBe('opened');
-    const shown = await run('show', incidentId, '--db', db, '--json');
-    const incident = JSON.parse(shown.out);
-    expect(incident.timeline[0]).toMatchObject({
-      kind: 'detected',
-      actor: { type: 'human', name: 'alice' },
-      summary: 'declared by alice: checkout slow for EU users',
-    });
-    expect(incident.timeline.map((e: { kind: string }) => e.kind)).toContain('page');
-  });
-
   it.each([
     [
       ['declare', '--service', 'checkout', '--severity', 'P9', '--title', 't', '--by', 'a'],
