@@ -213,11 +213,17 @@ describe('a bad config', () => {
   });
 
   it('refuses more escalation rounds per execution than fit in the 25,000-event history', () => {
-    const problems = problemsOf(withChange((c) => void (c.escalationRoundsPerExecution = 1_301)));
+    const problems = problemsOf(
+      withChange((c) => {
+        c.escalationRoundsPerExecution = 1_301;
+      }),
+    );
 
     expect(problems.map((p) => p.path)).toEqual(['escalationRoundsPerExecution']);
     const at = parseConfig(
-      withChange((c) => void (c.escalationRoundsPerExecution = 1_300)),
+      withChange((c) => {
+        c.escalationRoundsPerExecution = 1_300;
+      }),
       'test.json',
     );
     expect(at.escalationRoundsPerExecution).toBe(1_300);
