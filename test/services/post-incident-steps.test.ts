@@ -132,10 +132,10 @@ const harness = (
 };
 
 let count = 0;
-/** A checkout incident opened at minute 0, paged to `tiers`, and waiting for recovery. */
-const monitoring = (severity: Severity = 'P1', tiers: readonly string[] = ['on-call']): Incident => {
+/** A checkout incident opened at minute 0, nobody paged yet. */
+const opened = (severity: Severity = 'P1'): Incident => {
   const id = `INC-20261123-${String(++count).padStart(3, '0')}`;
-  let i = openIncident({
+  return openIncident({
     id,
     dedupKey: `checkout#${ALARM_NAME}#${id}`,
     signal: { alarmName: ALARM_NAME, state: 'ALARM', at: iso(at(0)), service: 'checkout' },
@@ -145,6 +145,12 @@ const monitoring = (severity: Severity = 'P1', tiers: readonly string[] = ['on-c
     runbookUrl: 'https://runbooks.example.com/checkout/system-down',
     now: at(0),
   });
+};
+
+/** A checkout incident opened at minute 0, paged to `tiers`, and waiting for recovery. */
+const monitoring = (severity: Severity = 'P1', tiers: readonly string[] = ['on-call']): Incident => {
+  let i = opened(severity);
+  const { id } = i;
   tiers.forEach((tier, n) => {
     const subject = `[${severity}] ${id} checkout running tasks below desired`;
     i = recordPage(i, { tier, kind: 'INCIDENT', subject, messageId: `m-${n}` }, WORKFLOW, at(1 + n));
@@ -457,17 +463,7 @@ describe('endSuppression', () => {
   });
   /** A P1 recorded at minute 0 under a silence until minute 120; nobody paged. */
   const silenced = (): Incident => {
-    const id = `INC-20261123-${String(++count).padStart(3, '0')}`;
-    const opened = openIncident({
-      id,
-      dedupKey: `checkout#${ALARM_NAME}#${id}`,
-      signal: { alarmName: ALARM_NAME, state: 'ALARM', at: iso(at(0)), service: 'checkout' },
-      severity: 'P1',
-      severityReason: 'configured P1',
-      title: 'checkout running tasks below desired',
-      now: at(0),
-    });
-    return suppress(opened, silence(at(120)), at(0));
+    return suppress(opened(), silence(at(120)), at(0));
   };
 
   it('still open with no silence now: handled from now (suppression cleared, DETECTED moved); a retry of the step says the same, another execution does not', async () => {
@@ -571,20 +567,6 @@ describe('endSuppression', () => {
 });
 
 describe('announce: a retried step pages once and starts one escalation policy', () => {
-  const opened = (): Incident => {
-    const id = `INC-20261123-${String(++count).padStart(3, '0')}`;
-    return openIncident({
-      id,
-      dedupKey: `checkout#${ALARM_NAME}#${id}`,
-      signal: { alarmName: ALARM_NAME, state: 'ALARM', at: iso(at(0)), service: 'checkout' },
-      severity: 'P1',
-      severityReason: 'configured P1',
-      title: 'checkout running tasks below desired',
-      runbookUrl: 'https://runbooks.example.com/checkout/system-down',
-      now: at(0),
-    });
-  };
-
   it('the second run of Announce sends nothing more and starts the policy under the same execution name', async () => {
     const { deps, pager } = harness();
     const escalations = deps.escalations as RecordingStarter;
