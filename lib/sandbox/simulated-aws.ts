@@ -10,8 +10,6 @@ import { AwsJsonError, type JsonService } from './local-aws-json';
 
 type Handler = (input: Record<string, unknown>) => Record<string, unknown>;
 
-const SimulatedAwsError = AwsJsonError;
-
 /** A timestamp of a request: epoch seconds on the wire (AWS JSON), or a Date or ISO string. */
 const millisOf = (value: unknown): number =>
   typeof value === 'number' ? value * 1000 : new Date(value as string | Date).getTime();
@@ -56,7 +54,7 @@ export class SimulatedAws {
   private byEcsName(cluster: unknown, service: unknown): SimService {
     const found = this.env.services().find((s) => s.service === service && s.cluster === cluster);
     if (!found)
-      throw new SimulatedAwsError(
+      throw new AwsJsonError(
         'ServiceNotFoundException',
         `Service not found: ${String(cluster)}/${String(service)}`,
       );
@@ -159,8 +157,7 @@ export class SimulatedAws {
       },
       GetQueryResults: (input) => {
         const query = this.queries.get(input.queryId as string);
-        if (!query)
-          throw new SimulatedAwsError('ResourceNotFoundException', `no query ${String(input.queryId)}`);
+        if (!query) throw new AwsJsonError('ResourceNotFoundException', `no query ${String(input.queryId)}`);
         const svc = this.env.services().find((s) => s.logGroup === query.logGroup);
         const counts = new Map<string, number>();
         for (const line of svc?.logs ?? []) {
@@ -193,7 +190,7 @@ export class SimulatedAws {
     return {
       GetParameter: (input) => {
         if (this.killSwitch === undefined)
-          throw new SimulatedAwsError('ParameterNotFound', `parameter ${String(input.Name)} not found`);
+          throw new AwsJsonError('ParameterNotFound', `parameter ${String(input.Name)} not found`);
         return { Parameter: { Name: input.Name, Type: 'String', Value: this.killSwitch, Version: 1 } };
       },
     };
