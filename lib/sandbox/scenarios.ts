@@ -108,27 +108,28 @@ export const DRILL_CONFIG: DeploymentConfigInput = {
   automation: { allowlist: ['checkout', 'payments'] },
 };
 
+/** checkout:42 ships a bug that fails `errorRatePercent` of requests, at minute 2. */
+const shipBadBuild = (errorRatePercent: number): ScenarioStep => ({
+  atMinute: 2,
+  actor: 'environment',
+  narrate: `deploy checkout:42 (a bad build: ${errorRatePercent}% of requests fail)`,
+  apply: (env) => {
+    env.defineRevision('checkout:42', { metrics: { errorRatePercent } });
+    env.deployRevision('checkout', 'checkout:42');
+    env.log(
+      'checkout',
+      'ERROR TypeError: Cannot read properties of undefined (reading "currency") at priceCart',
+    );
+  },
+});
+
 const badDeploy: Scenario = {
   name: 'bad-deploy',
   seed: '000 scenario 2 (high error rate after a deployment)',
   summary: 'checkout:42 ships a bug; 5xx errors climb to 35%; automation rolls back to checkout:41.',
   config: DRILL_CONFIG,
   durationMinutes: 30,
-  steps: [
-    {
-      atMinute: 2,
-      actor: 'environment',
-      narrate: 'deploy checkout:42 (a bad build: 35% of requests fail)',
-      apply: (env) => {
-        env.defineRevision('checkout:42', { metrics: { errorRatePercent: 35 } });
-        env.deployRevision('checkout', 'checkout:42');
-        env.log(
-          'checkout',
-          'ERROR TypeError: Cannot read properties of undefined (reading "currency") at priceCart',
-        );
-      },
-    },
-  ],
+  steps: [shipBadBuild(35)],
 };
 
 const crashLoop: Scenario = {
@@ -273,20 +274,6 @@ const approvalConfig: DeploymentConfigInput = {
   automation: { ...DRILL_CONFIG.automation, approvalRequiredFor: ['P1'] },
 };
 
-const shipBadBuild: ScenarioStep = {
-  atMinute: 2,
-  actor: 'environment',
-  narrate: 'deploy checkout:42 (a bad build: 60% of requests fail)',
-  apply: (env) => {
-    env.defineRevision('checkout:42', { metrics: { errorRatePercent: 60 } });
-    env.deployRevision('checkout', 'checkout:42');
-    env.log(
-      'checkout',
-      'ERROR TypeError: Cannot read properties of undefined (reading "currency") at priceCart',
-    );
-  },
-};
-
 const manualRollback = (atMinute: number, narrate: string): ScenarioStep => ({
   atMinute,
   actor: 'responder',
@@ -310,7 +297,7 @@ const approvalDenied: Scenario = {
     'a bad deploy makes checkout a P1; automation proposes a rollback, which needs approval; the on-call denies it and rolls back by hand.',
   config: approvalConfig,
   durationMinutes: 30,
-  steps: [shipBadBuild, manualRollback(12, 'alice rolls checkout back to checkout:41 by hand')],
+  steps: [shipBadBuild(60), manualRollback(12, 'alice rolls checkout back to checkout:41 by hand')],
   responders: [
     {
       atMinute: 7,
@@ -327,7 +314,7 @@ const approvalTimeout: Scenario = {
     'a bad deploy makes checkout a P1; the rollback needs approval and nobody answers within 15 min; the next tier is paged and rolls back by hand.',
   config: approvalConfig,
   durationMinutes: 40,
-  steps: [shipBadBuild, manualRollback(26, 'the DevOps lead rolls checkout back to checkout:41 by hand')],
+  steps: [shipBadBuild(60), manualRollback(26, 'the DevOps lead rolls checkout back to checkout:41 by hand')],
 };
 
 const mitigationFailed: Scenario = {

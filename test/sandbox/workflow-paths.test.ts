@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
-import { type Fault, Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
+import { type DeliveryRecord, type Fault, Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
 import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
 
 // The workflows' rarer paths, each run end to end in the sandbox with the deployed bundles: how the
@@ -49,6 +49,14 @@ const errorsOf = async (sandbox: Sandbox, id: string | undefined) =>
     .filter((e) => e.kind === 'error')
     .map((e) => e.summary);
 
+/** The execution failed, for the operators' alarm, and the record holds one error: `state` failed with the injected fault. */
+const expectFailedAt = async (sandbox: Sandbox, delivery: DeliveryRecord, state: string) => {
+  expect(delivery.status).toBe('FAILED');
+  expect(await errorsOf(sandbox, delivery.intake?.incidentId)).toEqual([
+    expect.stringMatching(new RegExp(`^${state} failed: InjectedFault`)),
+  ]);
+};
+
 describe('a step that fails, and the page about it fails too', () => {
   it('the lifecycle execution fails as EscalationFailed: the operators alarm on failed executions is the page', async () => {
     await withSandbox(
@@ -87,10 +95,7 @@ describe.each<[string, Fault]>([
         alarmEvent(state === STATES.awaitApproval ? 'checkout-error-rate' : P1_ALARM, 'ALARM', 1),
       );
       await sandbox.settle(minute(30));
-      expect(alarm.status).toBe('FAILED');
-      expect(await errorsOf(sandbox, alarm.intake?.incidentId)).toEqual([
-        expect.stringMatching(new RegExp(`^${state} failed: InjectedFault`)),
-      ]);
+      await expectFailedAt(sandbox, alarm, state);
       const pages = await sandbox.sns.allPages();
       expect(
         pages.some((p) => p.kind === 'ESCALATION' && p.body.includes(`Why escalating: ${state} failed`)),
@@ -121,10 +126,7 @@ describe('after the hand-off to a person', () => {
       async (sandbox) => {
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
         await sandbox.settle(minute(120));
-        expect(alarm.status).toBe('FAILED');
-        expect(await errorsOf(sandbox, alarm.intake?.incidentId)).toEqual([
-          expect.stringMatching(new RegExp(`^${STATES.awaitResolution} failed: InjectedFault`)),
-        ]);
+        await expectFailedAt(sandbox, alarm, STATES.awaitResolution);
       },
     );
   });
@@ -173,10 +175,7 @@ describe('a silenced service', () => {
         await sandbox.silence('checkout', '30m', 'deploy window', 'alice');
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
         await sandbox.settle(minute(60));
-        expect(alarm.status).toBe('FAILED');
-        expect(await errorsOf(sandbox, alarm.intake?.incidentId)).toEqual([
-          expect.stringMatching(new RegExp(`^${STATES.endSuppression} failed: InjectedFault`)),
-        ]);
+        await expectFailedAt(sandbox, alarm, STATES.endSuppression);
       },
     );
   });
