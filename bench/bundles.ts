@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { parseConfig } from '../lib/config/load';
-import type { DeploymentConfig } from '../lib/config/schema';
 import {
   BUNDLE_FILE,
   bundleOptions,

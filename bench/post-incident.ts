@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { acknowledge, advance, appendEntries, type Incident, openIncident } from '../lambdas/domain/incident';
 import { summarizeIncidents } from '../lambdas/domain/incident-stats';
 import { SEVERITIES } from '../lambdas/domain/severity';
-import { startLocalDynamo } from '../lambdas/local/dynalite-server';
-import { runDrill } from '../lib/sandbox/drill';
-import { DRILL_CONFIG, SCENARIOS } from '../lib/sandbox/scenarios';
+import { runDrill } from '../sandbox/drill';
+import { startLocalDynamo } from '../sandbox/local-aws/dynalite';
+import { DRILL_CONFIG, SCENARIOS } from '../sandbox/scenarios';
 import { type Summary, summarize, timed } from './stats';
 
 export interface PostIncidentResult {

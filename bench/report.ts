@@ -1,5 +1,5 @@
 /** The benchmark report: one JSON document and its Markdown rendering. */
-import { STORM_SERVICES } from '../lib/sandbox/scenarios';
+import { STORM_SERVICES } from '../sandbox/scenarios';
 import type { BundlesResult } from './bundles';
 import type { PostIncidentResult } from './post-incident';
 import type { RollbackResult } from './rollback';

@@ -3,8 +3,8 @@
  * clock), and the sandbox wall time it took. Goal: under 60 s after the alarm fires. Diagnostics run
  * their sources in parallel; Logs Insights polling is what takes simulated time.
  */
-import { runDrill } from '../lib/sandbox/drill';
-import { SCENARIOS } from '../lib/sandbox/scenarios';
+import { runDrill } from '../sandbox/drill';
+import { SCENARIOS } from '../sandbox/scenarios';
 import { type Summary, summarize, timed } from './stats';
 
 export interface RollbackResult {

@@ -4,9 +4,9 @@
  * storm config's CDK synth is done once beforehand and reported apart, as the sandbox caches it).
  */
 import { parseConfig } from '../lib/config/load';
-import { type DrillReport, runDrill } from '../lib/sandbox/drill';
-import { synthesizeTemplate } from '../lib/sandbox/sandbox';
-import { SCENARIOS } from '../lib/sandbox/scenarios';
+import { type DrillReport, runDrill } from '../sandbox/drill';
+import { synthesizeTemplate } from '../sandbox/sandbox';
+import { SCENARIOS } from '../sandbox/scenarios';
 import { type Summary, summarize, timed } from './stats';
 
 const SCENARIO = 'alarm-storm';

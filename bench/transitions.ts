@@ -4,9 +4,9 @@
  * until every execution has ended, so the ALARM execution runs to its end (through the reopen
  * window when there is one) as it would on AWS after the drill stops watching.
  */
-import type { DeliveryRecord } from '../lib/sandbox/sandbox';
-import { Sandbox } from '../lib/sandbox/sandbox';
-import { SCENARIOS, type Scenario } from '../lib/sandbox/scenarios';
+import type { DeliveryRecord } from '../sandbox/sandbox';
+import { Sandbox } from '../sandbox/sandbox';
+import { SCENARIOS, type Scenario } from '../sandbox/scenarios';
 import { type Summary, summarize } from './stats';
 
 /** Step Functions Standard: USD per state transition ($0.025 per 1,000), free tier ignored. */

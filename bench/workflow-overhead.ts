@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IntakeResult } from '../lambdas/services/intake';
 import { parseConfig } from '../lib/config/load';
-import { type DeliveryRecord, Sandbox, synthesizeTemplate } from '../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../lib/sandbox/scenarios';
+import { type DeliveryRecord, Sandbox, synthesizeTemplate } from '../sandbox/sandbox';
+import { DRILL_CONFIG } from '../sandbox/scenarios';
 import { type Summary, summarize, timed } from './stats';
 
 export const ALARM_NAME = 'checkout-error-rate';

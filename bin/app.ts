@@ -1,8 +1,8 @@
 import { App } from 'aws-cdk-lib';
+import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ValidationError } from '../lambdas/domain/errors';
 import { composeApp } from '../lib/app';
 import { ConfigFileError, loadConfig } from '../lib/config/load';
-import type { DeploymentConfig } from '../lib/config/schema';
 
 const loadOrExit = (path: unknown): DeploymentConfig => {
   if (typeof path !== 'string' || path === '') {

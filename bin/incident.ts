@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import './quiet-sdk';
-import { main } from '../lib/cli/incident-cli';
+import { main } from '../cli/main';
 
 main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),

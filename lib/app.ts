@@ -1,6 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { DeploymentConfig } from './config/schema';
+import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { IncidentResponseStack } from './incident-response-stack';
 
 /**

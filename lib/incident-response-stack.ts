@@ -1,15 +1,15 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { DeploymentConfig } from '../lambdas/contract/config-schema';
+import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
 import { ignoredAlarmFamilies } from '../lambdas/intake/alarm-event';
 import { alarmIndex, servicesAutomationMayRollBack } from './config/load';
-import type { DeploymentConfig } from './config/schema';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
 import { IncidentDashboard } from './constructs/incident-dashboard';
 import { IncidentFunction } from './constructs/incident-function';
-import { INCIDENT_METRICS } from './constructs/incident-metrics-design';
 import { IncidentStore } from './constructs/incident-store';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
 import { Notifications } from './constructs/notifications';

@@ -15,7 +15,7 @@
  *   `flush()` is there for a sink that batches, and is a no-op in both sinks here.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { INCIDENT_METRICS } from '../../lib/constructs/incident-metrics-design';
+import { INCIDENT_METRICS } from '../contract/metrics-design';
 import type { Incident } from '../domain/incident';
 import { incidentTimings, type ResolvedBy } from '../domain/incident-stats';
 

@@ -37,7 +37,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../../lib/constructs/incident-table-design';
+import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../contract/table-design';
 import type { Incident } from '../domain/incident';
 import { isOpen, OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
 import type { Silence } from '../domain/silences';

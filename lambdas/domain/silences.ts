@@ -8,7 +8,7 @@
  *
  * Pure: no SDK, no env, no clock.
  */
-import type { MaintenanceWindow, Weekday } from '../../lib/config/schema';
+import type { MaintenanceWindow, Weekday } from '../contract/config-schema';
 import { type FieldProblem, ValidationError } from './errors';
 import type { Suppression } from './incident';
 

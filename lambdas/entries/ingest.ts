@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnWorkflowStarter } from '../adapters/workflow-starter';
+import { requireEnv } from '../contract/env';
 import { createIngestHandler } from '../handlers/ingest';
-import { requireEnv } from './env';
 
 export const handler = createIngestHandler(
   new SfnWorkflowStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN')),

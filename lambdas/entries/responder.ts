@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsAdapter } from '../adapters/secrets';
+import { requireEnv } from '../contract/env';
 import { createResponderHandler } from '../handlers/responder';
 import { pageTiers } from '../services/lifecycle';
-import { requireEnv } from './env';
 import { lifecycleDeps, logger } from './runtime';
 
 const lifecycle = lifecycleDeps(false);

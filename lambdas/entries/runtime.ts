@@ -13,7 +13,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { alarmIndex, parseConfig } from '../../lib/config/load';
-import type { DeploymentConfig } from '../../lib/config/schema';
 import { EmfIncidentMetrics } from '../adapters/incident-metrics';
 import { createDocumentClient, IncidentStore } from '../adapters/incident-store';
 import { SnsPager } from '../adapters/pager';
@@ -21,12 +20,13 @@ import { S3ReportStore } from '../adapters/report-store';
 import { SecretsAdapter } from '../adapters/secrets';
 import { SfnCallbacks } from '../adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../adapters/workflow-starter';
+import type { DeploymentConfig } from '../contract/config-schema';
+import { requireEnv } from '../contract/env';
 import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps } from '../services/lifecycle';
 import { type SilenceDeps, suppressionFor } from '../services/silences';
-import { requireEnv } from './env';
 
 /**
  * The deployment config `cdk synth` validated and wrote beside this bundle (config.json in the

@@ -5,8 +5,8 @@
  * source fails on its own, so a denied or slow API is a finding, never a failed diagnosis.
  */
 import type { AlarmTarget } from '../../lib/config/load';
-import type { DeploymentConfig, ServiceConfig } from '../../lib/config/schema';
 import type { IncidentStore, ServiceAction } from '../adapters/incident-store';
+import type { DeploymentConfig, ServiceConfig } from '../contract/config-schema';
 import { diagnose } from '../domain/diagnosis';
 import { IncidentNotFoundError } from '../domain/errors';
 import type {

@@ -9,10 +9,10 @@
 
 import { z } from 'zod';
 import type { AlarmTarget } from '../../lib/config/load';
-import type { DeploymentConfig } from '../../lib/config/schema';
 import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { isStaleToken } from '../adapters/workflow-callbacks';
+import type { DeploymentConfig } from '../contract/config-schema';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal, Suppression } from '../domain/incident';
 import { classifySeverity, SEVERITIES } from '../domain/severity';

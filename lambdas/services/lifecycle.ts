@@ -3,13 +3,14 @@
  * announce, diagnose, mitigate, await recovery, resolve, post-incident, and escalation of a failure.
  * Each is a short flow over the store (versioned updates), the pager and the workflow callbacks.
  */
-import type { DeploymentConfig } from '../../lib/config/schema';
+
 import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { IncidentStore } from '../adapters/incident-store';
 import type { Pager } from '../adapters/pager';
 import type { ReportWriter } from '../adapters/report-store';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
+import type { DeploymentConfig } from '../contract/config-schema';
 import { IncidentNotFoundError } from '../domain/errors';
 import {
   type EscalationEntry,

@@ -3,8 +3,9 @@
  * suppressed right now (a silence in the table, or a maintenance window in the config). A silence
  * ends by itself at `until`; lifting one only ends it sooner.
  */
-import type { DeploymentConfig } from '../../lib/config/schema';
+
 import type { IncidentStore } from '../adapters/incident-store';
+import type { DeploymentConfig } from '../contract/config-schema';
 import { type FieldProblem, ValidationError } from '../domain/errors';
 import type { Suppression } from '../domain/incident';
 import {

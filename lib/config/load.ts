@@ -1,9 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { type FieldProblem, IncidentError, ValidationError } from '../../lambdas/domain/errors';
-import { SEVERITIES, type Severity } from '../../lambdas/domain/severity';
-import { formatPath } from '../../lambdas/domain/validation';
-import { ignoredAlarmFamilies } from '../../lambdas/intake/alarm-event';
 import {
   ALARM_DEFAULTS,
   ALARM_KINDS,
@@ -14,7 +10,11 @@ import {
   deploymentConfigSchema,
   LOAD_BALANCER_ALARM_KINDS,
   MAX_ALARM_EVALUATION_SECONDS,
-} from './schema';
+} from '../../lambdas/contract/config-schema';
+import { type FieldProblem, IncidentError, ValidationError } from '../../lambdas/domain/errors';
+import { SEVERITIES, type Severity } from '../../lambdas/domain/severity';
+import { formatPath } from '../../lambdas/domain/validation';
+import { ignoredAlarmFamilies } from '../../lambdas/intake/alarm-event';
 
 /** The config file could not be read at all (missing, unreadable). */
 export class ConfigFileError extends IncidentError {}

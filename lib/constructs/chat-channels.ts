@@ -2,7 +2,7 @@ import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../config/schema';
+import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 export interface ChatChannelsProps {
   /** Tiers and their endpoints (config `contacts`); tiers with `chat` get a channel. */

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, buildSync } from 'esbuild';
-import type { DeploymentConfig } from '../config/schema';
+import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 /** The Lambda entries under lambdas/entries/. */
 export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const;

@@ -4,8 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
 import { SEVERITIES } from '../../lambdas/domain/severity';
-import { INCIDENT_METRICS } from './incident-metrics-design';
 
 export interface IncidentDashboardProps {
   /** The dashboard's name (letters, digits, `-` and `_`), e.g. `${stackName}-incidents`. */

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { DeploymentConfig } from '../config/schema';
+import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 import { BUNDLE_FILE, buildFunctionBundle, type HandlerName, LAMBDA_BUNDLING } from './function-bundle';
 
 export type { HandlerName } from './function-bundle';

@@ -3,7 +3,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { INCIDENT_STORE_ACTIONS, INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from './incident-table-design';
+import {
+  INCIDENT_STORE_ACTIONS,
+  INCIDENT_TABLE_INDEXES,
+  INCIDENT_TABLE_KEYS,
+} from '../../lambdas/contract/table-design';
 
 export interface IncidentStoreProps {
   /**

@@ -9,7 +9,7 @@ import { SMS_SENDER } from '../../lambdas/domain/pages';
 /** The tag naming a pages topic's tier (the display name is the same for all: SMS_SENDER). */
 export const TIER_TAG = 'incident-response:tier';
 
-import type { DeploymentConfig } from '../config/schema';
+import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 export interface NotificationsProps {
   /** Tiers and their endpoints (config `contacts`). */

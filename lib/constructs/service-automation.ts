@@ -1,7 +1,7 @@
 import { Annotations, ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../config/schema';
+import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 export interface ServiceAutomationProps {
   /** The function that diagnoses and acts. */

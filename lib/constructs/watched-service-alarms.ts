@@ -1,8 +1,13 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import {
+  ALARM_KINDS,
+  type AlarmConfig,
+  type AlarmKind,
+  type ServiceConfig,
+} from '../../lambdas/contract/config-schema';
 import { alarmNameFor } from '../config/load';
-import { ALARM_KINDS, type AlarmConfig, type AlarmKind, type ServiceConfig } from '../config/schema';
 
 export interface WatchedServiceAlarmsProps {
   readonly service: ServiceConfig;

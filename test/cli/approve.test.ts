@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
 import { appendEntries } from '../../lambdas/domain/incident';
-import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { main } from '../../lib/cli/incident-cli';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
 
 // The CLI talks to "a deployed stack" here: DynamoDB is dynalite, and Step Functions is a loopback
 // stand-in that records the callback calls (SendTaskSuccess/Failure), reached through the SDK's

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/incident-cli';
+import { main } from '../../cli/main';
 
 // Apart from respond.test.ts, whose SDK mocks would answer the sandbox bundles' own clients too (the
 // bundles load the same @aws-sdk modules): here the sandbox's stand-ins answer, as in a drill.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/incident-cli';
+import { main } from '../../cli/main';
 
 const events = new URL('../events/', import.meta.url).pathname;
 

@@ -14,10 +14,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type LiveDrillInput, LiveDrillRefusedError, runLiveDrill } from '../../cli/live-drill';
+import { main } from '../../cli/main';
 import { acknowledge, type Incident, moveTo, openIncident, recordPage } from '../../lambdas/domain/incident';
-import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
-import { main } from '../../lib/cli/incident-cli';
-import { type LiveDrillInput, LiveDrillRefusedError, runLiveDrill } from '../../lib/cli/live-drill';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
 
 // CloudWatch and Step Functions have no local implementation: mocked at the SDK boundary in the
 // shapes AWS returns. The incident table is dynalite, filled by a fake "workflow" as the drill polls.

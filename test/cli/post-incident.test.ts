@@ -5,6 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
 import {
   type Actor,
   acknowledge,
@@ -17,8 +18,7 @@ import {
 } from '../../lambdas/domain/incident';
 import { parseReportTimeline, reportKey } from '../../lambdas/domain/report';
 import type { Severity } from '../../lambdas/domain/severity';
-import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
-import { main } from '../../lib/cli/incident-cli';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
 
 // The table is dynalite (reached with --table, or through a mocked stack's outputs with --stack);
 // CloudFormation and S3 are mocked at the SDK boundary in the shapes AWS returns.

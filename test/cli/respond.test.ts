@@ -3,10 +3,10 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
 import { appendEntries } from '../../lambdas/domain/incident';
-import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { main } from '../../lib/cli/incident-cli';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
 
 // "A deployed stack": the table is dynalite; CloudFormation, SNS and Step Functions have no local
 // implementation, so they are mocked at the SDK boundary in the shapes AWS returns.

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
+import { formatStats } from '../../cli/stats-format';
 import {
   type Actor,
   acknowledge,
@@ -10,9 +12,7 @@ import {
   suppress,
 } from '../../lambdas/domain/incident';
 import type { Severity } from '../../lambdas/domain/severity';
-import { type LocalDynamo, startLocalDynamo } from '../../lambdas/local/dynalite-server';
-import { main } from '../../lib/cli/incident-cli';
-import { formatStats } from '../../lib/cli/stats-format';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
 
 // A deployed stack's table (--table), here dynalite, seeded with incidents built by the domain
 // functions at explicit times; the expected figures are worked out by hand below.

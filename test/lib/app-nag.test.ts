@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { composeTestApp, exampleInput } from './fixtures';
+import { composeTestApp, exampleInput } from '../support/fixtures';
 
 const findings = (app: App) =>
   new AwsSolutionsChecks().validateScope(app).violations.map((v) => ({

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH } from './fixtures';
+import { EXAMPLE_CONFIG_PATH } from '../support/fixtures';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 

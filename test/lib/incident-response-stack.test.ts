@@ -1,14 +1,14 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
 import { parseConfig } from '../../lib/config/load';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
-import { INCIDENT_METRICS } from '../../lib/constructs/incident-metrics-design';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { TIER_TAG } from '../../lib/constructs/notifications';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
 import { ResponderApi } from '../../lib/constructs/responder-api';
 import { longestSuppression } from '../../lib/incident-response-stack';
-import { composeTestApp, exampleInput, minimalInput } from './fixtures';
+import { composeTestApp, exampleInput, minimalInput } from '../support/fixtures';
 import {
   actionsOf,
   identityStatements,
@@ -23,7 +23,7 @@ import {
   stateMachineId,
   tasksOf,
   tokensToText,
-} from './template-helpers';
+} from '../support/template';
 
 const synth = (extra: Record<string, unknown> = {}) => {
   const { stack } = composeTestApp({ ...exampleInput(), ...extra });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentConfigInput } from '../../lib/config/schema';
-import { type DrillOptions, runDrill } from '../../lib/sandbox/drill';
-import type { Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG, SCENARIOS, type Scenario } from '../../lib/sandbox/scenarios';
+import type { DeploymentConfigInput } from '../../lambdas/contract/config-schema';
+import { type DrillOptions, runDrill } from '../../sandbox/drill';
+import type { Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG, SCENARIOS, type Scenario } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 const at = (minutes: number) => new Date(START.getTime() + minutes * 60_000).toISOString();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../lambdas/domain/incident';
-import { type DrillEvent, type DrillReport, runDrill } from '../../lib/sandbox/drill';
-import { SCENARIOS, STORM_EVENTS, STORM_SERVICES } from '../../lib/sandbox/scenarios';
+import { type DrillEvent, type DrillReport, runDrill } from '../../sandbox/drill';
+import { SCENARIOS, STORM_EVENTS, STORM_SERVICES } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 const at = (minutes: number) => new Date(START.getTime() + minutes * 60_000).toISOString();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DeliveredPage } from '../../lib/sandbox/local-sns';
-import { Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+import type { DeliveredPage } from '../../sandbox/local-aws/sns';
+import { Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 const minute = (n: number) => new Date(START.getTime() + n * 60_000);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
-import { runDrill } from '../../lib/sandbox/drill';
-import { type Fault, Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG, SCENARIOS } from '../../lib/sandbox/scenarios';
+import { runDrill } from '../../sandbox/drill';
+import { type Fault, Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 const sample = JSON.parse(

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../lambdas/domain/incident';
 import { reportKey } from '../../lambdas/domain/report';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
-import type { DeliveredPage } from '../../lib/sandbox/local-sns';
-import { type DeliveryRecord, Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+import type { DeliveredPage } from '../../sandbox/local-aws/sns';
+import { type DeliveryRecord, Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
 
 // The workflow stops waiting for recovery after 5 min and hands the incident to a person; the
 // resolution that comes later still gets its notice, report and post-mortem from the same execution.

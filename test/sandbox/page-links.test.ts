@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+import { Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
 const sample = JSON.parse(

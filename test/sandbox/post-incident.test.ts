@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { DeploymentConfigInput } from '../../lambdas/contract/config-schema';
+import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
 import type { Incident } from '../../lambdas/domain/incident';
 import { parseReportTimeline } from '../../lambdas/domain/report';
-import type { DeploymentConfigInput } from '../../lib/config/schema';
-import { INCIDENT_METRICS } from '../../lib/constructs/incident-metrics-design';
-import { type DrillReport, runDrill } from '../../lib/sandbox/drill';
-import type { DeliveredPage } from '../../lib/sandbox/local-sns';
-import { Sandbox } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG, SCENARIOS } from '../../lib/sandbox/scenarios';
+import { type DrillReport, runDrill } from '../../sandbox/drill';
+import type { DeliveredPage } from '../../sandbox/local-aws/sns';
+import { Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z'); // a Monday
 const minute = (n: number) => new Date(START.getTime() + n * 60_000);

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
-import { type DeliveryRecord, type Fault, Sandbox, type SandboxOptions } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
+import { type DeliveryRecord, type Fault, Sandbox, type SandboxOptions } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
 
 // The workflows' rarer paths, each run end to end in the sandbox with the deployed bundles: how the
 // execution ends, what the record says, and who was told. With the other sandbox tests they enter

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config/load';
-import { synthesizeTemplate } from '../../lib/sandbox/sandbox';
-import { DRILL_CONFIG } from '../../lib/sandbox/scenarios';
-import { COVERAGE_DIR_ENV, stateCoverage } from '../../lib/sandbox/state-coverage';
+import { synthesizeTemplate } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { COVERAGE_DIR_ENV, stateCoverage } from '../../sandbox/state-coverage';
 
 export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'incident-state-coverage-'));

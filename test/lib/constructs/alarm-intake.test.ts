@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AlarmIntake, type AlarmIntakeProps } from '../../../lib/constructs/alarm-intake';
-import { composeTestApp, exampleInput } from '../fixtures';
-import { logicalIdOf, onlyIdOf, tokensToText } from '../template-helpers';
+import { composeTestApp, exampleInput } from '../../support/fixtures';
+import { logicalIdOf, onlyIdOf, tokensToText } from '../../support/template';
 
 const TEAM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
 

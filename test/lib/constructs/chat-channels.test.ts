@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load';
 import { ChatChannels } from '../../../lib/constructs/chat-channels';
-import { exampleInput } from '../fixtures';
+import { exampleInput } from '../../support/fixtures';
 
 const TEAMS = {
   teamsTeamId: '5f2c9a53-3c8e-4b0c-9d5e-1f0a2b3c4d5e',

@@ -9,14 +9,14 @@ import {
   EscalationWorkflow,
   type EscalationWorkflowProps,
 } from '../../../lib/constructs/escalation-workflow';
-import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
 import {
   type ExecutionFailedError,
   type LocalHandler,
   LocalWorkflow,
-} from '../../../lib/sandbox/local-runner';
-import { SimClock } from '../../../lib/sandbox/sim-clock';
-import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
+} from '../../../sandbox/sfn-local/local-runner';
+import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
+import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
 import {
   actionsOf,
   arnText,
@@ -31,7 +31,7 @@ import {
   stateMachineDefinition,
   stateOf,
   tokensToText,
-} from '../template-helpers';
+} from '../../support/template';
 
 const { plan: PLAN, fire: FIRE, continueAsNew: CONTINUE, failed: PAGE_ABOUT_FAILURE } = ESCALATION_STATES;
 

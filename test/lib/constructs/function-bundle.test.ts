@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentConfig } from '../../../lambdas/contract/config-schema';
 import { composeApp } from '../../../lib/app';
 import { parseConfig } from '../../../lib/config/load';
-import type { DeploymentConfig } from '../../../lib/config/schema';
 import { BUNDLE_FILE, CONFIG_FILE, type HandlerName } from '../../../lib/constructs/function-bundle';
 import { HANDLER_ENV } from '../../../lib/constructs/incident-function';
-import { bundleFile, loadFunction } from '../../../lib/sandbox/lambda-runtime';
-import { DRILL_CONFIG } from '../../../lib/sandbox/scenarios';
+import { bundleFile, loadFunction } from '../../../sandbox/lambda-runtime';
+import { DRILL_CONFIG } from '../../../sandbox/scenarios';
 
 // One synth with bundling, as `cdk synth` does it: the assets are what deploys.
 let outdir: string;

@@ -4,11 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
 import { SEVERITIES } from '../../../lambdas/domain/severity';
 import { IncidentDashboard, type IncidentDashboardProps } from '../../../lib/constructs/incident-dashboard';
-import { INCIDENT_METRICS } from '../../../lib/constructs/incident-metrics-design';
-import { composeTestApp } from '../fixtures';
-import { logicalIdOf, onlyIdOf, refText, stateMachineId, tokensToText } from '../template-helpers';
+import { composeTestApp } from '../../support/fixtures';
+import { logicalIdOf, onlyIdOf, refText, stateMachineId, tokensToText } from '../../support/template';
 
 /** A metric line of a graph widget: `[namespace, name, dim, value, ..., options]` or `[{ expression }]`. */
 type MetricLine = readonly (string | Record<string, unknown>)[];

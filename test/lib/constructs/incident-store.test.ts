@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { IncidentStore, type IncidentStoreProps } from '../../../lib/constructs/incident-store';
-import { actionsOf, onlyIdOf, roleStatements } from '../template-helpers';
+import { actionsOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TABLE = 'AWS::DynamoDB::Table';
 

@@ -12,16 +12,16 @@ import {
   STATES,
 } from '../../../lib/constructs/lifecycle-workflow';
 import { COLD_START_MARGIN } from '../../../lib/constructs/workflow-tasks';
-import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
 import {
   type ExecutionFailedError,
   type LocalHandler,
   LocalWorkflow,
   type TaskContext,
-} from '../../../lib/sandbox/local-runner';
-import { SimClock } from '../../../lib/sandbox/sim-clock';
-import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
-import { composeTestApp, exampleInput } from '../fixtures';
+} from '../../../sandbox/sfn-local/local-runner';
+import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
+import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import { composeTestApp, exampleInput } from '../../support/fixtures';
 import {
   actionsOf,
   arnText,
@@ -37,7 +37,7 @@ import {
   stateOf,
   successorsOf,
   tasksOf,
-} from '../template-helpers';
+} from '../../support/template';
 
 const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
   const stack = new Stack();

@@ -2,11 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import type { DeploymentConfig } from '../../../lambdas/contract/config-schema';
 import { parseConfig } from '../../../lib/config/load';
-import type { DeploymentConfig } from '../../../lib/config/schema';
 import { Notifications, type NotificationsProps, TIER_TAG } from '../../../lib/constructs/notifications';
-import { composeTestApp, exampleInput } from '../fixtures';
-import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../template-helpers';
+import { composeTestApp, exampleInput } from '../../support/fixtures';
+import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TOPIC = 'AWS::SNS::Topic';
 const OPERATORS = 'incident response: alarms on the workflow itself';

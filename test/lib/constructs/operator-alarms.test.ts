@@ -6,8 +6,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { OperatorAlarms } from '../../../lib/constructs/operator-alarms';
-import { composeTestApp } from '../fixtures';
-import { logicalIdOf, onlyIdOf, type StateMachineSuffix, stateMachineId } from '../template-helpers';
+import { composeTestApp } from '../../support/fixtures';
+import { logicalIdOf, onlyIdOf, type StateMachineSuffix, stateMachineId } from '../../support/template';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
 

@@ -8,14 +8,14 @@ import {
   PostMortemWorkflow,
   type PostMortemWorkflowProps,
 } from '../../../lib/constructs/post-mortem-workflow';
-import { aslFromTemplate } from '../../../lib/sandbox/asl';
+import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
 import {
   type ExecutionFailedError,
   type LocalHandler,
   LocalWorkflow,
-} from '../../../lib/sandbox/local-runner';
-import { SimClock } from '../../../lib/sandbox/sim-clock';
-import { TaskTokenBroker } from '../../../lib/sandbox/task-token-broker';
+} from '../../../sandbox/sfn-local/local-runner';
+import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
+import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
 import {
   actionsOf,
   arnText,
@@ -30,7 +30,7 @@ import {
   stateMachineDefinition,
   stateOf,
   tokensToText,
-} from '../template-helpers';
+} from '../../support/template';
 
 const { plan: PLAN, done: DONE, wait: WAIT, remind: REMIND, failed: PAGE_ABOUT_FAILURE } = POST_MORTEM_STATES;
 

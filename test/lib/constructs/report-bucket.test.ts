@@ -11,7 +11,7 @@ import {
   type PolicyStatementJson,
   roleStatements,
   tokensToText,
-} from '../template-helpers';
+} from '../../support/template';
 
 const BUCKET = 'AWS::S3::Bucket';
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load';
 import { IncidentFunction } from '../../../lib/constructs/incident-function';
 import { ResponderApi } from '../../../lib/constructs/responder-api';
-import { minimalInput } from '../fixtures';
-import { actionsOf, identityStatements, logicalIdOf, onlyIdOf } from '../template-helpers';
+import { minimalInput } from '../../support/fixtures';
+import { actionsOf, identityStatements, logicalIdOf, onlyIdOf } from '../../support/template';
 
 /** The responder behind the URL, the lifecycle signing links into pages, and the intake, which signs nothing. */
 const responderApiIn = () => {

@@ -5,14 +5,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config/load';
 import { ServiceAutomation } from '../../../lib/constructs/service-automation';
-import { composeTestApp, exampleInput, minimalInput } from '../fixtures';
+import { composeTestApp, exampleInput, minimalInput } from '../../support/fixtures';
 import {
   actionsOf,
   logicalIdOf,
   type PolicyStatementJson,
   roleStatements,
   tokensToText,
-} from '../template-helpers';
+} from '../../support/template';
 
 /** Parsed services: checkout and payments on the prod cluster, reports on the batch cluster. */
 const servicesOf = (

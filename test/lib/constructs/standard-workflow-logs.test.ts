@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { composeTestApp } from '../fixtures';
+import { composeTestApp } from '../../support/fixtures';
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON, read freely
 type Raw = Record<string, any>;

@@ -1,10 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { ALARM_KINDS, type AlarmKind, type ServiceConfig } from '../../../lambdas/contract/config-schema';
 import { alarmNameFor, parseConfig } from '../../../lib/config/load';
-import { ALARM_KINDS, type AlarmKind, type ServiceConfig } from '../../../lib/config/schema';
 import { WatchedServiceAlarms } from '../../../lib/constructs/watched-service-alarms';
-import { exampleInput } from '../fixtures';
+import { exampleInput } from '../../support/fixtures';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
 

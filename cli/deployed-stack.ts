@@ -1,0 +1,129 @@
+/**
+ * A deployed stack as the CLI reaches it with the user's AWS credentials: its outputs name the table,
+ * the workflows and the tier topics, so the CLI acts through the same services as the Lambdas.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
+import { SnsPager } from '../lambdas/adapters/pager';
+import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-store';
+import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
+import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
+import type { DeploymentConfig } from '../lambdas/contract/config-schema';
+import { IncidentError } from '../lambdas/domain/errors';
+import { IncidentService } from '../lambdas/services/incident-service';
+import type { LifecycleDeps } from '../lambdas/services/lifecycle';
+
+export class StackNotReadyError extends IncidentError {}
+
+const REQUIRED = [
+  'IncidentTableName',
+  'StateMachineArn',
+  'EscalationStateMachineArn',
+  'TierTopicArns',
+] as const;
+
+export interface DeployedStack {
+  readonly lifecycle: LifecycleDeps & { readonly store: IncidentStore; readonly incidents: IncidentService };
+  readonly lifecycleStarter: SfnWorkflowStarter;
+  close(): void;
+}
+
+/** The stack's outputs by key, read with DescribeStacks. */
+export const readStackOutputs = async (
+  stackName: string,
+  region?: string,
+): Promise<Record<string, string>> => {
+  const cfn = new CloudFormationClient(region ? { region } : {});
+  try {
+    const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Object.fromEntries(
+      (Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  } catch (error) {
+    // CloudFormation answers a stack that does not exist with a ValidationError.
+    if ((error as { name?: string }).name === 'ValidationError') {
+      throw new StackNotReadyError(
+        `no stack ${stackName} in this account and region (check --stack and --region): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    cfn.destroy();
+  }
+};
+
+/** @throws StackNotReadyError naming every output of `keys` the stack lacks */
+export const requireOutputs = (
+  stackName: string,
+  outputs: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): void => {
+  const missing = keys.filter((k) => !outputs[k]);
+  if (missing.length > 0) {
+    throw new StackNotReadyError(
+      `stack ${stackName} has no output ${missing.join(', ')}: is it deployed with this version?`,
+    );
+  }
+};
+
+export const connectToStack = async (
+  stackName: string,
+  config: DeploymentConfig,
+  region?: string,
+): Promise<DeployedStack> => {
+  const clientConfig = region ? { region } : {};
+  const outputs = await readStackOutputs(stackName, region);
+  requireOutputs(stackName, outputs, REQUIRED);
+  const doc = createDocumentClient(clientConfig);
+  const sfn = new SFNClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  const store = new IncidentStore(doc, outputs.IncidentTableName ?? '');
+  const clock = () => new Date();
+  const incidents = new IncidentService(
+    store,
+    { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
+    clock,
+  );
+  return {
+    lifecycle: {
+      store,
+      incidents,
+      pager: new SnsPager(sns, JSON.parse(outputs.TierTopicArns ?? '{}') as Record<string, string>),
+      callbacks: new SfnCallbacks(sfn),
+      config,
+      clock,
+      escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
+    },
+    lifecycleStarter: new SfnWorkflowStarter(sfn, outputs.StateMachineArn ?? ''),
+    close: () => {
+      doc.destroy();
+      sfn.destroy();
+      sns.destroy();
+    },
+  };
+};
+
+export const newDeclarationId = (): string => randomUUID();
+
+/**
+ * The stack's report bucket (output `ReportBucketName`), to rewrite a report as the workflow does.
+ * @throws StackNotReadyError when the stack has no report bucket
+ */
+export const openReportStore = async (
+  stackName: string,
+  outputs: Readonly<Record<string, string>>,
+  region?: string,
+): Promise<{ readonly reports: ReportWriter; close(): void }> => {
+  requireOutputs(stackName, outputs, ['ReportBucketName']);
+  const s3 = new S3Client(region ? { region } : {});
+  const bucketRegion = region ?? (await s3.config.region());
+  return {
+    reports: new S3ReportStore(s3, outputs.ReportBucketName ?? '', bucketRegion),
+    close: () => s3.destroy(),
+  };
+};

@@ -1,0 +1,431 @@
+/**
+ * The sandbox's stand-in for ECS, CloudWatch metrics and CloudWatch Logs, for which no local
+ * emulator exists. A scenario changes it (a deploy, a crash, a leak); every simulated minute the
+ * configured alarms are evaluated against it the way CloudWatch does (M of M periods breaching), and
+ * each state change comes out as the EventBridge event AWS would send, in AWS's exact shape.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ALARM_KINDS,
+  type AlarmConfig,
+  type AlarmKind,
+  type DeploymentConfig,
+} from '../lambdas/contract/config-schema';
+import { alarmNameFor } from '../lib/config/load';
+
+export interface SimDeployment {
+  readonly id: string;
+  readonly taskDefinition: string;
+  /** An ACTIVE deployment drains until then, and then leaves the service's list, as in ECS. */
+  drainUntil?: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  readonly createdAt: string;
+}
+
+export interface SimMetrics {
+  errorRatePercent: number;
+  p95LatencyMs: number;
+  cpuPercent: number;
+  memoryPercent: number;
+  requestsPerMinute: number;
+}
+
+export interface SimService {
+  readonly name: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly logGroup: string;
+  desired: number;
+  running: number;
+  deployments: SimDeployment[];
+  metrics: SimMetrics;
+  readonly events: Array<{ createdAt: string; message: string }>;
+  readonly logs: Array<{ at: string; message: string }>;
+  /** One sample per simulated minute, oldest first: what GetMetricData returns. */
+  readonly history: Array<{ at: string; metrics: SimMetrics; running: number; desired: number }>;
+  readonly stoppedTasks: Array<{
+    taskArn: string;
+    taskDefinition: string;
+    stoppedAt: string;
+    stoppedReason: string;
+    exitCode: number;
+  }>;
+}
+
+/** How a task definition revision behaves once deployed, as a scenario defines it. */
+export interface RevisionBehaviour {
+  readonly metrics?: Partial<SimMetrics>;
+  /** Tasks of this revision exit on start: running drops to 0. */
+  readonly crashes?: boolean;
+}
+
+/** How long a replaced deployment stays listed as ACTIVE while its tasks drain. */
+export const DRAIN_MINUTES = 5;
+
+export const HEALTHY: Readonly<SimMetrics> = {
+  errorRatePercent: 0.2,
+  p95LatencyMs: 120,
+  cpuPercent: 35,
+  memoryPercent: 45,
+  requestsPerMinute: 1200,
+};
+
+interface AlarmTrack {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly kind: AlarmKind;
+  readonly alarm: AlarmConfig;
+  state: 'OK' | 'ALARM';
+  stateSince: string;
+  breaching: number;
+  clear: number;
+  readonly recent: number[];
+}
+
+export interface SimulatedEnvironmentOptions {
+  readonly account?: string;
+  readonly region?: string;
+}
+
+const metricValue = (kind: AlarmKind, s: SimService): number => {
+  switch (kind) {
+    case 'errorRate':
+      return s.metrics.errorRatePercent;
+    case 'p95Latency':
+      return s.metrics.p95LatencyMs;
+    case 'tasksBelowDesired':
+      return s.desired - s.running;
+    case 'cpu':
+      return s.metrics.cpuPercent;
+    case 'memory':
+      return s.metrics.memoryPercent;
+  }
+};
+
+const breaches = (kind: AlarmKind, value: number, threshold: number): boolean =>
+  kind === 'tasksBelowDesired' ? value >= threshold : value > threshold;
+
+/** CloudWatch writes `2019-10-02T17:04:40.989+0000` in alarm state timestamps. */
+const cloudwatchTime = (d: Date): string => d.toISOString().replace('Z', '+0000');
+
+export class SimulatedEnvironment {
+  readonly account: string;
+  readonly region: string;
+  private readonly byName = new Map<string, SimService>();
+  private readonly alarms: AlarmTrack[] = [];
+  private readonly revisions = new Map<string, RevisionBehaviour>();
+  /** Every mutating ECS call the sandbox received: how tests see that dry-run called nothing. */
+  readonly ecsCalls: Array<{ at: string; call: string; service: string; detail: string }> = [];
+
+  constructor(
+    config: Pick<DeploymentConfig, 'services'>,
+    private readonly clock: () => Date,
+    options: SimulatedEnvironmentOptions = {},
+  ) {
+    this.account = options.account ?? '123456789012';
+    this.region = options.region ?? 'us-east-1';
+    const start = clock().toISOString();
+    for (const svc of config.services) {
+      const family = svc.service;
+      this.byName.set(svc.name, {
+        name: svc.name,
+        cluster: svc.cluster,
+        service: svc.service,
+        logGroup: svc.logGroup,
+        desired: 3,
+        running: 3,
+        deployments: [
+          {
+            id: `ecs-svc/${randomUUID().slice(0, 8)}`,
+            taskDefinition: `${family}:41`,
+            status: 'PRIMARY',
+            rolloutState: 'COMPLETED',
+            createdAt: new Date(Date.parse(start) - 3 * 86_400_000).toISOString(),
+          },
+        ],
+        metrics: { ...HEALTHY },
+        events: [],
+        logs: [],
+        history: [],
+        stoppedTasks: [],
+      });
+      for (const kind of ALARM_KINDS) {
+        const alarm = svc.alarms[kind];
+        if (!alarm) continue;
+        this.alarms.push({
+          name: alarmNameFor(svc.name, kind, alarm),
+          serviceName: svc.name,
+          kind,
+          alarm,
+          state: 'OK',
+          stateSince: start,
+          breaching: 0,
+          clear: 0,
+          recent: [],
+        });
+      }
+    }
+  }
+
+  service(name: string): SimService {
+    const svc = this.byName.get(name);
+    if (!svc)
+      throw new Error(
+        `the simulated environment has no service "${name}"; it has: ${[...this.byName.keys()].join(', ')}`,
+      );
+    return svc;
+  }
+
+  /** How `taskDefinition` behaves when deployed (by the scenario, a responder, or automation). */
+  defineRevision(taskDefinition: string, behaviour: RevisionBehaviour): void {
+    this.revisions.set(taskDefinition, behaviour);
+  }
+
+  /**
+   * Deploys a revision and applies its behaviour: what UpdateService does in the simulation. The new
+   * tasks take traffic at once; the previous deployment drains for `DRAIN_MINUTES` before ECS drops
+   * it from the service's deployments.
+   */
+  deployRevision(name: string, taskDefinition: string): SimDeployment {
+    const deployment = this.deploy(name, taskDefinition);
+    const svc = this.service(name);
+    const behaviour = this.revisions.get(taskDefinition);
+    svc.metrics = { ...HEALTHY, ...(behaviour?.metrics ?? {}) };
+    svc.running = behaviour?.crashes ? 0 : svc.desired;
+    const drainUntil = new Date(this.clock().getTime() + DRAIN_MINUTES * 60_000).toISOString();
+    for (const d of svc.deployments) if (d.status === 'ACTIVE' && !d.drainUntil) d.drainUntil = drainUntil;
+    if (behaviour?.crashes) {
+      this.crash(name, taskDefinition, 'Essential container in task exited', 1);
+      deployment.rolloutState = 'FAILED';
+    } else {
+      deployment.rolloutState = 'COMPLETED';
+      svc.events.unshift({
+        createdAt: this.clock().toISOString(),
+        message: `(service ${svc.service}) has reached a steady state.`,
+      });
+    }
+    return deployment;
+  }
+
+  /** Records stopped tasks as ECS would after a crash. */
+  crash(name: string, taskDefinition: string, stoppedReason: string, exitCode: number): void {
+    const svc = this.service(name);
+    const at = this.clock().toISOString();
+    for (let i = 0; i < Math.max(1, svc.desired); i++) {
+      svc.stoppedTasks.unshift({
+        taskArn: `arn:aws:ecs:${this.region}:${this.account}:task/${svc.cluster}/${randomUUID().replaceAll('-', '')}`,
+        taskDefinition,
+        stoppedAt: at,
+        stoppedReason,
+        exitCode,
+      });
+    }
+  }
+
+  /** UpdateService as the sandbox's ECS: roll back, restart (same revision again), or scale. */
+  updateService(
+    name: string,
+    update: { taskDefinition?: string; forceNewDeployment?: boolean; desiredCount?: number },
+  ): SimService {
+    const svc = this.service(name);
+    const at = this.clock().toISOString();
+    if (update.desiredCount !== undefined) {
+      this.ecsCalls.push({
+        at,
+        call: 'UpdateService',
+        service: name,
+        detail: `desiredCount ${update.desiredCount}`,
+      });
+      const factor = svc.desired / update.desiredCount;
+      svc.desired = update.desiredCount;
+      svc.running = update.desiredCount;
+      svc.metrics = {
+        ...svc.metrics,
+        cpuPercent: svc.metrics.cpuPercent * factor,
+        memoryPercent: svc.metrics.memoryPercent * factor,
+      };
+    }
+    const primary = svc.deployments.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? '';
+    if (update.taskDefinition && update.taskDefinition !== primary) {
+      this.ecsCalls.push({
+        at,
+        call: 'UpdateService',
+        service: name,
+        detail: `taskDefinition ${update.taskDefinition}`,
+      });
+      this.deployRevision(name, update.taskDefinition);
+    } else if (update.forceNewDeployment) {
+      this.ecsCalls.push({ at, call: 'UpdateService', service: name, detail: 'forceNewDeployment' });
+      this.deployRevision(name, primary);
+    }
+    return svc;
+  }
+
+  /** Every simulated service. */
+  services(): SimService[] {
+    return [...this.byName.values()];
+  }
+
+  /** A new deployment becomes PRIMARY; the previous one stays ACTIVE until the rollout completes. */
+  deploy(
+    name: string,
+    taskDefinition: string,
+    rolloutState: SimDeployment['rolloutState'] = 'IN_PROGRESS',
+  ): SimDeployment {
+    const svc = this.service(name);
+    const now = this.clock().toISOString();
+    for (const d of svc.deployments) if (d.status === 'PRIMARY') d.status = 'ACTIVE';
+    const deployment: SimDeployment = {
+      id: `ecs-svc/${randomUUID().slice(0, 8)}`,
+      taskDefinition,
+      status: 'PRIMARY',
+      rolloutState,
+      createdAt: now,
+    };
+    svc.deployments.unshift(deployment);
+    svc.events.unshift({
+      createdAt: now,
+      message: `(service ${svc.service}) has started 1 tasks: (task ${randomUUID().slice(0, 8)}). Deployment ${deployment.id} uses ${taskDefinition}.`,
+    });
+    return deployment;
+  }
+
+  /** The deployment finished: older deployments drain away. */
+  completeRollout(name: string): void {
+    const svc = this.service(name);
+    const primary = svc.deployments.find((d) => d.status === 'PRIMARY');
+    if (primary) primary.rolloutState = 'COMPLETED';
+    for (const d of svc.deployments) if (d.status === 'ACTIVE') d.status = 'INACTIVE';
+    svc.events.unshift({
+      createdAt: this.clock().toISOString(),
+      message: `(service ${svc.service}) has reached a steady state.`,
+    });
+  }
+
+  setMetrics(name: string, metrics: Partial<SimMetrics>): void {
+    Object.assign(this.service(name).metrics, metrics);
+  }
+
+  setTasks(name: string, tasks: { running?: number; desired?: number }): void {
+    Object.assign(this.service(name), tasks);
+  }
+
+  log(name: string, message: string): void {
+    this.service(name).logs.push({ at: this.clock().toISOString(), message });
+  }
+
+  alarmStates(): Array<{ name: string; state: 'OK' | 'ALARM'; since: string }> {
+    return this.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateSince }));
+  }
+
+  /**
+   * One evaluation, as CloudWatch does each period: an alarm changes state after `evaluationPeriods`
+   * consecutive periods on the other side of its threshold. Returns the state-change events.
+   */
+  evaluate(): unknown[] {
+    const now = this.clock();
+    const changes: unknown[] = [];
+    for (const svc of this.byName.values()) {
+      for (const d of svc.deployments) {
+        if (d.status === 'ACTIVE' && d.drainUntil && d.drainUntil <= now.toISOString()) d.status = 'INACTIVE';
+      }
+      svc.history.push({
+        at: now.toISOString(),
+        metrics: { ...svc.metrics },
+        running: svc.running,
+        desired: svc.desired,
+      });
+    }
+    for (const track of this.alarms) {
+      const periods = Math.max(
+        1,
+        Math.round((track.alarm.evaluationPeriods * track.alarm.periodSeconds) / 60),
+      );
+      const value = metricValue(track.kind, this.service(track.serviceName));
+      track.recent.unshift(value);
+      track.recent.length = Math.min(track.recent.length, periods);
+      if (breaches(track.kind, value, track.alarm.threshold)) {
+        track.breaching++;
+        track.clear = 0;
+      } else {
+        track.clear++;
+        track.breaching = 0;
+      }
+      const next =
+        track.state === 'OK' && track.breaching >= periods
+          ? 'ALARM'
+          : track.state === 'ALARM' && track.clear >= periods
+            ? 'OK'
+            : undefined;
+      if (!next) continue;
+      changes.push(this.stateChangeEvent(track, next, periods, now));
+      track.state = next;
+      track.stateSince = now.toISOString();
+    }
+    return changes;
+  }
+
+  /** The EventBridge `CloudWatch Alarm State Change` event, shaped as AWS documents it. */
+  private stateChangeEvent(track: AlarmTrack, next: 'OK' | 'ALARM', periods: number, now: Date): unknown {
+    const svc = this.service(track.serviceName);
+    const threshold = track.alarm.threshold;
+    const crossed = next === 'ALARM' ? 'was greater than' : 'was not greater than';
+    const reasonData = JSON.stringify({
+      version: '1.0',
+      queryDate: cloudwatchTime(now),
+      statistic: 'Average',
+      period: track.alarm.periodSeconds,
+      recentDatapoints: [...track.recent].reverse(),
+      threshold,
+    });
+    const state = (value: 'OK' | 'ALARM', at: string, reason: string, data?: string) => ({
+      reason,
+      ...(data ? { reasonData: data } : {}),
+      timestamp: at,
+      value,
+    });
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: this.account,
+      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: [`arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${track.name}`],
+      detail: {
+        alarmName: track.name,
+        configuration: {
+          description: `${svc.name} ${track.kind}`,
+          metrics: [
+            {
+              id: randomUUID(),
+              metricStat: {
+                metric: {
+                  dimensions: { ClusterName: svc.cluster, ServiceName: svc.service },
+                  name: track.kind,
+                  namespace: 'Sandbox/ECS',
+                },
+                period: track.alarm.periodSeconds,
+                stat: 'Average',
+              },
+              returnData: true,
+            },
+          ],
+        },
+        previousState: state(
+          track.state,
+          cloudwatchTime(new Date(track.stateSince)),
+          `${track.name} was ${track.state}`,
+        ),
+        state: state(
+          next,
+          cloudwatchTime(now),
+          `Threshold Crossed: ${periods} out of the last ${periods} datapoints [${track.recent[0]}] ${crossed} the threshold (${threshold}) (minimum ${periods} datapoint for ${track.state} -> ${next} transition).`,
+          reasonData,
+        ),
+      },
+    };
+  }
+}

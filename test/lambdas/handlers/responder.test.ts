@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
+import type { EscalationPolicies } from '../../../lambdas/domain/escalation';
+import type { Incident } from '../../../lambdas/domain/incident';
+import { linkFor } from '../../../lambdas/domain/links';
+import { createResponderHandler, type ResponderHandlerDeps } from '../../../lambdas/handlers/responder';
+import { IncidentService } from '../../../lambdas/services/incident-service';
+import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+
+const SECRET = 'handler-test-secret-0123456789-abcdefghijklmn';
+const NOW = new Date('2026-11-23T10:00:00.000Z');
+const POLICY: EscalationPolicies = {
+  P1: { steps: [] },
+  P2: { steps: [{ afterMinutes: 0, notify: ['on-call'] }] },
+  P3: { steps: [] },
+  P4: { steps: [] },
+};
+const HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+
+const context = {
+  functionName: 'responder',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:responder',
+  memoryLimitInMB: '256',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/responder',
+  logStreamName: '2026/11/23/[$LATEST]abcdef',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+/** A Lambda Function URL request (payload format 2.0) as AWS sends it. */
+const functionUrlEvent = (
+  method: string,
+  rawPath: string,
+  body?: { text: string; base64: boolean },
+): LambdaFunctionURLEvent => ({
+  version: '2.0',
+  routeKey: '$default',
+  rawPath,
+  rawQueryString: '',
+  headers: {
+    'x-amzn-tls-cipher-suite': 'TLS_AES_128_GCM_SHA256',
+    'x-amzn-tls-version': 'TLSv1.3',
+    'x-amzn-trace-id': 'Root=1-67410ad5-0d5a1b2c3d4e5f6a7b8c9d0e',
+    'x-forwarded-proto': 'https',
+    host: 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+    'x-forwarded-port': '443',
+    'x-forwarded-for': '198.51.100.7',
+    accept: 'text/html',
+    'user-agent': 'Mozilla/5.0',
+    ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+  },
+  requestContext: {
+    accountId: 'anonymous',
+    apiId: 'abcdefghijklmnopqrstuvwxyz012345',
+    domainName: 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+    domainPrefix: 'abcdefghijklmnopqrstuvwxyz012345',
+    http: {
+      method,
+      path: rawPath,
+      protocol: 'HTTP/1.1',
+      sourceIp: '198.51.100.7',
+      userAgent: 'Mozilla/5.0',
+    },
+    requestId: '3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    routeKey: '$default',
+    stage: '$default',
+    time: '23/Nov/2026:10:00:00 +0000',
+    timeEpoch: NOW.getTime(),
+  },
+  ...(body
+    ? {
+        body: body.base64 ? Buffer.from(body.text).toString('base64') : body.text,
+        isBase64Encoded: body.base64,
+      }
+    : { isBase64Encoded: false }),
+});
+
+const noCallbacks: WorkflowCallbacks = {
+  succeed: async () => {},
+  fail: async () => {},
+};
+
+let dynamo: LocalDynamo;
+let incidents: IncidentService;
+let logger: Logger;
+let counter = 0;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.stop();
+});
+beforeEach(() => {
+  incidents = new IncidentService(
+    dynamo.store,
+    { dedupFields: ['service', 'alarm'], reopenWindowMinutes: 30, resolveOnOk: true },
+    () => NOW,
+  );
+  logger = new Logger({ serviceName: 'responder-test', logLevel: 'SILENT' });
+});
+
+const depsWith = (overrides: Partial<ResponderHandlerDeps> = {}): ResponderHandlerDeps => ({
+  incidents,
+  callbacks: noCallbacks,
+  store: dynamo.store,
+  escalation: POLICY,
+  secret: async () => SECRET,
+  pageEscalation: async () => {},
+  clock: () => NOW,
+  ...overrides,
+});
+
+const openIncident = async (): Promise<Incident> => {
+  const service = `svc-${++counter}`;
+  const { incident } = await incidents.recordAlarm({
+    signal: { alarmName: `${service}-errors`, state: 'ALARM', at: NOW.toISOString(), service },
+    severity: 'P2',
+    severityReason: 'configured P2',
+    title: `${service}: error rate high`,
+  });
+  if (!incident) throw new Error('no incident opened');
+  return incident;
+};
+
+const linkPath = (incidentId: string, action: 'ack' | 'resolve') =>
+  `/a/${linkFor({ incidentId, action, recipient: 'on-call', now: NOW, ttlMinutes: 60, jti: randomUUID() }, SECRET)}`;
+
+describe('responder handler on a Function URL', () => {
+  it('GET answers the confirmation page as HTML that is never cached', async () => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(depsWith(), logger);
+
+    const result = await handler(functionUrlEvent('GET', linkPath(incident.id, 'ack')), context);
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toEqual(HEADERS);
+    expect(result.body).toContain(`Acknowledge ${incident.id}`);
+    expect((await dynamo.store.getIncident(incident.id))?.version).toBe(incident.version);
+  });
+
+  it.each([true, false])('POST reads the form body (base64-encoded: %s)', async (base64) => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(depsWith(), logger);
+    const form = new URLSearchParams({ note: 'on it & rolling back' }).toString();
+
+    const result = await handler(
+      functionUrlEvent('POST', linkPath(incident.id, 'ack'), { text: form, base64 }),
+      context,
+    );
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toEqual(HEADERS);
+    const after = await dynamo.store.getIncident(incident.id);
+    expect(after).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'on-call' });
+    expect(after?.timeline.at(-1)?.summary).toBe('on-call: on it & rolling back');
+  });
+
+  it('other paths are 404, other methods 405', async () => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(depsWith(), logger);
+
+    const notFound = await handler(functionUrlEvent('GET', '/'), context);
+    const notAllowed = await handler(functionUrlEvent('PUT', linkPath(incident.id, 'resolve')), context);
+
+    expect(notFound).toMatchObject({ statusCode: 404, headers: HEADERS });
+    expect(notAllowed).toMatchObject({ statusCode: 405, headers: HEADERS });
+    expect((await dynamo.store.getIncident(incident.id))?.status).toBe('DETECTED');
+  });
+
+  it('a refused link is a 403 and the reason goes to the log only', async () => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(
+      depsWith({ clock: () => new Date(NOW.getTime() + 61 * 60_000) }),
+      logger,
+    );
+    const info = vi.spyOn(logger, 'info');
+
+    const result = await handler(
+      functionUrlEvent('POST', linkPath(incident.id, 'ack'), { text: '', base64: false }),
+      context,
+    );
+
+    expect(result.statusCode).toBe(403);
+    expect(result.body).not.toContain('expired at');
+    expect(info).toHaveBeenCalledWith(
+      'responder request',
+      expect.objectContaining({ status: 403, reason: 'expired' }),
+    );
+  });
+
+  it('a failure is a generic 500 page without the error text; the error is logged', async () => {
+    const incident = await openIncident();
+    const failure = new Error(
+      'AccessDeniedException: arn:aws:secretsmanager:us-east-1:123456789012:secret:links',
+    );
+    const handler = createResponderHandler(
+      depsWith({
+        secret: async () => {
+          throw failure;
+        },
+      }),
+      logger,
+    );
+    const error = vi.spyOn(logger, 'error');
+
+    const result = await handler(
+      functionUrlEvent('POST', linkPath(incident.id, 'ack'), { text: '', base64: false }),
+      context,
+    );
+
+    expect(result).toMatchObject({ statusCode: 500, headers: HEADERS });
+    expect(result.body).toContain('Something went wrong');
+    expect(result.body).not.toMatch(/AccessDenied|arn:aws|secretsmanager/);
+    expect(error).toHaveBeenCalledWith('responder request failed', failure);
+    expect((await dynamo.store.getIncident(incident.id))?.status).toBe('DETECTED');
+  });
+
+  it('an event that is not a Function URL request is a 500 that names nothing of it', async () => {
+    const handler = createResponderHandler(depsWith(), logger);
+    const error = vi.spyOn(logger, 'error');
+
+    const result = await handler({ detail: { secretField: 'x' } }, context);
+
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toMatch(/rawPath|requestContext|Function URL/);
+    expect(error).toHaveBeenCalledOnce();
+  });
+});
