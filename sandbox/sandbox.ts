@@ -11,7 +11,6 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * workflows. Time is simulated: a two-hour wait plays in milliseconds while the record's timestamps
  * read as real minutes.
  */
-import { App } from 'aws-cdk-lib';
 import type { IncidentMetricPoint } from '../lambdas/adapters/incident-metrics';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
@@ -27,7 +26,6 @@ import { markPostMortemDone } from '../lambdas/services/post-incident';
 import { handleResponderRequest } from '../lambdas/services/responder-endpoint';
 import { acknowledgeIncident, answerApproval, resolveIncident } from '../lambdas/services/responders';
 import { type SilenceDeps, setSilence, suppressionFor } from '../lambdas/services/silences';
-import { composeApp } from '../lib/app';
 import { parseConfig } from '../lib/config/load';
 import { STATES } from '../lib/constructs/lifecycle-workflow';
 import { SimulatedEnvironment } from './environment';
@@ -57,6 +55,9 @@ import {
   stepFunctionsService,
 } from './stack-stand-ins';
 import { recordCoverage } from './state-coverage';
+import { synthesizeTemplate } from './synth';
+
+export { synthesizeTemplate } from './synth';
 
 const LOCAL_CLIENT = {
   region: SANDBOX_REGION,
@@ -140,25 +141,6 @@ export interface DeliveryRecord {
 export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
-
-const synthesized = new Map<string, CfnTemplateJson>();
-
-/**
- * Synthesizes the app exactly as `cdk synth` does (bundling skipped; cdk-nag runs) and returns the
- * stack template. Kept per config for the life of the process: synthesis takes seconds.
- */
-export const synthesizeTemplate = (config: DeploymentConfig): CfnTemplateJson => {
-  const key = JSON.stringify(config);
-  const cached = synthesized.get(key);
-  if (cached) return cached;
-  // The sandbox reads the template only: CloudFormation's own rule check (3 s of WebAssembly per synth)
-  // is left to `cdk synth` and the app's tests; cdk-nag still runs.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = composeApp(app, config);
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplateJson;
-  synthesized.set(key, template);
-  return template;
-};
 
 /** The logical id of the one state machine whose name ends with `suffix`. */
 const stateMachineId = (template: CfnTemplateJson, suffix: string): string => {
