@@ -8,30 +8,36 @@ import {
   type SeverityRule,
   SIGNAL_METRICS,
 } from '../domain/severity';
+import {
+  ALARM_KINDS,
+  type AlarmKind,
+  DEDUP_KEY_PARTS,
+  ESCALATION_TRIGGERS,
+  WEEKDAYS,
+} from '../domain/vocabulary';
+
+export {
+  ALARM_KINDS,
+  type AlarmKind,
+  DEDUP_KEY_PARTS,
+  type DedupKeyPart,
+  ESCALATION_TRIGGERS,
+  type EscalationTrigger,
+  LOAD_BALANCER_ALARM_KINDS,
+  WEEKDAYS,
+  type Weekday,
+} from '../domain/vocabulary';
 
 /**
  * The deployment config: what a DevOps engineer edits to watch services, route pages and bound the
  * automation. Every object is strict, so a misspelt key is an error that names it instead of a setting
- * silently ignored. Omitted settings take the defaults of seed 000 (the NBA MCP incident response guide).
+ * silently ignored. Omitted settings take the defaults of the runbooks' severity matrix (P1: respond within 15 min, P2:
+ * 30 min, P3: 4 h, P4: next business day).
  *
  * Rules that span fields (unique names, tiers and services that exist, a runbook for every alarm, a load
  * balancer for the alarms that read its metrics, an evaluation window CloudWatch accepts) are not here:
  * they run in `parseConfig` beside this schema, so they are reported together with structural problems.
  */
-
-/** The alarms the product can put on a watched ECS service. */
-export const ALARM_KINDS = ['errorRate', 'p95Latency', 'tasksBelowDesired', 'cpu', 'memory'] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
-
-export const ESCALATION_TRIGGERS = ['not-acknowledged', 'not-resolved'] as const;
-export type EscalationTrigger = (typeof ESCALATION_TRIGGERS)[number];
-
-/** What identifies "the same incident" when an alarm fires again. */
-export const DEDUP_KEY_PARTS = ['service', 'alarm', 'account', 'region'] as const;
-export type DedupKeyPart = (typeof DEDUP_KEY_PARTS)[number];
-
-/** The alarms that read the service's load balancer metrics, so need `loadBalancer`. */
-export const LOAD_BALANCER_ALARM_KINDS = ['errorRate', 'p95Latency'] as const satisfies readonly AlarmKind[];
 
 /** Alarm settings used when the config leaves them out. */
 export const ALARM_DEFAULTS = { evaluationPeriods: 3, periodSeconds: 60 } as const;
@@ -296,8 +302,6 @@ const perSeverity = <T extends z.ZodType>(schema: T, defaults: Readonly<Record<S
 const minutesOrNull = z.int('must be a whole number of minutes, or null').min(1).nullable();
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
-export const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 /**
  * A scheduled maintenance window: once (`from`..`until`, ISO 8601 with a zone) or weekly (`days` at

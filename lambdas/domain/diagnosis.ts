@@ -46,16 +46,11 @@ import {
   type SeverityRule,
   type SignalMetric,
 } from './severity';
+import { ALARM_KINDS, type AlarmKind } from './vocabulary';
 
-export const DIAGNOSIS_ALARM_KINDS = [
-  'errorRate',
-  'p95Latency',
-  'tasksBelowDesired',
-  'cpu',
-  'memory',
-] as const;
 /** The kind of alarm that opened the incident, as the deployment config names it. */
-export type DiagnosisAlarmKind = (typeof DIAGNOSIS_ALARM_KINDS)[number];
+export const DIAGNOSIS_ALARM_KINDS = ALARM_KINDS;
+export type DiagnosisAlarmKind = AlarmKind;
 
 export interface DiagnoseOptions {
   /** When the diagnosis runs; stands in for the alarm time when the evidence's is unreadable. */

@@ -1,3 +1,4 @@
+import { DEDUP_KEY_PARTS, type DedupKeyPart } from './vocabulary';
 /**
  * Incident ids `INC-YYYYMMDD-NNN` (seed 000's template) and dedup keys.
  *
@@ -20,8 +21,8 @@ export const formatIncidentId = (day: string, sequence: number): string => {
 
 export const isIncidentId = (value: string): boolean => INCIDENT_ID_PATTERN.test(value);
 
-export const DEDUP_FIELDS = ['service', 'alarm', 'account', 'region'] as const;
-export type DedupField = (typeof DEDUP_FIELDS)[number];
+export const DEDUP_FIELDS = DEDUP_KEY_PARTS;
+export type DedupField = DedupKeyPart;
 
 export interface DedupParts {
   readonly service: string;

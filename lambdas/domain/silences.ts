@@ -8,9 +8,10 @@
  *
  * Pure: no SDK, no env, no clock.
  */
-import type { MaintenanceWindow, Weekday } from '../contract/config-schema';
+import type { MaintenanceWindow } from '../contract/config-schema';
 import { type FieldProblem, ValidationError } from './errors';
 import type { Suppression } from './incident';
+import { WEEKDAYS, type Weekday } from './vocabulary';
 
 export interface Silence {
   readonly service: string;
@@ -26,8 +27,6 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
-/** Index = `Date.getUTCDay()`. */
-const DAYS: readonly Weekday[] = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
 /**
  * Milliseconds in a duration such as `90m`, `2h`, `1d`, `30d` or `1h30m` (units in the order d, h, m).
@@ -131,7 +130,7 @@ const weeklyEnd = (
   const [hh, mm] = window.startUtc.split(':').map(Number);
   const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   for (const dayStart of [midnight, midnight - DAY_MS]) {
-    const day = DAYS[new Date(dayStart).getUTCDay()];
+    const day = WEEKDAYS[new Date(dayStart).getUTCDay()];
     if (!day || !window.days.includes(day)) continue;
     const start = dayStart + (hh ?? 0) * HOUR_MS + (mm ?? 0) * MINUTE_MS;
     const end = start + window.durationMinutes * MINUTE_MS;

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { DECISION_VERDICTS, PLAYBOOKS } from '../domain/evidence';
 import { parseOrThrow } from '../domain/validation';
+import { ESCALATION_TRIGGERS } from '../domain/vocabulary';
 import {
   announce,
   awaitApproval,
@@ -73,7 +74,7 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
       at: z.iso.datetime(),
       kind: z.enum(['step', 'update']),
       tiers: z.array(z.string()),
-      trigger: z.enum(['not-acknowledged', 'not-resolved']),
+      trigger: z.enum(ESCALATION_TRIGGERS),
       label: z.string(),
     }),
   }),
