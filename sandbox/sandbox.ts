@@ -1,5 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { SFNClient } from '@aws-sdk/client-sfn';
 /**
  * The local sandbox: what `cdk deploy` ships, run on a laptop. The app is synthesized in-process from
  * the config; the state machines' definitions are turned into plain ASL and run by
@@ -12,152 +10,43 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * read as real minutes.
  */
 import type { IncidentMetricPoint } from '../lambdas/adapters/incident-metrics';
-import { SnsPager } from '../lambdas/adapters/pager';
-import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
-import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
+import type { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import type { Incident } from '../lambdas/domain/incident';
 import { reportKey } from '../lambdas/domain/report';
 import type { Silence } from '../lambdas/domain/silences';
-import { IncidentService } from '../lambdas/services/incident-service';
+import type { IncidentService } from '../lambdas/services/incident-service';
 import type { IntakeResult } from '../lambdas/services/intake';
 import { type LifecycleDeps, pageTiers } from '../lambdas/services/lifecycle';
 import { markPostMortemDone } from '../lambdas/services/post-incident';
-import { handleResponderRequest } from '../lambdas/services/responder-endpoint';
 import { acknowledgeIncident, answerApproval, resolveIncident } from '../lambdas/services/responders';
-import { type SilenceDeps, setSilence, suppressionFor } from '../lambdas/services/silences';
-import { parseConfig } from '../lib/config/load';
-import { STATES } from '../lib/constructs/lifecycle-workflow';
-import { SimulatedEnvironment } from './environment';
+import { type SilenceDeps, setSilence } from '../lambdas/services/silences';
+import { bootSandbox, type SandboxOptions } from './boot';
+import type { SimulatedEnvironment } from './environment';
 import { metricsFromLogs } from './function-logs';
-import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
-import { type LocalDynamo, startLocalDynamo } from './local-aws/dynalite';
-import { type AwsFaults, LocalAwsJson } from './local-aws/json-protocol';
-import { type LocalResponder, startLocalResponder } from './local-aws/responder';
-import { LocalS3 } from './local-aws/s3';
-import { SimulatedAws } from './local-aws/simulated-aws';
-import { LocalSns } from './local-aws/sns';
+import type { FunctionLog } from './lambda-runtime';
+import type { LocalDynamo } from './local-aws/dynalite';
+import type { LocalAwsJson } from './local-aws/json-protocol';
+import type { LocalResponder } from './local-aws/responder';
+import type { LocalS3 } from './local-aws/s3';
+import type { SimulatedAws } from './local-aws/simulated-aws';
+import type { LocalSns } from './local-aws/sns';
 import {
-  aslFromTemplate,
-  type CfnTemplateJson,
-  resolveTemplateString,
-  SANDBOX_ACCOUNT,
-  SANDBOX_REGION,
-} from './sfn-local/asl';
-import { type LocalExecution, type LocalHandler, LocalWorkflow } from './sfn-local/local-runner';
-import { SimClock } from './sfn-local/sim-clock';
-import { TaskTokenBroker } from './sfn-local/task-token-broker';
-import {
-  childStarter,
-  functionsOf,
-  localNames,
-  secretsManagerService,
-  stepFunctionsService,
-} from './stack-stand-ins';
+  type DeliveryRecord,
+  type ExecutionSummary,
+  FailedExecutionsError,
+  summarizeExecutions,
+} from './outcomes';
+import type { LocalExecution, LocalWorkflow } from './sfn-local/local-runner';
+import type { SimClock } from './sfn-local/sim-clock';
+import type { TaskTokenBroker } from './sfn-local/task-token-broker';
 import { recordCoverage } from './state-coverage';
-import { synthesizeTemplate } from './synth';
 
+export { type Fault, InjectedFault, type SandboxOptions } from './boot';
+export { type DeliveryRecord, type ExecutionSummary, FailedExecutionsError } from './outcomes';
 export { synthesizeTemplate } from './synth';
 
-const LOCAL_CLIENT = {
-  region: SANDBOX_REGION,
-  credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-};
-
 let liveSandboxes = 0;
-
-const stateMachineArn = (name: string) =>
-  `arn:aws:states:${SANDBOX_REGION}:${SANDBOX_ACCOUNT}:stateMachine:${name}`;
-
-/** A fault injected into one workflow Task, for drills of the failure paths. */
-export type Fault = 'throw' | 'timeout';
-
-export interface SandboxOptions {
-  /** Raw deployment config (validated here, as `cdk synth` does). */
-  readonly config: unknown;
-  /** Simulated time at start. @default the real time now */
-  readonly start?: Date;
-  /** Faults by state name, e.g. `{ Diagnose: 'throw' }`. @default none */
-  readonly faults?: Readonly<Record<string, Fault>>;
-  /** Where dynalite keeps the table; in memory when undefined. @default undefined */
-  readonly dbPath?: string;
-  /** Errors the simulated AWS APIs throw, by command, e.g. `{ GetMetricData: 'AccessDeniedException' }`. @default none */
-  readonly awsFaults?: AwsFaults;
-  /**
-   * Whether an execution may end other than SUCCEEDED: otherwise `stop()` fails, naming each, since a
-   * failed execution is a path that fails on AWS too. @default true with `faults`, false without
-   */
-  readonly allowFailedExecutions?: boolean;
-}
-
-/** How the executions of every workflow the sandbox ran have ended. */
-export interface ExecutionSummary {
-  /** Per workflow, how many executions ended how (RUNNING: still waiting). */
-  readonly byWorkflow: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  readonly failures: ReadonlyArray<{
-    readonly workflow: string;
-    readonly name: string;
-    readonly error: string;
-  }>;
-}
-
-/** Executions ended other than SUCCEEDED in a sandbox that did not allow it. */
-export class FailedExecutionsError extends Error {
-  override readonly name = 'FailedExecutionsError';
-}
-
-/** Why an execution ended: the first state that failed (the cause) and how the execution ended. */
-type ExecutionEventWithError = { readonly error: string; readonly cause: string };
-
-const lastError = (events: LocalExecution['events']): string => {
-  const first = events.find(
-    (e): e is Extract<LocalExecution['events'][number], { type: 'StateFailed' }> => e.type === 'StateFailed',
-  );
-  const end = [...events]
-    .reverse()
-    .find(
-      (e): e is ExecutionEventWithError & LocalExecution['events'][number] => 'error' in e && !('state' in e),
-    );
-  const describe = (e: ExecutionEventWithError | undefined) => (e ? `${e.error}: ${e.cause}` : '');
-  return (
-    [first ? `${first.state} failed with ${describe(first)}` : '', describe(end)]
-      .filter(Boolean)
-      .join('; then ') || 'no error recorded'
-  );
-};
-
-/** What one delivered event became. */
-export interface DeliveryRecord {
-  readonly event: unknown;
-  readonly executionId: string;
-  /** The intake's verdict, once RecordSignal ran. */
-  intake?: IntakeResult;
-  /** How the execution ended: SUCCEEDED, FAILED, or RUNNING while it waits. */
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  error?: string;
-}
-
-/** Error name of an injected `throw` fault; it is not transient, so no retry hides it. */
-export class InjectedFault extends Error {
-  override readonly name = 'InjectedFault';
-}
-
-/** The logical id of the one state machine whose name ends with `suffix`. */
-const stateMachineId = (template: CfnTemplateJson, suffix: string): string => {
-  const resources = template.Resources as Record<
-    string,
-    { Type?: string; Properties?: { StateMachineName?: unknown } }
-  >;
-  const ids = Object.entries(resources)
-    .filter(
-      ([, r]) =>
-        r.Type === 'AWS::StepFunctions::StateMachine' &&
-        String(r.Properties?.StateMachineName ?? '').endsWith(suffix),
-    )
-    .map(([id]) => id);
-  if (ids.length !== 1) throw new Error(`expected one state machine named *${suffix}, found ${ids.length}`);
-  return ids[0] as string;
-};
 
 export class Sandbox {
   readonly deliveries: DeliveryRecord[] = [];
@@ -206,209 +95,31 @@ export class Sandbox {
   }
 
   private static async boot(options: SandboxOptions): Promise<Sandbox> {
-    const config = parseConfig(options.config, 'sandbox config');
-    const template = synthesizeTemplate(config);
-    const machine = aslFromTemplate(template, {
-      stateMachineLogicalId: stateMachineId(template, '-lifecycle'),
-    });
-    const escalationMachine = aslFromTemplate(template, {
-      stateMachineLogicalId: stateMachineId(template, '-escalation'),
-    });
-    const postMortemMachine = aslFromTemplate(template, {
-      stateMachineLogicalId: stateMachineId(template, '-postmortem'),
-    });
-    const clock = new SimClock({ start: options.start ?? new Date() });
-    const now = () => clock.now();
-    const broker = new TaskTokenBroker(clock);
-    const responder = await startLocalResponder();
-    // The stack's resources as the sandbox's stand-ins name them: the functions' env resolves to these.
-    const names = localNames(template, responder.baseUrl);
-    const dynamo = await startLocalDynamo(names.tableName, options.dbPath);
-    const sns = await LocalSns.start(
-      Object.fromEntries(
-        Object.entries(LocalSns.topicsFor(config.contacts)).map(([tier, topic]) => [
-          tier,
-          { ...topic, arn: names.topicArn(tier), displayName: names.displayName(names.topicArn(tier)) },
-        ]),
-      ),
-      { now },
-    );
-    const s3 = await LocalS3.start(names.bucketName);
-    const incidents = new IncidentService(
-      dynamo.store,
-      { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
-      now,
-    );
-    const env = new SimulatedEnvironment(config, now);
-    const aws = new SimulatedAws(env);
-    const silences: SilenceDeps = { store: dynamo.store, config, clock: now, newId: () => randomUUID() };
-    const children: Record<'escalation' | 'postmortem', { workflow?: LocalWorkflow }> = {
-      escalation: {},
-      postmortem: {},
-    };
-    const starters = {
-      escalation: childStarter(clock, children.escalation, escalationMachine.stateMachineName),
-      postmortem: childStarter(clock, children.postmortem, postMortemMachine.stateMachineName),
-    };
-    // The responder endpoint on loopback: pages carry real links to it, signed with a per-sandbox secret.
-    const secret = randomBytes(48).toString('base64url');
-    const localAws = await LocalAwsJson.start(
-      [
-        ...aws.services(),
-        stepFunctionsService(broker, Object.values(starters)),
-        secretsManagerService(names.secretArn, secret),
-      ],
-      options.awsFaults,
-    );
-    // The CLI's paths (acknowledge, resolve, approve) call Step Functions through the same adapters.
-    const sfn = new SFNClient({ ...LOCAL_CLIENT, endpoint: localAws.endpoint });
-    const callbacks = new SfnCallbacks(sfn);
-    const functionLogs: FunctionLog[] = [];
-    const savedEnv = { ...process.env };
-    Object.assign(process.env, {
-      AWS_REGION: SANDBOX_REGION,
-      AWS_DEFAULT_REGION: SANDBOX_REGION,
-      AWS_ACCESS_KEY_ID: 'sandbox',
-      AWS_SECRET_ACCESS_KEY: 'sandbox',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // Whatever is not served on loopback fails at once instead of reaching out.
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      ...localAws.endpointEnv(),
-      // Powertools logs and EMF go through console, which the sandbox captures per invocation (dev
-      // mode would also turn metrics off: they stay on).
-      POWERTOOLS_DEV: 'true',
-      POWERTOOLS_METRICS_DISABLED: 'false',
-    });
-    const functions = new Map<string, LoadedFunction>();
-    for (const fn of functionsOf(template)) {
-      functions.set(
-        fn.logicalId,
-        await loadFunction({
-          name: fn.handler,
-          functionName: fn.logicalId,
-          config,
-          env: Object.fromEntries(
-            Object.entries(fn.environment).map(([key, value]) => [
-              key,
-              resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
-                resolve: names.resolve,
-              }),
-            ]),
-          ),
-          timeoutSeconds: fn.timeoutSeconds,
-          memoryMb: fn.memoryMb,
-          now,
-          logs: functionLogs,
-        }),
-      );
-    }
-    const invoke = (task: { stateName: string; functionLogicalId?: string }) => {
-      const fn = task.functionLogicalId ? functions.get(task.functionLogicalId) : undefined;
-      if (!fn)
-        throw new Error(
-          `task ${task.stateName} invokes no function of the template; the sandbox serves only Lambda tasks`,
-        );
-      return fn;
-    };
-    // The paths a person takes outside the workflow (the CLI, a page link) run the services in-process.
-    const lifecycleDeps: LifecycleDeps = {
-      incidents,
-      store: dynamo.store,
-      pager: new SnsPager(sns.sns, sns.topicArns),
-      callbacks,
-      config,
-      clock: now,
-      escalations: new SfnWorkflowStarter(sfn, stateMachineArn(escalationMachine.stateMachineName)),
-      postMortems: new SfnWorkflowStarter(sfn, stateMachineArn(postMortemMachine.stateMachineName)),
-      reports: s3.reports,
-      suppressionFor: (service, at) => suppressionFor(silences, service, at),
-      links: {
-        baseUrl: responder.baseUrl,
-        secret: async () => secret,
-        ttlMinutes: 24 * 60,
-        newId: () => randomUUID(),
-      },
-    };
-    responder.serve((request) =>
-      handleResponderRequest(
-        {
-          incidents,
-          callbacks,
-          escalation: config.escalation,
-          store: dynamo.store,
-          secret: async () => secret,
-          pageEscalation: async (incidentId, tiers, why) =>
-            void (await pageTiers(lifecycleDeps, incidentId, 'ESCALATION', tiers, { why })),
-          announceAcknowledged: async (incident, by) =>
-            void (await pageTiers(lifecycleDeps, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by })),
-        },
-        request,
-        clock.now(),
-      ),
-    );
-
     const sandbox: { value?: Sandbox } = {};
-    const localHandlers: Record<string, LocalHandler> = {};
-    // A fault named for a state hits that Task in whichever workflow has it.
-    const withFault = (task: { stateName: string; functionLogicalId?: string }) => {
-      const fn = invoke(task);
-      const fault = options.faults?.[task.stateName];
-      return async (input: unknown) => {
-        if (fault === 'throw') throw new InjectedFault(`fault injected into ${task.stateName}`);
-        if (fault === 'timeout')
-          await clock.sleep(7 * 24 * 3600, { label: `${task.stateName} hangs (injected)` });
-        return fn.invoke(input);
-      };
-    };
-    const childHandlers = (tasks: typeof escalationMachine.tasks): Record<string, LocalHandler> =>
-      Object.fromEntries(tasks.map((task) => [task.stateName, withFault(task)]));
-    for (const task of machine.tasks) {
-      const run = withFault(task);
-      localHandlers[task.stateName] = async (input, context) => {
-        const output = await run(input);
-        if (task.stateName === STATES.record)
-          sandbox.value?.noteIntake(context.executionId, output as IntakeResult);
-        return output;
-      };
-    }
-    const workflow = new LocalWorkflow({ ...machine, handlers: localHandlers, clock, broker });
-    children.escalation.workflow = new LocalWorkflow({
-      ...escalationMachine,
-      handlers: childHandlers(escalationMachine.tasks),
-      clock,
-      broker,
-    });
-    children.postmortem.workflow = new LocalWorkflow({
-      ...postMortemMachine,
-      handlers: childHandlers(postMortemMachine.tasks),
-      clock,
-      broker,
-    });
+    const p = await bootSandbox(options, (executionId, result) =>
+      sandbox.value?.noteIntake(executionId, result),
+    );
     sandbox.value = new Sandbox(
-      config,
-      clock,
-      env,
-      aws,
-      dynamo,
-      sns,
-      broker,
-      incidents,
-      callbacks,
-      workflow,
-      children.escalation.workflow,
-      children.postmortem.workflow,
-      responder,
-      lifecycleDeps,
-      s3,
-      functionLogs,
-      silences,
-      localAws,
-      savedEnv,
-      options.allowFailedExecutions ?? options.faults !== undefined,
+      p.config,
+      p.clock,
+      p.env,
+      p.aws,
+      p.dynamo,
+      p.sns,
+      p.broker,
+      p.incidents,
+      p.callbacks,
+      p.workflow,
+      p.escalationWorkflow,
+      p.postMortemWorkflow,
+      p.responder,
+      p.lifecycleDeps,
+      p.s3,
+      p.functionLogs,
+      p.silenceDeps,
+      p.localAws,
+      p.savedEnv,
+      p.allowFailedExecutions,
     );
     return sandbox.value;
   }
@@ -507,29 +218,11 @@ export class Sandbox {
 
   /** How every execution of every workflow has ended so far. */
   executionSummary(): ExecutionSummary {
-    const ended = (e: LocalExecution) =>
-      e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? '' : lastError(e.events);
-    const all = (
-      [
-        ['lifecycle', this.workflow],
-        ['escalation', this.escalationWorkflow],
-        ['postmortem', this.postMortemWorkflow],
-      ] as const
-    ).flatMap(([workflow, runner]) =>
-      runner.executions().map((e) => ({ workflow, name: e.name, status: e.status, error: ended(e) })),
-    );
-    const byWorkflow: Record<string, Record<string, number>> = {};
-    for (const e of all) {
-      const counts = byWorkflow[e.workflow] ?? {};
-      counts[e.status] = (counts[e.status] ?? 0) + 1;
-      byWorkflow[e.workflow] = counts;
-    }
-    return {
-      byWorkflow,
-      failures: all
-        .filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED')
-        .map(({ workflow, name, status, error }) => ({ workflow, name, error: `${status}: ${error}` })),
-    };
+    return summarizeExecutions([
+      ['lifecycle', this.workflow],
+      ['escalation', this.escalationWorkflow],
+      ['postmortem', this.postMortemWorkflow],
+    ]);
   }
 
   async stop(): Promise<void> {

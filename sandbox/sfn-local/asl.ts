@@ -1,54 +1,38 @@
-import { createRequire } from 'node:module';
+import { aslFromDefinition, type LocalStateMachine } from './asl-definition';
+import {
+  type CfnResolveOptions,
+  type CfnResource,
+  type CfnTemplateJson,
+  findLeftoverTokens,
+  findMarker,
+  functionNames,
+  isRecord,
+  nearMarker,
+  pickStateMachine,
+  type ResolveContext,
+  readResources,
+  resolveObject,
+  resolveString,
+  substitute,
+} from './cfn-resolve';
 
-/** A synthesized CloudFormation template: `Template.fromStack(stack).toJSON()` or a cloud assembly's `template`. */
-export type CfnTemplateJson = { readonly [key: string]: unknown };
-
-/** A CloudFormation reference inside a state machine definition. */
-export type CfnToken =
-  | { readonly kind: 'Ref'; readonly logicalId: string; readonly resourceType?: string }
-  | {
-      readonly kind: 'GetAtt';
-      readonly logicalId: string;
-      readonly attribute: string;
-      readonly resourceType?: string;
-    }
-  /** Any other intrinsic (Fn::ImportValue, Fn::If...) or a template parameter's Ref has no stand-in. */
-  | { readonly kind: 'Intrinsic'; readonly value: unknown };
-
-/** One state of an Amazon States Language definition (JSONPath). */
-export interface AslState {
-  Type: string;
-  [field: string]: unknown;
-}
-
-/** An Amazon States Language state machine, or a Parallel branch / Map item processor. */
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  TimeoutSeconds?: number;
-  [field: string]: unknown;
-}
-
-/** A Task state the local runner must serve with a handler. */
-export interface LocalTaskInfo {
-  readonly stateName: string;
-  /** The resolved Resource ARN, for example `arn:aws:states:::lambda:invoke`. */
-  readonly resource: string;
-  /** Logical id of the Lambda function the task invokes, when it invokes one of the template's functions. */
-  readonly functionLogicalId?: string;
-  readonly waitForTaskToken: boolean;
-  readonly timeoutSeconds?: number;
-  readonly heartbeatSeconds?: number;
-}
-
-/** A definition ready for the local runner. */
-export interface LocalStateMachine {
-  readonly definition: AslDefinition;
-  /** Every Task state, nested Parallel branches and Map item processors included, in document order. */
-  readonly tasks: readonly LocalTaskInfo[];
-  /** Names of every Wait state, nested ones included. */
-  readonly waits: readonly string[];
-}
+export {
+  type AslDefinition,
+  type AslState,
+  aslFromDefinition,
+  forEachState,
+  type LocalStateMachine,
+  type LocalTaskInfo,
+  nestedMachines,
+} from './asl-definition';
+export {
+  type CfnResolveOptions,
+  type CfnTemplateJson,
+  type CfnToken,
+  resolveTemplateString,
+  SANDBOX_ACCOUNT,
+  SANDBOX_REGION,
+} from './cfn-resolve';
 
 /** A state machine read from a template. */
 export interface TemplateStateMachine extends LocalStateMachine {
@@ -58,43 +42,9 @@ export interface TemplateStateMachine extends LocalStateMachine {
 }
 
 /** Options for {@link aslFromTemplate}. */
-export interface AslFromTemplateOptions {
+export interface AslFromTemplateOptions extends CfnResolveOptions {
   /** Which state machine to read. @default the only AWS::StepFunctions::StateMachine in the template */
   readonly stateMachineLogicalId?: string;
-  /**
-   * Asked first for every Ref / Fn::GetAtt; return undefined to fall back to the built-in stand-ins.
-   * @default no custom resolution
-   */
-  readonly resolve?: (token: CfnToken) => string | undefined;
-  /** Region used in stand-in ARNs. @default SANDBOX_REGION */
-  readonly region?: string;
-  /** Account used in stand-in ARNs. @default SANDBOX_ACCOUNT */
-  readonly account?: string;
-}
-
-/** Region of the sandbox's stand-in ARNs. */
-export const SANDBOX_REGION = 'us-east-1';
-/** Account of the sandbox's stand-in ARNs. */
-export const SANDBOX_ACCOUNT = '123456789012';
-
-const STATE_MACHINE_TYPE = 'AWS::StepFunctions::StateMachine';
-const MARKER_PREFIX = '__SANDBOX_UNRESOLVED_';
-const MARKER_PATTERN = /__SANDBOX_UNRESOLVED_(\d+)__/g;
-
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
-
-interface Unresolved {
-  readonly token: unknown;
-  readonly where: string;
-}
-
-interface ResolveContext {
-  readonly resources: ReadonlyMap<string, CfnResource>;
-  readonly options: AslFromTemplateOptions;
-  readonly unresolved: Unresolved[];
 }
 
 /**
@@ -171,393 +121,4 @@ export function aslFromTemplate(
     stateMachineLogicalId: logicalId,
     stateMachineName: typeof name === 'string' ? name : logicalId,
   };
-}
-
-/**
- * Resolves one template value (a string, or a `Ref` / `Fn::GetAtt` / `Fn::Join` / `Fn::Sub` of them)
- * to the same stand-ins {@link aslFromTemplate} uses, for a function's environment variables. `where`
- * names the value in the error that lists whatever could not be resolved.
- */
-export function resolveTemplateString(
-  template: CfnTemplateJson,
-  value: unknown,
-  where: string,
-  options: Omit<AslFromTemplateOptions, 'stateMachineLogicalId'> = {},
-): string {
-  const ctx: ResolveContext = { resources: readResources(template), options, unresolved: [] };
-  const text = resolveString(value, where, ctx);
-  if (ctx.unresolved.length > 0)
-    throw new Error(
-      `${where}: ${ctx.unresolved.length} CloudFormation reference(s) cannot be resolved locally: ${ctx.unresolved.map((u) => JSON.stringify(u.token)).join(', ')}`,
-    );
-  return text;
-}
-
-/**
- * Checks a parsed definition for the local runner: rejects JSONata, validates it with asl-validator, and
- * lists its Task and Wait states. `functionLogicalIds` maps function names to logical ids.
- */
-export function aslFromDefinition(
-  definition: unknown,
-  functionLogicalIds: ReadonlyMap<string, string> = new Map(),
-): LocalStateMachine {
-  if (!isRecord(definition) || typeof definition.StartAt !== 'string' || !isRecord(definition.States)) {
-    throw new Error('Not a state machine definition: StartAt and States are required');
-  }
-  const jsonata = findJsonata(definition, '$');
-  if (jsonata.length > 0) {
-    throw new Error(
-      `The workflow uses JSONata (QueryLanguage at ${jsonata.join(', ')}). The local interpreter ` +
-        '(aws-local-stepfunctions) does not support JSONata and would silently ignore Arguments, Output ' +
-        'and Condition: write the workflow in JSONPath.',
-    );
-  }
-  const problems = aslProblems(definition);
-  if (problems !== undefined) throw new Error(`The state machine definition is invalid:\n  - ${problems}`);
-  const typed = definition as unknown as AslDefinition;
-  const tasks: LocalTaskInfo[] = [];
-  const waits: string[] = [];
-  forEachState(typed, (stateName, state) => {
-    if (state.Type === 'Wait') waits.push(stateName);
-    if (state.Type !== 'Task') return;
-    const resource = String(state.Resource);
-    const target = isRecord(state.Parameters) ? state.Parameters.FunctionName : undefined;
-    const functionName = lambdaFunctionName(resource, target);
-    const functionLogicalId = functionName === undefined ? undefined : functionLogicalIds.get(functionName);
-    tasks.push({
-      stateName,
-      resource,
-      ...(functionLogicalId === undefined ? {} : { functionLogicalId }),
-      waitForTaskToken: resource.endsWith('.waitForTaskToken'),
-      ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
-      ...(typeof state.HeartbeatSeconds === 'number' ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
-    });
-  });
-  return { definition: typed, tasks, waits };
-}
-
-/** Visits every state, those in Parallel branches and Map item processors included, in document order. */
-export function forEachState(
-  definition: AslDefinition,
-  visit: (stateName: string, state: AslState, path: string) => void,
-  path = '$',
-): void {
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    const statePath = `${path}.States.${stateName}`;
-    visit(stateName, state, statePath);
-    for (const [index, branch] of nestedMachines(state).entries()) {
-      forEachState(
-        branch,
-        visit,
-        `${statePath}.${nestedField(state)}${state.Type === 'Parallel' ? `[${index}]` : ''}`,
-      );
-    }
-  }
-}
-
-/** The sub-machines of a Parallel (its Branches) or a Map (its ItemProcessor or Iterator). */
-export function nestedMachines(state: AslState): AslDefinition[] {
-  if (state.Type === 'Parallel' && Array.isArray(state.Branches)) return state.Branches as AslDefinition[];
-  if (state.Type === 'Map') {
-    const processor = state.ItemProcessor ?? state.Iterator;
-    return isRecord(processor) ? [processor as AslDefinition] : [];
-  }
-  return [];
-}
-
-function nestedField(state: AslState): string {
-  if (state.Type === 'Parallel') return 'Branches';
-  return state.ItemProcessor === undefined ? 'Iterator' : 'ItemProcessor';
-}
-
-interface AslValidationResult {
-  readonly isValid: boolean;
-  errorsText(separator?: string): string;
-}
-
-// asl-validator is CommonJS without type declarations.
-const validateAsl = createRequire(import.meta.url)('asl-validator') as (
-  definition: unknown,
-  options?: { readonly checkPaths?: boolean; readonly checkArn?: boolean },
-) => AslValidationResult;
-
-const validated = new Map<string, string | undefined>();
-/**
- * asl-validator's verdict on a definition, kept per definition text: it compiles its JSON schemas on
- * every call (about half a second), and every sandbox of a process validates the same few definitions.
- */
-function aslProblems(definition: unknown): string | undefined {
-  const text = JSON.stringify(definition);
-  if (!validated.has(text)) {
-    const result = validateAsl(structuredClone(definition));
-    validated.set(text, result.isValid ? undefined : result.errorsText('\n  - '));
-  }
-  return validated.get(text);
-}
-
-function readResources(template: CfnTemplateJson): Map<string, CfnResource> {
-  const resources = new Map<string, CfnResource>();
-  const raw = template.Resources;
-  if (!isRecord(raw)) throw new Error('The template has no Resources');
-  for (const [logicalId, resource] of Object.entries(raw)) {
-    if (isRecord(resource) && typeof resource.Type === 'string') {
-      resources.set(logicalId, {
-        Type: resource.Type,
-        Properties: isRecord(resource.Properties) ? resource.Properties : {},
-      });
-    }
-  }
-  return resources;
-}
-
-function pickStateMachine(resources: ReadonlyMap<string, CfnResource>, wanted: string | undefined): string {
-  const candidates = [...resources].filter(([, r]) => r.Type === STATE_MACHINE_TYPE).map(([id]) => id);
-  if (wanted !== undefined) {
-    if (candidates.includes(wanted)) return wanted;
-    throw new Error(
-      `No ${STATE_MACHINE_TYPE} with logical id ${wanted} in the template; candidates: ${candidates.join(', ') || 'none'}`,
-    );
-  }
-  const [only, ...others] = candidates;
-  if (only === undefined) throw new Error(`The template has no ${STATE_MACHINE_TYPE}`);
-  if (others.length > 0) {
-    throw new Error(
-      `The template has ${candidates.length} state machines; pass stateMachineLogicalId, one of: ${candidates.join(', ')}`,
-    );
-  }
-  return only;
-}
-
-function resolveString(node: unknown, where: string, ctx: ResolveContext): string {
-  if (typeof node === 'string') return node;
-  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
-  if (isRecord(node)) {
-    const keys = Object.keys(node);
-    const [intrinsic] = keys;
-    const arg = intrinsic === undefined ? undefined : node[intrinsic];
-    if (keys.length === 1 && intrinsic === 'Ref' && typeof arg === 'string') {
-      return resolveToken({ kind: 'Ref', logicalId: arg }, node, where, ctx);
-    }
-    if (keys.length === 1 && intrinsic === 'Fn::GetAtt') {
-      const parts = typeof arg === 'string' ? splitOnce(arg, '.') : arg;
-      if (Array.isArray(parts) && typeof parts[0] === 'string' && typeof parts[1] === 'string') {
-        return resolveToken({ kind: 'GetAtt', logicalId: parts[0], attribute: parts[1] }, node, where, ctx);
-      }
-    }
-    if (keys.length === 1 && intrinsic === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string') {
-      const [separator, parts] = arg as [string, unknown];
-      if (Array.isArray(parts)) {
-        return parts
-          .map((part, index) => resolveString(part, `${where}.Fn::Join[1][${index}]`, ctx))
-          .join(separator);
-      }
-    }
-    if (keys.length === 1 && intrinsic === 'Fn::Sub') {
-      const [body, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? arg : [];
-      if (typeof body === 'string' && isRecord(variables))
-        return resolveSub(body, variables, node, where, ctx);
-    }
-  }
-  const custom = ctx.options.resolve?.({ kind: 'Intrinsic', value: node });
-  return custom ?? unresolvedMarker(node, where, ctx);
-}
-
-function resolveSub(
-  body: string,
-  variables: Record<string, unknown>,
-  node: unknown,
-  where: string,
-  ctx: ResolveContext,
-): string {
-  return body.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
-    if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-    if (name in variables) return resolveString(variables[name], `${where}.Fn::Sub[1].${name}`, ctx);
-    const [logicalId, attribute] = splitOnce(name, '.');
-    if (logicalId === undefined) return unresolvedMarker(node, where, ctx);
-    const token: Exclude<CfnToken, { kind: 'Intrinsic' }> =
-      attribute === undefined ? { kind: 'Ref', logicalId } : { kind: 'GetAtt', logicalId, attribute };
-    return resolveToken(token, { 'Fn::Sub': whole }, where, ctx);
-  });
-}
-
-function resolveObject(
-  node: unknown,
-  where: string,
-  ctx: ResolveContext,
-  substitutions: ReadonlyMap<string, string>,
-): unknown {
-  if (typeof node === 'string') return substitute(node, substitutions);
-  if (Array.isArray(node))
-    return node.map((item, index) => resolveObject(item, `${where}[${index}]`, ctx, substitutions));
-  if (!isRecord(node)) return node;
-  const keys = Object.keys(node);
-  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]?.startsWith('Fn::'))) {
-    return resolveString(node, where, ctx);
-  }
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [
-      key,
-      resolveObject(value, `${where}.${key}`, ctx, substitutions),
-    ]),
-  );
-}
-
-function resolveToken(
-  token: Exclude<CfnToken, { kind: 'Intrinsic' }>,
-  node: unknown,
-  where: string,
-  ctx: ResolveContext,
-): string {
-  const resourceType = ctx.resources.get(token.logicalId)?.Type;
-  const described = resourceType === undefined ? token : { ...token, resourceType };
-  const custom = ctx.options.resolve?.(described);
-  if (custom !== undefined) return custom;
-  const standIn = standInFor(described, ctx);
-  return standIn ?? unresolvedMarker(node, where, ctx);
-}
-
-function standInFor(
-  token: Exclude<CfnToken, { kind: 'Intrinsic' }>,
-  ctx: ResolveContext,
-): string | undefined {
-  const region = ctx.options.region ?? SANDBOX_REGION;
-  const account = ctx.options.account ?? SANDBOX_ACCOUNT;
-  if (token.kind === 'Ref') {
-    switch (token.logicalId) {
-      case 'AWS::Partition':
-        return 'aws';
-      case 'AWS::Region':
-        return region;
-      case 'AWS::AccountId':
-        return account;
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-    }
-  }
-  const resource = ctx.resources.get(token.logicalId);
-  if (resource === undefined) return undefined;
-  const nameOf = (property: string): string => {
-    const value = resource.Properties[property];
-    return typeof value === 'string' ? value : token.logicalId;
-  };
-  const attribute = token.kind === 'Ref' ? 'Ref' : token.attribute;
-  switch (resource.Type) {
-    case 'AWS::Lambda::Function': {
-      const name = nameOf('FunctionName');
-      return pick({ Ref: name, Arn: `arn:aws:lambda:${region}:${account}:function:${name}` }, attribute);
-    }
-    case 'AWS::SNS::Topic': {
-      const arn = `arn:aws:sns:${region}:${account}:${nameOf('TopicName')}`;
-      return pick({ Ref: arn, TopicArn: arn, TopicName: nameOf('TopicName') }, attribute);
-    }
-    case 'AWS::SQS::Queue': {
-      const name = nameOf('QueueName');
-      const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
-      return pick(
-        { Ref: url, QueueUrl: url, QueueName: name, Arn: `arn:aws:sqs:${region}:${account}:${name}` },
-        attribute,
-      );
-    }
-    case 'AWS::DynamoDB::Table':
-    case 'AWS::DynamoDB::GlobalTable': {
-      const name = nameOf('TableName');
-      return pick({ Ref: name, Arn: `arn:aws:dynamodb:${region}:${account}:table/${name}` }, attribute);
-    }
-    case STATE_MACHINE_TYPE: {
-      const name = nameOf('StateMachineName');
-      const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
-      return pick({ Ref: arn, Arn: arn, Name: name }, attribute);
-    }
-    case 'AWS::IAM::Role': {
-      const name = nameOf('RoleName');
-      return pick({ Ref: name, Arn: `arn:aws:iam::${account}:role/${name}` }, attribute);
-    }
-    case 'AWS::Events::EventBus': {
-      const name = nameOf('Name');
-      return pick(
-        { Ref: name, Name: name, Arn: `arn:aws:events:${region}:${account}:event-bus/${name}` },
-        attribute,
-      );
-    }
-    default:
-      return undefined;
-  }
-}
-
-function unresolvedMarker(node: unknown, where: string, ctx: ResolveContext): string {
-  ctx.unresolved.push({ token: node, where });
-  return `${MARKER_PREFIX}${ctx.unresolved.length - 1}__`;
-}
-
-function substitute(text: string, substitutions: ReadonlyMap<string, string>): string {
-  if (substitutions.size === 0) return text;
-  return text.replace(/\$\{([^}]+)\}/g, (whole, name: string) => substitutions.get(name) ?? whole);
-}
-
-function findMarker(node: unknown, index: number, path = '$'): string[] {
-  if (typeof node === 'string') {
-    return [...node.matchAll(MARKER_PATTERN)].some((match) => match[1] === String(index)) ? [path] : [];
-  }
-  if (Array.isArray(node)) return node.flatMap((item, i) => findMarker(item, index, `${path}[${i}]`));
-  if (!isRecord(node)) return [];
-  return Object.entries(node).flatMap(([key, value]) => [
-    ...(key.includes(`${MARKER_PREFIX}${index}__`) ? [`${path} (a key)`] : []),
-    ...findMarker(value, index, `${path}.${key}`),
-  ]);
-}
-
-function nearMarker(text: string | undefined, index: number, fallback: string): string {
-  const marker = `${MARKER_PREFIX}${index}__`;
-  const at = text?.indexOf(marker) ?? -1;
-  if (text === undefined || at < 0) return fallback;
-  return `${fallback}, after ${JSON.stringify(text.slice(Math.max(0, at - 60), at))}`;
-}
-
-function findLeftoverTokens(node: unknown, path = '$'): string[] {
-  if (typeof node === 'string') return node.includes('${Token[') ? [path] : [];
-  if (Array.isArray(node)) return node.flatMap((item, i) => findLeftoverTokens(item, `${path}[${i}]`));
-  if (!isRecord(node)) return [];
-  return Object.entries(node).flatMap(([key, value]) => findLeftoverTokens(value, `${path}.${key}`));
-}
-
-function findJsonata(node: unknown, path: string): string[] {
-  if (Array.isArray(node)) return node.flatMap((item, i) => findJsonata(item, `${path}[${i}]`));
-  if (!isRecord(node)) return [];
-  return Object.entries(node).flatMap(([key, value]) =>
-    key === 'QueryLanguage' && value === 'JSONata' ? [path] : findJsonata(value, `${path}.${key}`),
-  );
-}
-
-function functionNames(resources: ReadonlyMap<string, CfnResource>): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const [logicalId, resource] of resources) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const name = resource.Properties.FunctionName;
-    names.set(typeof name === 'string' ? name : logicalId, logicalId);
-  }
-  return names;
-}
-
-/** The function name a Lambda task targets: from `FunctionName` (lambda:invoke) or a function ARN Resource. */
-function lambdaFunctionName(resource: string, functionName: unknown): string | undefined {
-  if (/^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/.test(resource)) {
-    if (typeof functionName !== 'string') return undefined;
-    if (!functionName.includes(':')) return functionName;
-    return functionName.split(':function:')[1]?.split(':')[0];
-  }
-  if (/^arn:[^:]+:lambda:/.test(resource)) return resource.split(':function:')[1]?.split(':')[0];
-  return undefined;
-}
-
-function pick(values: Record<string, string>, key: string): string | undefined {
-  return Object.hasOwn(values, key) ? values[key] : undefined;
-}
-
-function splitOnce(text: string, separator: string): [string, string] | [string, undefined] {
-  const at = text.indexOf(separator);
-  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + separator.length)];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
