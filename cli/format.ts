@@ -84,7 +84,8 @@ export const formatDrillSummary = (r: DrillReport, wallMs: number): string => {
   return lines.join('\n');
 };
 
-const utc = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+/** `2026-11-23 10:05 UTC`: an ISO time to the minute, as the on-call reads it. */
+export const utc = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Where the post-mortem stands: due, owner, reminders, overdue or not; or done, with its document. */
 export const formatPostMortem = (i: Incident, now: Date): string => {

@@ -1,0 +1,56 @@
+/** `incident ack`, `escalate` and `resolve` on a deployed stack, through the same code path as the page links. */
+import { pageTiers } from '../../lambdas/services/lifecycle';
+import { acknowledgeIncident, escalateIncident, resolveIncident } from '../../lambdas/services/responders';
+import { config, type Io, type Parsed, UsageError } from '../args';
+import { connectToStack } from '../deployed-stack';
+
+export const respond = async (
+  action: 'ack' | 'escalate' | 'resolve',
+  id: string | undefined,
+  parsed: Parsed,
+  io: Io,
+): Promise<number> => {
+  if (!id) throw new UsageError(`${action} needs an incident ID`);
+  const by = parsed.values.by;
+  if (!by) throw new UsageError(`${action} needs --by NAME: the timeline records who did it`);
+  if (!parsed.values.stack) {
+    throw new UsageError(
+      `${action} acts on a deployed stack: give --stack NAME. In the sandbox, drills act as responders (see test/sandbox/escalation.test.ts).`,
+    );
+  }
+  const stack = await connectToStack(parsed.values.stack, config(parsed), parsed.values.region);
+  try {
+    const deps = stack.lifecycle;
+    const note = parsed.values.note;
+    if (action === 'ack') {
+      const incident = await acknowledgeIncident(
+        {
+          ...deps,
+          announceAcknowledged: async (acked, who) =>
+            void (await pageTiers(deps, acked.id, 'ACKNOWLEDGED', acked.pagedTiers, { by: who })),
+        },
+        id,
+        by,
+        note,
+      );
+      io.out(
+        `${id}: acknowledged by ${by} (${incident.status}); told ${incident.pagedTiers.join(', ') || 'nobody yet'}\n`,
+      );
+    } else if (action === 'resolve') {
+      const incident = await resolveIncident(deps, id, by, note);
+      io.out(`${id}: resolved by ${by} (${incident.status})\n`);
+    } else {
+      const { tiers } = await escalateIncident({ ...deps, escalation: deps.config.escalation }, id, by, note);
+      if (tiers.length > 0)
+        await pageTiers(deps, id, 'ESCALATION', tiers, {
+          why: `escalated by ${by}${note ? `: ${note}` : ''}`,
+        });
+      io.out(
+        `${id}: escalated by ${by}; paged ${tiers.join(', ') || 'nobody: every tier of the policy was already paged'}\n`,
+      );
+    }
+    return 0;
+  } finally {
+    stack.close();
+  }
+};
