@@ -17,6 +17,7 @@
  */
 import type { Incident, TimelineEntry } from './incident';
 import { SEVERITIES, type Severity } from './severity';
+import { lastResolution } from './timeline';
 
 export const RESOLVERS = ['automation', 'human', 'on-its-own'] as const;
 /** Who brought the incident to an end: automation acted, a person acted, or it recovered alone. */
@@ -57,19 +58,15 @@ const failedAfter = (timeline: readonly TimelineEntry[], index: number): boolean
 const mitigationIndex = (timeline: readonly TimelineEntry[]): number =>
   timeline.findIndex((e, i) => isHumanAction(e) || (isExecutedAction(e) && !failedAfter(timeline, i)));
 
-/** Index of the entry that resolved the incident last, or -1. */
-const resolutionIndex = (timeline: readonly TimelineEntry[]): number =>
-  timeline.findLastIndex((e) => e.kind === 'status' && e.details?.to === 'RESOLVED');
-
 /** A person answered yes to an automatic action (responders.answerApproval). */
 const isApproval = (e: TimelineEntry): boolean =>
   e.kind === 'note' && e.actor.type === 'human' && e.summary.startsWith('approved by ');
 
 /** Who resolved it, from the entries up to the final resolution. */
-const resolverOf = (timeline: readonly TimelineEntry[]): ResolvedBy => {
-  const resolved = resolutionIndex(timeline);
-  const before = resolved < 0 ? timeline : timeline.slice(0, resolved);
-  if (timeline[resolved]?.actor.type === 'human') return 'human';
+const resolverOf = (incident: Incident): ResolvedBy => {
+  const resolution = lastResolution(incident);
+  const before = resolution ? incident.timeline.slice(0, resolution.index) : incident.timeline;
+  if (resolution?.entry.actor.type === 'human') return 'human';
   const mitigated = mitigationIndex(before);
   const mitigation = before[mitigated];
   if (!mitigation) return 'on-its-own';
@@ -95,7 +92,7 @@ export const incidentTimings = (incident: Incident): IncidentTimings => {
     detectedAt,
     ...(acknowledgedAt ? { acknowledgedAt, timeToAcknowledgeMinutes: tta } : {}),
     ...(mitigatedAt ? { mitigatedAt, timeToMitigateMinutes: ttm } : {}),
-    ...(resolvedAt ? { resolvedAt, timeToResolveMinutes: ttr, resolvedBy: resolverOf(timeline) } : {}),
+    ...(resolvedAt ? { resolvedAt, timeToResolveMinutes: ttr, resolvedBy: resolverOf(incident) } : {}),
   };
 };
 

@@ -7,39 +7,40 @@ import { InvalidTransitionError } from './errors';
 import type { Diagnosis } from './evidence';
 import { canMove, isOpen, type Status } from './lifecycle';
 import { isMoreSevere, type Severity } from './severity';
+import { type Actor, appendEntries, type NoteEntry, type TimelineEntry } from './timeline';
 
-export type ActorType = 'alarm' | 'automation' | 'human';
-
-/** Who did it: the alarm itself, the workflow's automation, or a named person. */
-export interface Actor {
-  readonly type: ActorType;
-  readonly name: string;
-}
-
-export const TIMELINE_KINDS = [
-  'detected',
-  'signal',
-  'status',
-  'severity',
-  'acknowledged',
-  'reopened',
-  'note',
-  'page',
-  'diagnosis',
-  'action',
-  'error',
-] as const;
-export type TimelineKind = (typeof TIMELINE_KINDS)[number];
-
-export interface TimelineEntry {
-  /** 1-based position; unique within the incident, so a lost append shows as a gap. */
-  readonly seq: number;
-  readonly at: string;
-  readonly kind: TimelineKind;
-  readonly actor: Actor;
-  readonly summary: string;
-  readonly details?: Readonly<Record<string, unknown>>;
-}
+export {
+  type AcknowledgedEntry,
+  type ActionDetails,
+  type ActionEntry,
+  type Actor,
+  type ActorType,
+  appendEntries,
+  type DetectedDetails,
+  type DetectedEntry,
+  type DiagnosisDetails,
+  type DiagnosisEntry,
+  type EntryDetails,
+  type ErrorDetails,
+  type ErrorEntry,
+  lastResolution,
+  type NewEntry,
+  type NoteDetails,
+  type NoteEntry,
+  type PageDetails,
+  type PageEntry,
+  type Resolution,
+  type SeverityDetails,
+  type SeverityEntry,
+  type SignalDetails,
+  type SignalEntry,
+  type StatusDetails,
+  type StatusEntry,
+  TIMELINE_KINDS,
+  type TimelineEntry,
+  type TimelineKind,
+  tiersPagedThisFiring,
+} from './timeline';
 
 export type AlarmState = 'ALARM' | 'OK';
 
@@ -120,19 +121,7 @@ export interface Suppression {
   readonly by?: string;
 }
 
-export type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
-
 const iso = (d: Date): string => d.toISOString();
-
-export const appendEntries = (incident: Incident, now: Date, ...entries: NewEntry[]): Incident => {
-  const at = iso(now);
-  const start = incident.timeline.length;
-  return {
-    ...incident,
-    updatedAt: at,
-    timeline: [...incident.timeline, ...entries.map((e, i) => ({ ...e, seq: start + i + 1, at }))],
-  };
-};
 
 export interface OpenIncidentInput {
   readonly id: string;
@@ -248,21 +237,6 @@ export const recordPage = (incident: Incident, sent: PageSent, actor: Actor, now
     now,
     { kind: 'page', actor, summary: `paged ${sent.tier}: ${sent.subject}`, details: { ...sent } },
   );
-
-/**
- * The tiers already sent a `kind` page for the incident's current firing (since it last reopened):
- * a retried step pages only those it has not reached yet.
- */
-export const tiersPagedThisFiring = (incident: Incident, kind: string): Set<string> => {
-  const tiers = new Set<string>();
-  for (const entry of incident.timeline) {
-    if (entry.kind === 'reopened') tiers.clear();
-    const details = entry.details as { tier?: unknown; kind?: unknown } | undefined;
-    if (entry.kind === 'page' && details?.kind === kind && typeof details.tier === 'string')
-      tiers.add(details.tier);
-  }
-  return tiers;
-};
 
 /**
  * A person takes ownership. Allowed while the incident is open; a second acknowledgement is kept on
@@ -514,6 +488,9 @@ export const endSuppression = (
 };
 
 /** Whether `execution` is the one that ended this incident's last suppression (a retried step asks). */
-export const suppressionEndedBy = (incident: Incident, execution: string): boolean =>
-  incident.timeline.findLast((e) => e.details?.endedSuppression !== undefined)?.details?.execution ===
-  execution;
+export const suppressionEndedBy = (incident: Incident, execution: string): boolean => {
+  const ended = incident.timeline.findLast(
+    (e): e is NoteEntry => e.kind === 'note' && e.details?.endedSuppression !== undefined,
+  );
+  return ended?.details?.execution === execution;
+};

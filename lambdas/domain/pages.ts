@@ -15,6 +15,7 @@ import type { Incident } from './incident';
 import { isOpen } from './lifecycle';
 import type { ResponderAction } from './responder-actions';
 import type { Severity } from './severity';
+import { lastResolution } from './timeline';
 
 export const PAGE_KINDS = [
   'INCIDENT',
@@ -420,9 +421,7 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
       case 'RESOLVED': {
         const resolvedAt = incident.statusTimestamps.RESOLVED ?? ctx.now.toISOString();
         const duration = formatDuration(incident.createdAt, new Date(resolvedAt));
-        const resolvedBy = incident.timeline.findLast(
-          (e) => e.kind === 'status' && e.details?.to === 'RESOLVED',
-        );
+        const resolvedBy = lastResolution(incident)?.entry;
         return {
           label: 'RESOLVED',
           subject: subjectOf('RESOLVED', incident),

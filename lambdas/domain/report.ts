@@ -12,6 +12,7 @@ import type { SuspectedCause } from './evidence';
 import type { Actor, Incident, TimelineEntry } from './incident';
 import { incidentTimings, type ResolvedBy } from './incident-stats';
 import { formatDuration } from './silences';
+import { lastResolution } from './timeline';
 
 export interface ReportOptions {
   /** When the report is written: shown in the footer, and the end of an ongoing incident's duration. */
@@ -144,9 +145,7 @@ const isDeed = (e: TimelineEntry): boolean =>
 const resolutionSection = (incident: Incident): string[] => {
   const t = incidentTimings(incident);
   const deeds = incident.timeline.filter(isDeed);
-  const resolvedEntry = incident.timeline.findLast(
-    (e) => e.kind === 'status' && e.details?.to === 'RESOLVED',
-  );
+  const resolvedEntry = lastResolution(incident)?.entry;
   const outcome =
     t.resolvedAt && t.resolvedBy
       ? `Resolved at ${t.resolvedAt}${resolvedEntry ? ` by ${actorText(resolvedEntry.actor)}: ${inline(resolvedEntry.summary)}` : ''}. Brought about by ${RESOLVED_BY_WORDS[t.resolvedBy]}.`
