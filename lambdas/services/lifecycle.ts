@@ -29,6 +29,7 @@ import {
   countReminder,
   endSuppression as endSilence,
   type Incident,
+  lastResolution,
   type PageSent,
   recordPage,
   requirePostMortem,
@@ -416,12 +417,11 @@ export const resolve = async (
 
 /** The tiers already sent the RESOLVED notice of the incident's latest resolution. */
 const toldOfResolution = (incident: Incident): Set<string> => {
-  const since = incident.timeline.findLastIndex((e) => e.kind === 'status' && e.details?.to === 'RESOLVED');
+  const since = lastResolution(incident)?.index ?? 0;
   return new Set(
     incident.timeline
-      .slice(Math.max(0, since))
-      .filter((e) => e.kind === 'page' && e.details?.kind === 'RESOLVED')
-      .map((e) => String(e.details?.tier)),
+      .slice(since)
+      .flatMap((e) => (e.kind === 'page' && e.details?.kind === 'RESOLVED' ? [e.details.tier] : [])),
   );
 };
 
