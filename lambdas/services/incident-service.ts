@@ -266,8 +266,12 @@ export class IncidentService {
     repaired: boolean,
   ): RecordResult {
     // A retry that repaired its own half-done creation reports what the first attempt meant to say.
+    const opening = incident.timeline[0];
     const ownCreation =
-      repaired && outcome === 'duplicate' && incident.timeline[0]?.details?.stateChangedAt === signal.at;
+      repaired &&
+      outcome === 'duplicate' &&
+      opening?.kind === 'detected' &&
+      opening.details?.stateChangedAt === signal.at;
     return {
       outcome: ownCreation ? 'opened' : outcome,
       reason: ownCreation ? `opened ${incident.id} (finished a creation interrupted earlier)` : reason,
