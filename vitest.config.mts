@@ -1,11 +1,18 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-// Unit and integration tests never leave loopback: fake credentials, no instance metadata, and a
-// default endpoint nobody listens on, so an AWS call that a test forgot to point somewhere fails at once.
-export default defineConfig({
+/** The tests of the CDK app that load a Lambda bundle in-process (its env, the sandbox's Date and console). */
+const FUNCTION_BUNDLE_TEST = 'test/lib/constructs/function-bundle.test.ts';
+
+/** One group of test files, with what every test file runs with. */
+const project = (
+  name: string,
+  files: { include: string[]; exclude?: string[]; isolate: boolean },
+): TestProjectInlineConfiguration => ({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/state-coverage-setup.ts'],
+    name,
+    ...files,
+    // Unit and integration tests never leave loopback: fake credentials, no instance metadata, and a
+    // default endpoint nobody listens on, so an AWS call that a test forgot to point somewhere fails at once.
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ACCESS_KEY_ID: 'test',
@@ -21,5 +28,30 @@ export default defineConfig({
     // The Lambda bundles the sandbox runs are loaded by Node itself, as Lambda loads them: not
     // transformed by vitest (and fast, with no 2 MB source map to rewrite).
     server: { deps: { external: [/[\\/]\.sandbox[\\/]bundles[\\/]/] } },
+  },
+});
+
+export default defineConfig({
+  test: {
+    // Once per run, in this order (teardown in reverse): the run's folder of synthesized templates
+    // (template-setup.ts), then the sandboxes' state coverage.
+    globalSetup: ['test/support/template-setup.ts', 'test/support/state-coverage-setup.ts'],
+    // vitest's default is one worker fewer than the cores: one, on a two-core machine.
+    maxWorkers: 2,
+    projects: [
+      // Construct trees only (no mocks, no servers, no process.env): the files share their process, so
+      // aws-cdk-lib, cdk-nag and CloudFormation's rule check load and warm up once per worker, not per
+      // file, and a template synthesized once serves every file.
+      project('cdk', { include: ['test/lib/**/*.test.ts'], exclude: [FUNCTION_BUNDLE_TEST], isolate: false }),
+      // The sandbox runs one sandbox at a time per process and puts back what it changes (env, ports,
+      // files) when it stops; its files share their process too, as each file's tests already do.
+      project('sandbox', { include: ['test/sandbox/**/*.test.ts'], isolate: false }),
+      // SDK mocks (aws-sdk-client-mock patches the clients' prototypes), env set by tests, the CLI: a
+      // fresh process per file.
+      project('runtime', {
+        include: ['test/!(lib|sandbox)/**/*.test.ts', FUNCTION_BUNDLE_TEST],
+        isolate: true,
+      }),
+    ],
   },
 });

@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
 import { parseConfig } from '../../lib/config/load';
@@ -8,6 +8,7 @@ import { TIER_TAG } from '../../lib/constructs/notifications';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
 import { ResponderApi } from '../../lib/constructs/responder-api';
 import { longestSuppression } from '../../lib/incident-response-stack';
+import { appTemplate } from '../support/app-template';
 import { composeTestApp, exampleInput, minimalInput } from '../support/fixtures';
 import {
   actionsOf,
@@ -25,9 +26,20 @@ import {
   tokensToText,
 } from '../support/template';
 
+/**
+ * The app built from the example config with `extra`, as asked for: its template, synthesized once per
+ * config for the run (appTemplate), or its stack, built afresh.
+ */
 const synth = (extra: Record<string, unknown> = {}) => {
-  const { stack } = composeTestApp({ ...exampleInput(), ...extra });
-  return { stack, template: Template.fromStack(stack) };
+  const input = { ...exampleInput(), ...extra };
+  return {
+    get template() {
+      return appTemplate(input);
+    },
+    get stack() {
+      return composeTestApp(input).stack;
+    },
+  };
 };
 
 /** The environment variables of the function whose INCIDENT_HANDLER is `handler`. */

@@ -5,7 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AlarmIntake, type AlarmIntakeProps } from '../../../lib/constructs/alarm-intake';
-import { composeTestApp, exampleInput } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
+import { exampleInput } from '../../support/fixtures';
 import { logicalIdOf, onlyIdOf, tokensToText } from '../../support/template';
 
 const TEAM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
@@ -261,8 +262,7 @@ describe('AlarmIntake ingest function', () => {
 
 describe('AlarmIntake in the stack', () => {
   it('leaves out target-tracking and its own operator alarms by default when unmapped alarms open incidents', () => {
-    const { stack } = composeTestApp();
-    const pattern = eventPatternOf(Template.fromStack(stack));
+    const pattern = eventPatternOf(appTemplate());
 
     expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'TargetTracking-' } }]);
     expect(pattern.resources.map((r: Json) => tokensToText(r['anything-but'].prefix))).toEqual([
@@ -279,28 +279,30 @@ describe('AlarmIntake in the stack', () => {
   });
 
   it('matches every alarm when unmapped alarms open incidents and both families are let through', () => {
-    const { stack } = composeTestApp({
-      ...exampleInput(),
-      unmappedAlarms: { ignoreTargetTracking: false, ignoreOperatorAlarms: false },
-    });
-    const pattern = eventPatternOf(Template.fromStack(stack));
+    const pattern = eventPatternOf(
+      appTemplate({
+        ...exampleInput(),
+        unmappedAlarms: { ignoreTargetTracking: false, ignoreOperatorAlarms: false },
+      }),
+    );
 
     expect(pattern.detail).not.toHaveProperty('alarmName');
     expect(pattern).not.toHaveProperty('resources');
   });
 
   it('leaves out only the operator alarms, by name, when target tracking is let through', () => {
-    const { stack } = composeTestApp({ ...exampleInput(), unmappedAlarms: { ignoreTargetTracking: false } });
-    const pattern = eventPatternOf(Template.fromStack(stack));
+    const pattern = eventPatternOf(
+      appTemplate({ ...exampleInput(), unmappedAlarms: { ignoreTargetTracking: false } }),
+    );
 
     expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'IncidentResponse-operator-' } }]);
     expect(pattern).not.toHaveProperty('resources');
   });
 
   it('matches exactly the configured alarm names when unmapped alarms are ignored', () => {
-    const { stack } = composeTestApp({ ...exampleInput(), unmappedAlarms: { action: 'ignore' } });
+    const template = appTemplate({ ...exampleInput(), unmappedAlarms: { action: 'ignore' } });
 
-    expect(eventPatternOf(Template.fromStack(stack)).detail.alarmName).toEqual([
+    expect(eventPatternOf(template).detail.alarmName).toEqual([
       'checkout-error-rate',
       'checkout-p95-latency',
       'checkout-tasks-below-desired',
@@ -312,8 +314,7 @@ describe('AlarmIntake in the stack', () => {
   });
 
   it('subscribes the ingest function to the alarm topics in the config', () => {
-    const { stack } = composeTestApp({ ...exampleInput(), intake: { alarmTopicArns: [TEAM_TOPIC] } });
-    const template = Template.fromStack(stack);
+    const template = appTemplate({ ...exampleInput(), intake: { alarmTopicArns: [TEAM_TOPIC] } });
     const ingest = onlyIdOf(template, 'AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ INCIDENT_HANDLER: 'ingest' }) },
     });

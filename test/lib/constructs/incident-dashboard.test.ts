@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
 import { SEVERITIES } from '../../../lambdas/domain/severity';
 import { IncidentDashboard, type IncidentDashboardProps } from '../../../lib/constructs/incident-dashboard';
-import { composeTestApp } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
 import { logicalIdOf, onlyIdOf, refText, stateMachineId, tokensToText } from '../../support/template';
 
 /** A metric line of a graph widget: `[namespace, name, dim, value, ..., options]` or `[{ expression }]`. */
@@ -248,7 +248,7 @@ describe('IncidentDashboard', () => {
 
 describe('IncidentDashboard in the stack', () => {
   it('watches the three state machines, the five functions and the intake dead letters', () => {
-    const template = Template.fromStack(composeTestApp().stack);
+    const template = appTemplate();
     const body = bodyOf(template);
     const text = JSON.stringify(body);
 

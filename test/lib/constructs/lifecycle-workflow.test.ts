@@ -21,7 +21,8 @@ import {
 } from '../../../sandbox/sfn-local/local-runner';
 import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
 import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
-import { composeTestApp, exampleInput } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
+import { exampleInput } from '../../support/fixtures';
 import {
   actionsOf,
   arnText,
@@ -584,12 +585,12 @@ describe('LifecycleWorkflow AwaitApproval', () => {
   ])('times out after the configured automation.approvalTimeoutMinutes (%s)', (minutes, expected) => {
     const input = exampleInput();
     const automation = input.automation as Record<string, unknown>;
-    const { stack } = composeTestApp(
+    const template = appTemplate(
       minutes === undefined
         ? input
         : { ...input, automation: { ...automation, approvalTimeoutMinutes: minutes } },
     );
-    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
+    const definition = stateMachineDefinition(template, '-lifecycle');
 
     expect(stateOf(definition, STATES.awaitApproval).TimeoutSeconds).toBe(expected * 60);
   });
@@ -687,18 +688,18 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
     [45, 45],
   ])('times out after the configured verification.recoveryTimeoutMinutes (%s)', (minutes, expected) => {
     const input = exampleInput();
-    const { stack } = composeTestApp(
+    const template = appTemplate(
       minutes === undefined ? input : { ...input, verification: { recoveryTimeoutMinutes: minutes } },
     );
-    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
+    const definition = stateMachineDefinition(template, '-lifecycle');
 
     expect(stateOf(definition, STATES.awaitRecovery).TimeoutSeconds).toBe(expected * 60);
   });
 
   // The config accepts up to 10,080 recovery minutes (7 days): the execution must outlive that wait.
   it('lets the longest recovery wait the config accepts end in NotRecovered, not an execution timeout', () => {
-    const { stack } = composeTestApp({ ...exampleInput(), verification: { recoveryTimeoutMinutes: 10_080 } });
-    const definition = stateMachineDefinition(Template.fromStack(stack), '-lifecycle');
+    const template = appTemplate({ ...exampleInput(), verification: { recoveryTimeoutMinutes: 10_080 } });
+    const definition = stateMachineDefinition(template, '-lifecycle');
     const stepBudget = tasksOf(definition).reduce((sum, [, state]) => sum + (state.TimeoutSeconds ?? 0), 0);
 
     expect(definition.TimeoutSeconds).toBeGreaterThan(stepBudget);
@@ -714,7 +715,7 @@ describe('LifecycleWorkflow AwaitRecovery', () => {
       verification: { recoveryTimeoutMinutes: 10_080, timeoutMinutes: 1_440 },
       reopenWindowMinutes: 30,
     };
-    const definition = stateMachineDefinition(Template.fromStack(composeTestApp(input).stack), '-lifecycle');
+    const definition = stateMachineDefinition(appTemplate(input), '-lifecycle');
     const waits =
       (stateOf(definition, STATES.awaitApproval).TimeoutSeconds ?? 0) +
       1_440 * 60 +
@@ -758,7 +759,7 @@ describe('LifecycleWorkflow state machine', () => {
   // Step Functions cannot stop a Lambda invocation it timed out: the retry would run beside it, and a
   // second Mitigate would find its own action's reservation and report that nothing was done.
   it('gives every Lambda step in the stack at least its function timeout, so a retry never overlaps an attempt', () => {
-    const template = Template.fromStack(composeTestApp().stack);
+    const template = appTemplate();
     const functionTimeout = (arn: string) => {
       const id = /^<GetAtt:(.+)\.Arn>$/.exec(arn)?.[1] ?? '';
       return template.toJSON().Resources[id]?.Properties.Timeout as number | undefined;
@@ -786,7 +787,7 @@ describe('LifecycleWorkflow state machine', () => {
       verification: { recoveryTimeoutMinutes: 45, timeoutMinutes: 25 },
       reopenWindowMinutes: 10,
     };
-    const template = Template.fromStack(composeTestApp(input).stack);
+    const template = appTemplate(input);
     const definition = stateMachineDefinition(template, '-lifecycle');
     const automationTimeout =
       template.toJSON().Resources[
@@ -808,7 +809,7 @@ describe('LifecycleWorkflow state machine', () => {
   });
 
   it('outlasts the function of every Lambda task in every workflow by the cold-start margin', () => {
-    const template = Template.fromStack(composeTestApp(exampleInput()).stack);
+    const template = appTemplate(exampleInput());
     const json = template.toJSON();
     const resources = json.Resources as Record<
       string,

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../../../lambdas/contract/config-schema';
 import { parseConfig } from '../../../lib/config/load';
 import { Notifications, type NotificationsProps, TIER_TAG } from '../../../lib/constructs/notifications';
-import { composeTestApp, exampleInput } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
+import { exampleInput } from '../../support/fixtures';
 import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TOPIC = 'AWS::SNS::Topic';
@@ -173,7 +174,7 @@ describe('Notifications.grantPublish', () => {
 
 describe('Notifications in the stack', () => {
   it('lets the lifecycle function page the tiers and use the topics key, and no other function publish', () => {
-    const template = Template.fromStack(composeTestApp().stack);
+    const template = appTemplate();
     const roleOf = (handler: string) => {
       const fn = onlyIdOf(template, 'AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ INCIDENT_HANDLER: handler }) },

@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { OperatorAlarms } from '../../../lib/constructs/operator-alarms';
-import { composeTestApp } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
 import { logicalIdOf, onlyIdOf, type StateMachineSuffix, stateMachineId } from '../../support/template';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -178,7 +178,7 @@ describe('OperatorAlarms', () => {
 
 describe('OperatorAlarms in the stack', () => {
   it('watch the three state machines, all five functions and the intake dead letters, and page the operators', () => {
-    const template = Template.fromStack(composeTestApp().stack);
+    const template = appTemplate();
     const operators = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
     });

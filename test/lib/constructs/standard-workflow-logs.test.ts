@@ -1,13 +1,12 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { composeTestApp } from '../../support/fixtures';
+import { appTemplate } from '../../support/app-template';
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON, read freely
 type Raw = Record<string, any>;
 
 describe('standardWorkflow log groups in the stack', () => {
   it('name each state machine its own log group under /aws/vendedlogs/states/, clear of the Logs resource-policy size limit', () => {
-    const resources: Record<string, Raw> = Template.fromStack(composeTestApp().stack).toJSON().Resources;
+    const resources: Record<string, Raw> = appTemplate().toJSON().Resources;
     const logGroupOf = (machine: Raw): Raw => {
       const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
       const [id, attribute] = arn['Fn::GetAtt'];
