@@ -51,6 +51,8 @@ let liveSandboxes = 0;
 export class Sandbox {
   readonly deliveries: DeliveryRecord[] = [];
   private readonly byExecution = new Map<string, DeliveryRecord>();
+  /** Per delivery, what resolves once its intake has run or its execution ended without it. */
+  private readonly intakeWaiters = new Map<string, { done: Promise<void>; resolve: () => void }>();
 
   private constructor(
     readonly config: DeploymentConfig,
@@ -130,16 +132,31 @@ export class Sandbox {
     const record: DeliveryRecord = { event, executionId: execution.id, status: 'RUNNING' };
     this.deliveries.push(record);
     this.byExecution.set(execution.id, record);
+    let resolve: () => void = () => undefined;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.intakeWaiters.set(execution.id, { done, resolve });
     execution.result.then(
       () => {
         record.status = 'SUCCEEDED';
+        this.intakeRan(execution.id);
       },
       (error: unknown) => {
         record.status = 'FAILED';
         record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        this.intakeRan(execution.id);
       },
     );
     return record;
+  }
+
+  /**
+   * Resolves once the delivery's intake has run (its verdict is on the record), or its execution
+   * ended without one: what the rest of its execution does then does not hold up the next delivery.
+   */
+  intakeDone(record: DeliveryRecord): Promise<void> {
+    return this.intakeWaiters.get(record.executionId)?.done ?? Promise.resolve();
   }
 
   /** Lets every execution run until it waits for something later than `until` (or for nothing). */
@@ -252,5 +269,11 @@ export class Sandbox {
   private noteIntake(executionId: string, result: IntakeResult): void {
     const record = this.byExecution.get(executionId);
     if (record) record.intake = result;
+    this.intakeRan(executionId);
+  }
+
+  private intakeRan(executionId: string): void {
+    this.intakeWaiters.get(executionId)?.resolve();
+    this.intakeWaiters.delete(executionId);
   }
 }
