@@ -3,7 +3,7 @@
  * appended (`appendEntries`), never edited, so a record read back tells what happened in order.
  */
 import type { DecisionVerdict, FindingSource, Playbook, SuspectedCause } from './evidence';
-import type { AlarmState, Incident, Suppression } from './incident';
+import type { AlarmState, Incident, Suppression } from './incident-record';
 import type { Status } from './lifecycle';
 import type { Severity } from './severity';
 
