@@ -25,36 +25,48 @@ const runApp = (configPath: string) => {
   return { ...result, outdir };
 };
 
+// Each run is a fresh Node process that transpiles the app and synthesizes it cold, CloudFormation's
+// rule check included: about 11 s on an idle machine, and as long again for each other busy process.
+const RUN_TIMEOUT = 120_000;
+
 describe('bin/app.ts', () => {
-  it('synthesizes the stack named in the example config', () => {
-    const { status, stderr, outdir } = runApp(EXAMPLE_CONFIG_PATH);
+  it(
+    'synthesizes the stack named in the example config',
+    () => {
+      const { status, stderr, outdir } = runApp(EXAMPLE_CONFIG_PATH);
 
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
-    expect(existsSync(join(outdir, 'IncidentResponse.template.json'))).toBe(true);
-  });
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+      expect(existsSync(join(outdir, 'IncidentResponse.template.json'))).toBe(true);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('exits 1 on a bad config, listing every problem without a stack trace', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'bad.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        services: [
-          { name: 'checkout', cluster: 'prod', service: 'checkout', logGroup: '/ecs/checkout', alarms: {} },
-        ],
-        contacts: { 'on-call': { email: ['oncall@example.com'] } },
-        automation: { allowlist: ['payments'], dryRun: 'yes' },
-      }),
-    );
+  it(
+    'exits 1 on a bad config, listing every problem without a stack trace',
+    () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'bad.json');
+      writeFileSync(
+        path,
+        JSON.stringify({
+          services: [
+            { name: 'checkout', cluster: 'prod', service: 'checkout', logGroup: '/ecs/checkout', alarms: {} },
+          ],
+          contacts: { 'on-call': { email: ['oncall@example.com'] } },
+          automation: { allowlist: ['payments'], dryRun: 'yes' },
+        }),
+      );
 
-    const { status, stderr } = runApp(path);
+      const { status, stderr } = runApp(path);
 
-    expect(status).toBe(1);
-    expect(stderr).toMatch(new RegExp(`^Deployment config ${path}: 6 problems\n`));
-    expect(stderr).toContain('  - services[0].alarms: needs at least one alarm');
-    expect(stderr).toContain('  - automation.dryRun: must be true or false, not a string');
-    expect(stderr).toContain("  - escalation.P1.steps[1].notify[0]: names tier 'devops-lead'");
-    expect(stderr).toContain("  - automation.allowlist[0]: 'payments' is not a configured service");
-    expect(stderr).not.toMatch(/^\s+at /m);
-  });
+      expect(status).toBe(1);
+      expect(stderr).toMatch(new RegExp(`^Deployment config ${path}: 6 problems\n`));
+      expect(stderr).toContain('  - services[0].alarms: needs at least one alarm');
+      expect(stderr).toContain('  - automation.dryRun: must be true or false, not a string');
+      expect(stderr).toContain("  - escalation.P1.steps[1].notify[0]: names tier 'devops-lead'");
+      expect(stderr).toContain("  - automation.allowlist[0]: 'payments' is not a configured service");
+      expect(stderr).not.toMatch(/^\s+at /m);
+    },
+    RUN_TIMEOUT,
+  );
 });

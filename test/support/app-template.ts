@@ -7,14 +7,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { keptTemplate } from '../../sandbox/synth';
 import { composeTestApp, exampleInput } from './fixtures';
-
-const deepFreeze = <T>(value: T): T => {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-};
+import { deepFreeze } from './stacks';
 
 const templates = new Map<string, Template>();
 

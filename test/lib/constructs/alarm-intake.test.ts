@@ -1,34 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AlarmIntake, type AlarmIntakeProps } from '../../../lib/constructs/alarm-intake';
 import { appTemplate } from '../../support/app-template';
 import { exampleInput } from '../../support/fixtures';
+import { stubFunction, stubStateMachine, withSharedDefault, withTemplate } from '../../support/stacks';
 import { logicalIdOf, onlyIdOf, tokensToText } from '../../support/template';
 
 const TEAM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
 
 const intakeIn = (props: Partial<AlarmIntakeProps> = {}) => {
   const stack = new Stack();
-  const stateMachine = new sfn.StateMachine(stack, 'Workflow', {
-    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Noop')),
-  });
-  const ingest = new lambda.Function(stack, 'Ingest', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('export const handler = async () => ({});'),
-  });
+  const stateMachine = stubStateMachine(stack, 'Workflow');
+  const ingest = stubFunction(stack, 'Ingest');
   new AlarmIntake(stack, 'AlarmIntake', { stateMachine, ingestFunction: ingest, ...props });
   return { stack, stateMachine, ingest };
 };
 
-const synth = (props: Partial<AlarmIntakeProps> = {}) => {
-  const built = intakeIn(props);
-  return { ...built, template: Template.fromStack(built.stack) };
-};
+const synth = withSharedDefault((props: Partial<AlarmIntakeProps> = {}) => withTemplate(intakeIn(props)));
 
 const eventPatternOf = (template: Template) =>
   template.toJSON().Resources[onlyIdOf(template, 'AWS::Events::Rule')].Properties.EventPattern;

@@ -1,6 +1,5 @@
-import { App, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, type StackProps, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../../sandbox/sfn-local/local-runner';
 import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
 import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import { childWorkflowStack, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
   arnText,
@@ -28,7 +28,6 @@ import {
   nextChain,
   onlyIdOf,
   roleStatements,
-  stateMachineDefinition,
   stateOf,
   tokensToText,
 } from '../../support/template';
@@ -36,12 +35,7 @@ import {
 const { plan: PLAN, fire: FIRE, continueAsNew: CONTINUE, failed: PAGE_ABOUT_FAILURE } = ESCALATION_STATES;
 
 const escalationIn = (props: Partial<EscalationWorkflowProps> = {}, stackProps: StackProps = {}) => {
-  const stack = new Stack(new App(), 'Test', stackProps);
-  const lifecycle = new lambda.Function(stack, 'Lifecycle', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('export const handler = async () => ({});'),
-  });
+  const { stack, lifecycle } = childWorkflowStack(stackProps);
   const escalation = new EscalationWorkflow(stack, 'Escalation', {
     lifecycleFunction: lifecycle,
     stateMachineName: 'test-escalation',
@@ -50,16 +44,10 @@ const escalationIn = (props: Partial<EscalationWorkflowProps> = {}, stackProps: 
   return { stack, lifecycle, escalation };
 };
 
-const synth = (props: Partial<EscalationWorkflowProps> = {}) => {
+const synth = withSharedDefault((props: Partial<EscalationWorkflowProps> = {}) => {
   const built = escalationIn(props);
-  const template = Template.fromStack(built.stack);
-  return {
-    ...built,
-    template,
-    definition: stateMachineDefinition(template, '-escalation'),
-    lifecycleArn: arnText(logicalIdOf(built.lifecycle)),
-  };
-};
+  return { ...synthWorkflow(built, '-escalation'), lifecycleArn: arnText(logicalIdOf(built.lifecycle)) };
+});
 
 describe('EscalationWorkflow definition', () => {
   it('begins with an empty cursor, keeping only the incident and its epoch, then plans', () => {

@@ -1,13 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
 import { SEVERITIES } from '../../../lambdas/domain/severity';
 import { IncidentDashboard, type IncidentDashboardProps } from '../../../lib/constructs/incident-dashboard';
 import { appTemplate } from '../../support/app-template';
+import { stubFunction, stubStateMachine } from '../../support/stacks';
 import { logicalIdOf, onlyIdOf, refText, stateMachineId, tokensToText } from '../../support/template';
 
 /** A metric line of a graph widget: `[namespace, name, dim, value, ..., options]` or `[{ expression }]`. */
@@ -31,16 +30,8 @@ const bodyOf = (template: Template): { start: string; widgets: Widget[] } => {
 
 const dashboardIn = (props: Partial<IncidentDashboardProps> = {}) => {
   const stack = new Stack();
-  const fn = (id: string) =>
-    new lambda.Function(stack, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => ({});'),
-    });
-  const machine = (id: string) =>
-    new sfn.StateMachine(stack, id, {
-      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Noop`)),
-    });
+  const fn = (id: string) => stubFunction(stack, id);
+  const machine = (id: string) => stubStateMachine(stack, id);
   const stateMachines = { lifecycle: machine('Lifecycle'), escalation: machine('Escalation') };
   const functions = { intake: fn('Intake'), lifecycle: fn('LifecycleFn') };
   const deadLetterQueues = { intake: new sqs.Queue(stack, 'DeadLetters') };

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { IncidentStore, type IncidentStoreProps } from '../../../lib/constructs/incident-store';
+import { withSharedDefault, withTemplate } from '../../support/stacks';
 import { actionsOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TABLE = 'AWS::DynamoDB::Table';
@@ -13,7 +14,7 @@ const storeIn = (props?: IncidentStoreProps) => {
   return { stack, store };
 };
 
-const synth = (props?: IncidentStoreProps) => Template.fromStack(storeIn(props).stack);
+const synth = withSharedDefault((props?: IncidentStoreProps) => withTemplate(storeIn(props)).template);
 
 describe('IncidentStore table', () => {
   it('has the key schema and indexes the adapters rely on', () => {

@@ -1,7 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { DecisionVerdict } from '../../../lambdas/domain/evidence';
 import { automationInputSchema } from '../../../lambdas/handlers/automation';
@@ -23,6 +22,7 @@ import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
 import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
 import { appTemplate } from '../../support/app-template';
 import { exampleInput } from '../../support/fixtures';
+import { stubFunction, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
   arnText,
@@ -42,15 +42,9 @@ import {
 
 const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
   const stack = new Stack();
-  const fn = (id: string) =>
-    new lambda.Function(stack, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => ({});'),
-    });
-  const intake = fn('Intake');
-  const lifecycle = fn('Lifecycle');
-  const automation = fn('Automation');
+  const intake = stubFunction(stack, 'Intake');
+  const lifecycle = stubFunction(stack, 'Lifecycle');
+  const automation = stubFunction(stack, 'Automation');
   const workflow = new LifecycleWorkflow(stack, 'Workflow', {
     intakeFunction: intake,
     lifecycleFunction: lifecycle,
@@ -67,11 +61,9 @@ const workflowIn = (props: Partial<LifecycleWorkflowProps> = {}) => {
   };
 };
 
-const synth = (props: Partial<LifecycleWorkflowProps> = {}) => {
-  const built = workflowIn(props);
-  const template = Template.fromStack(built.stack);
-  return { ...built, template, definition: stateMachineDefinition(template, '-lifecycle') };
-};
+const synth = withSharedDefault((props: Partial<LifecycleWorkflowProps> = {}) =>
+  synthWorkflow(workflowIn(props), '-lifecycle'),
+);
 
 /** The Tasks that page a person: every path to a Fail goes through one. */
 const ESCALATIONS = [

@@ -7,6 +7,7 @@ import { parseConfig } from '../../../lib/config/load';
 import { Notifications, type NotificationsProps, TIER_TAG } from '../../../lib/constructs/notifications';
 import { appTemplate } from '../../support/app-template';
 import { exampleInput } from '../../support/fixtures';
+import { withSharedDefault, withTemplate } from '../../support/stacks';
 import { actionsOf, idsOf, logicalIdOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TOPIC = 'AWS::SNS::Topic';
@@ -24,10 +25,9 @@ const notificationsIn = (props: Partial<NotificationsProps> = {}) => {
   return { stack, notifications };
 };
 
-const synth = (props: Partial<NotificationsProps> = {}) => {
-  const built = notificationsIn(props);
-  return { ...built, template: Template.fromStack(built.stack) };
-};
+const synth = withSharedDefault((props: Partial<NotificationsProps> = {}) =>
+  withTemplate(notificationsIn(props)),
+);
 
 const tierTopic = (template: Template, tier: string) =>
   onlyIdOf(template, TOPIC, { Tags: Match.arrayWith([{ Key: TIER_TAG, Value: tier }]) });

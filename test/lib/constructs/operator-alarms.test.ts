@@ -1,12 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { OperatorAlarms } from '../../../lib/constructs/operator-alarms';
 import { appTemplate } from '../../support/app-template';
+import { stubFunction, stubStateMachine } from '../../support/stacks';
 import { logicalIdOf, onlyIdOf, type StateMachineSuffix, stateMachineId } from '../../support/template';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -25,16 +25,8 @@ const watched = (alarm: AlarmProperties) =>
 
 const operatorAlarmsIn = ({ withEscalation = false, withPostMortem = false } = {}) => {
   const stack = new Stack();
-  const fn = (id: string) =>
-    new lambda.Function(stack, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => ({});'),
-    });
-  const machine = (id: string) =>
-    new sfn.StateMachine(stack, id, {
-      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Noop`)),
-    });
+  const fn = (id: string) => stubFunction(stack, id);
+  const machine = (id: string) => stubStateMachine(stack, id);
   const stateMachine = machine('Workflow');
   const escalationStateMachine = withEscalation ? machine('Escalation') : undefined;
   const postMortemStateMachine = withPostMortem ? machine('PostMortem') : undefined;

@@ -1,6 +1,5 @@
-import { App, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, type StackProps, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type LifecycleInput, lifecycleInputSchema } from '../../../lambdas/handlers/lifecycle';
 import {
@@ -16,6 +15,7 @@ import {
 } from '../../../sandbox/sfn-local/local-runner';
 import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
 import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import { childWorkflowStack, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
   arnText,
@@ -27,7 +27,6 @@ import {
   nextChain,
   onlyIdOf,
   roleStatements,
-  stateMachineDefinition,
   stateOf,
   tokensToText,
 } from '../../support/template';
@@ -35,12 +34,7 @@ import {
 const { plan: PLAN, done: DONE, wait: WAIT, remind: REMIND, failed: PAGE_ABOUT_FAILURE } = POST_MORTEM_STATES;
 
 const postMortemIn = (props: Partial<PostMortemWorkflowProps> = {}, stackProps: StackProps = {}) => {
-  const stack = new Stack(new App(), 'Test', stackProps);
-  const lifecycle = new lambda.Function(stack, 'Lifecycle', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('export const handler = async () => ({});'),
-  });
+  const { stack, lifecycle } = childWorkflowStack(stackProps);
   const postMortem = new PostMortemWorkflow(stack, 'PostMortem', {
     lifecycleFunction: lifecycle,
     stateMachineName: 'test-postmortem',
@@ -49,16 +43,10 @@ const postMortemIn = (props: Partial<PostMortemWorkflowProps> = {}, stackProps: 
   return { stack, lifecycle, postMortem };
 };
 
-const synth = (props: Partial<PostMortemWorkflowProps> = {}) => {
+const synth = withSharedDefault((props: Partial<PostMortemWorkflowProps> = {}) => {
   const built = postMortemIn(props);
-  const template = Template.fromStack(built.stack);
-  return {
-    ...built,
-    template,
-    definition: stateMachineDefinition(template, '-postmortem'),
-    lifecycleArn: arnText(logicalIdOf(built.lifecycle)),
-  };
-};
+  return { ...synthWorkflow(built, '-postmortem'), lifecycleArn: arnText(logicalIdOf(built.lifecycle)) };
+});
 
 describe('PostMortemWorkflow definition', () => {
   it('plans first, with the incident and the epoch it was started for, and stops when the plan says done', () => {
