@@ -1,20 +1,8 @@
 /**
  * The incident table over DynamoDB (lib-dynamodb). Primitives only: each method is one request, and
- * the multi-step flows (open or join, repair) live in services/incident-service.ts.
- *
- * Table design (the construct in lib/constructs/incident-store.ts creates it; names in incident-table-design.ts):
- * | item            | pk                  | sk         | notes |
- * |-----------------|---------------------|------------|-------|
- * | incident        | `INCIDENT#<id>`     | `INCIDENT` | the record and its timeline (one item: a change and its timeline entry are one atomic write) |
- * | dedup pointer   | `DEDUP#<dedupKey>`  | `DEDUP`    | which incident a key points at; while a creation is pending it carries the whole draft |
- * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
- * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
- * | used link       | `LINK#<jti>`        | `LINK`     | a page link that was used once; expires with the link (TTL `expiresAt`) |
- * | silence         | `SERVICE#<name>`    | `SILENCE#<until>#<id>` | a silence on the service; the sort key orders by end, so the active ones are one key range; removed a day after it ends (TTL `expiresAt`) |
- *
- * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
- * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
- * status `CREATING`, which is how a sweeper finds a creation that crashed half-way.
+ * the multi-step flows (open or join, repair) live in services/incident-service.ts. The items and
+ * their keys are described in incident-table.ts; the construct in lib/constructs/incident-store.ts
+ * creates the table.
  *
  * No transactions (dynalite has none, and none are needed): every write is a single conditional
  * PutItem/UpdateItem, guarded by `version` (incidents, pointers) or `attribute_not_exists`.
@@ -23,108 +11,50 @@
  * (a few thousand entries); a write past it fails loudly (ValidationException), it is not truncated.
  */
 import {
-  ConditionalCheckFailedException,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
-import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../contract/table-design';
 import type { Incident } from '../domain/incident';
-import { isOpen, OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
+import { OPEN_STATUSES, STATUSES, type Status } from '../domain/lifecycle';
 import type { Silence } from '../domain/silences';
+import { unlessConditionFails } from './dynamo-document';
+import {
+  actionsKey,
+  COUNTER_TTL_SECONDS,
+  CREATING,
+  counterKey,
+  type DedupPointer,
+  fromIncidentItem,
+  fromPointerItem,
+  incidentKey,
+  linkKey,
+  newestFirst,
+  pointerKey,
+  type ServiceAction,
+  type ServiceActions,
+  SILENCE_PREFIX,
+  SILENCE_TTL_GRACE_SECONDS,
+  silenceKey,
+  TABLE_KEYS,
+  toIncidentItem,
+  toPointerItem,
+  toSilence,
+} from './incident-table';
 
-/** Attribute and index names, from the one place the construct also reads them. */
-export const TABLE_KEYS = {
-  partitionKey: INCIDENT_TABLE_KEYS.partitionKey,
-  sortKey: INCIDENT_TABLE_KEYS.sortKey,
-  byServiceIndex: INCIDENT_TABLE_INDEXES.byService.indexName,
-  byServicePartition: INCIDENT_TABLE_INDEXES.byService.partitionKey,
-  byStatusIndex: INCIDENT_TABLE_INDEXES.byStatus.indexName,
-  byStatusPartition: INCIDENT_TABLE_INDEXES.byStatus.partitionKey,
-  timeSortKey: INCIDENT_TABLE_INDEXES.byStatus.sortKey,
-  ttl: INCIDENT_TABLE_KEYS.timeToLive,
-} as const;
-
-export const CREATING = 'CREATING';
-
-/** Where the incidents of one dedup key stand. `draft` is set from claim until the incident item exists. */
-export interface DedupPointer {
-  readonly dedupKey: string;
-  readonly version: number;
-  readonly incidentId?: string;
-  readonly draft?: Incident;
-  /** An OK that arrived with no incident to feed, kept in case its ALARM arrives late. */
-  readonly lastOkAt?: string;
-}
-
-const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
-const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 'DEDUP' });
-const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
-const actionsKey = (service: string) => ({ pk: `SERVICE#${service}`, sk: 'ACTIONS' });
-const linkKey = (jti: string) => ({ pk: `LINK#${jti}`, sk: 'LINK' });
-const SILENCE_PREFIX = 'SILENCE#';
-const silenceKey = (s: Pick<Silence, 'service' | 'until' | 'id'>) => ({
-  pk: `SERVICE#${s.service}`,
-  sk: `${SILENCE_PREFIX}${new Date(s.until).toISOString()}#${s.id}`,
-});
-/** A silence item stays this long after it ends, then DynamoDB's TTL removes it. */
-const SILENCE_TTL_GRACE_SECONDS = 24 * 3600;
-
-const toSilence = (item: Record<string, unknown>): Silence => ({
-  service: item.service as string,
-  id: item.id as string,
-  from: item.from as string,
-  until: item.until as string,
-  reason: item.reason as string,
-  by: item.by as string,
-});
-
-/** One automatic action on a service, kept for the cooldown and the hourly cap. */
-export interface ServiceAction {
-  readonly at: string;
-  readonly incidentId: string;
-  readonly playbook: string;
-}
-
-export interface ServiceActions {
-  readonly service: string;
-  readonly version: number;
-  /** Oldest first; entries older than a day are dropped on write. */
-  readonly actions: readonly ServiceAction[];
-}
-
-const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
-
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-
-export const createDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-
-const toIncidentItem = (incident: Incident) => ({
-  ...incidentKey(incident.id),
-  type: 'incident',
-  ...incident,
-  createdAtId: `${incident.createdAt}#${incident.id}`,
-  ...(isOpen(incident.status) ? { openService: incident.service } : {}),
-});
-
-const fromIncidentItem = (item: Record<string, unknown>): Incident => {
-  const { pk: _pk, sk: _sk, type: _type, createdAtId: _c, openService: _o, ...incident } = item;
-  return incident as unknown as Incident;
-};
+export { createDocumentClient, isConditionFailure } from './dynamo-document';
+export {
+  CREATING,
+  type DedupPointer,
+  incidentTableDefinition,
+  type ServiceAction,
+  type ServiceActions,
+  TABLE_KEYS,
+} from './incident-table';
 
 export class IncidentStore {
   constructor(
@@ -141,19 +71,15 @@ export class IncidentStore {
 
   /** Writes a new incident at version 1. False when it already exists (a repair raced a writer). */
   async putNewIncident(incident: Incident): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return unlessConditionFails(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toIncidentItem({ ...incident, version: 1 }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -162,34 +88,24 @@ export class IncidentStore {
    */
   async saveIncident(incident: Incident): Promise<Incident | undefined> {
     const saved = { ...incident, version: incident.version + 1 };
-    try {
-      await this.doc.send(
+    const written = await unlessConditionFails(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toIncidentItem(saved),
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':expected': incident.version },
         }),
-      );
-      return saved;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return written ? saved : undefined;
   }
 
   async getPointer(dedupKey: string): Promise<DedupPointer | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: pointerKey(dedupKey), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return {
-      dedupKey: Item.dedupKey as string,
-      version: Item.version as number,
-      ...(Item.incidentId ? { incidentId: Item.incidentId as string } : {}),
-      ...(Item.draft ? { draft: Item.draft as Incident } : {}),
-      ...(Item.lastOkAt ? { lastOkAt: Item.lastOkAt as string } : {}),
-    };
+    return Item ? fromPointerItem(Item) : undefined;
   }
 
   /**
@@ -202,20 +118,11 @@ export class IncidentStore {
     expectedVersion: number | undefined,
   ): Promise<DedupPointer | undefined> {
     const version = (expectedVersion ?? 0) + 1;
-    const item = {
-      ...pointerKey(pointer.dedupKey),
-      type: 'dedup',
-      ...pointer,
-      version,
-      ...(pointer.draft
-        ? { status: CREATING, createdAtId: `${pointer.draft.createdAt}#${pointer.draft.id}` }
-        : {}),
-    };
-    try {
-      await this.doc.send(
+    const written = await unlessConditionFails(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: item,
+          Item: toPointerItem(pointer, version),
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
@@ -223,12 +130,9 @@ export class IncidentStore {
                 ExpressionAttributeValues: { ':expected': expectedVersion },
               }),
         }),
-      );
-      return { ...pointer, version };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return written ? { ...pointer, version } : undefined;
   }
 
   /** Takes the next number of the UTC day `day` (YYYYMMDD), starting at 1. */
@@ -265,8 +169,8 @@ export class IncidentStore {
    * `expected` was read. False when another writer got there first.
    */
   async putServiceActions(expected: ServiceActions, actions: readonly ServiceAction[]): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return unlessConditionFails(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -282,12 +186,8 @@ export class IncidentStore {
                 ExpressionAttributeValues: { ':expected': expected.version },
               }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -296,19 +196,15 @@ export class IncidentStore {
    * False when the link was used before.
    */
   async useLinkOnce(jti: string, expiresAtEpoch: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return unlessConditionFails(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...linkKey(jti), type: 'link', [TABLE_KEYS.ttl]: expiresAtEpoch },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Open incidents, newest first; of one service through the sparse byService index, else of every open status. */
@@ -338,13 +234,7 @@ export class IncidentStore {
   /** Pointers whose creation has not been confirmed finished: what a crash may have left behind. */
   async listPendingCreations(): Promise<DedupPointer[]> {
     const items = await this.queryItems(TABLE_KEYS.byStatusIndex, TABLE_KEYS.byStatusPartition, CREATING);
-    return items.map((Item) => ({
-      dedupKey: Item.dedupKey as string,
-      version: Item.version as number,
-      ...(Item.incidentId ? { incidentId: Item.incidentId as string } : {}),
-      ...(Item.draft ? { draft: Item.draft as Incident } : {}),
-      ...(Item.lastOkAt ? { lastOkAt: Item.lastOkAt as string } : {}),
-    }));
+    return items.map(fromPointerItem);
   }
 
   /** Stores a silence; it ends by itself at `until` (the queries skip it), and the item a day later. */
@@ -389,18 +279,16 @@ export class IncidentStore {
   async endSilences(service: string, now: Date, by: string): Promise<number> {
     let ended = 0;
     for (const silence of await this.listSilences(service, now)) {
-      try {
-        await this.doc.send(
+      const removed = await unlessConditionFails(
+        this.doc.send(
           new DeleteCommand({
             TableName: this.tableName,
             Key: silenceKey(silence),
             ConditionExpression: 'attribute_exists(pk)',
           }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) continue;
-        throw error;
-      }
+        ),
+      );
+      if (!removed) continue;
       const endedAt = now.toISOString();
       await this.doc.send(
         new PutCommand({
@@ -442,17 +330,21 @@ export class IncidentStore {
     );
   }
 
-  /** Every item a query matches, page after page. */
-  private async queryPages(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  /** Every item a query matches, page after page; with `limit`, the first `limit` (or a few more). */
+  private async queryPages(input: QueryCommandInput, limit?: number): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        new QueryCommand({
+          ...input,
+          ...(limit ? { Limit: limit - items.length } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
       );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
-    } while (start);
+    } while (start && (limit === undefined || items.length < limit));
     return items;
   }
 
@@ -466,73 +358,23 @@ export class IncidentStore {
     return items.filter((i) => i.type === 'incident').map(fromIncidentItem);
   }
 
-  private async queryItems(
+  /** The items whose `partitionAttr` is `value` in the index `index`, newest first. */
+  private queryItems(
     index: string,
     partitionAttr: string,
     value: string,
     limit?: number,
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: '#p = :v',
-          ExpressionAttributeNames: { '#p': partitionAttr },
-          ExpressionAttributeValues: { ':v': value },
-          ScanIndexForward: false,
-          ...(limit ? { Limit: limit - items.length } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start && (limit === undefined || items.length < limit));
-    return items;
+    return this.queryPages(
+      {
+        TableName: this.tableName,
+        IndexName: index,
+        KeyConditionExpression: '#p = :v',
+        ExpressionAttributeNames: { '#p': partitionAttr },
+        ExpressionAttributeValues: { ':v': value },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
   }
 }
-
-const newestFirst = (incidents: Incident[]): Incident[] =>
-  [...incidents].sort((a, b) =>
-    a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
-  );
-
-/**
- * The table as a CreateTable request, for a local DynamoDB-API server (the sandbox, the tests).
- * The CDK construct builds the same keys and indexes from TABLE_KEYS.
- */
-export const incidentTableDefinition = (tableName: string): CreateTableCommandInput => ({
-  TableName: tableName,
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [
-    { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-    { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-    { AttributeName: TABLE_KEYS.byServicePartition, AttributeType: 'S' },
-    { AttributeName: TABLE_KEYS.byStatusPartition, AttributeType: 'S' },
-    { AttributeName: TABLE_KEYS.timeSortKey, AttributeType: 'S' },
-  ],
-  KeySchema: [
-    { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-    { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-  ],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: TABLE_KEYS.byServiceIndex,
-      KeySchema: [
-        { AttributeName: TABLE_KEYS.byServicePartition, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEYS.timeSortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    },
-    {
-      IndexName: TABLE_KEYS.byStatusIndex,
-      KeySchema: [
-        { AttributeName: TABLE_KEYS.byStatusPartition, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEYS.timeSortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    },
-  ],
-});
