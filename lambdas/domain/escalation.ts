@@ -1,6 +1,6 @@
 /**
- * Who the escalation policy calls, and when (seed 000's escalation matrix by default; the config
- * holds each team's own). Pure: the policy is data handed in.
+ * Who the escalation policy calls, and when (the config holds each team's escalation matrix; its
+ * default is in lambdas/contract/config-schema.ts). Pure: the policy is data handed in.
  */
 import type { Severity } from './severity';
 

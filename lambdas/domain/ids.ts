@@ -1,12 +1,12 @@
-import { DEDUP_KEY_PARTS, type DedupKeyPart } from './vocabulary';
 /**
- * Incident ids `INC-YYYYMMDD-NNN` (seed 000's template) and dedup keys.
+ * Incident ids `INC-YYYYMMDD-NNN` (the numbering of the incident report template) and dedup keys.
  *
  * The date is the UTC day of detection. NNN is the day's sequence number, at least three digits
  * (a thousandth incident in one day reads INC-20261123-1000). Numbers are unique and increasing but
  * not dense: a creation that loses a race for the same dedup key, or crashes after taking a number,
  * leaves a gap (see the store).
  */
+import { DEDUP_KEY_PARTS, type DedupKeyPart } from './vocabulary';
 
 export const INCIDENT_ID_PATTERN = /^INC-\d{8}-\d{3,}$/;
 

@@ -1,5 +1,5 @@
 /**
- * Incident statuses and the moves between them, written down in one place (DESIGN.md).
+ * Incident statuses and the moves between them, written down in one place (TRANSITIONS).
  *
  * Acknowledgement runs beside the lifecycle: acknowledging stamps ACKNOWLEDGED and records who owns
  * the incident, but only moves the status when it is still DETECTED, so automation that is already

@@ -1,5 +1,5 @@
 /**
- * The guardrails between a diagnosis and an automatic action (DESIGN.md "Automated playbooks"). Every
+ * The guardrails between a diagnosis and an automatic action (a rollback, restart or scale-out). Every
  * decision, taken or refused, carries its reason in words for the timeline.
  *
  * Pure: the guardrail state and the time are handed in.

@@ -1,5 +1,5 @@
 /**
- * The incident report, in Markdown, following seed 000's "Incident Report" template: written from the
+ * The incident report, in Markdown, following the runbook's "Incident Report" template: written from the
  * record at resolution (and again at close), so the timeline in it is the record's, one row per entry.
  * What the record cannot know (affected users, prevention work) is marked for a person to fill in.
  *
@@ -201,7 +201,7 @@ const postMortemSection = (incident: Incident): string[] => {
   return ['## Post-Mortem', '', line];
 };
 
-/** The report of `incident` as Markdown (seed 000's template, with the record's whole timeline). */
+/** The report of `incident` as Markdown (the incident report template, with the record's whole timeline). */
 export const renderReport = (incident: Incident, options: ReportOptions): string =>
   [
     `# Incident Report: ${inline(incident.title)}`,

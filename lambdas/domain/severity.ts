@@ -1,8 +1,9 @@
 /**
- * Severity levels and their classification, from the seeds' matrices (defaults: seed 000).
+ * Severity levels and their classification by a matrix of rules (DEFAULT_SEVERITY_RULES unless the
+ * deployment config sets its own).
  *
- * Pure: no SDK, no env, no clock. The rules are data so a team can express its own matrix
- * (seeds 003 and 004 use other thresholds) in the deployment config.
+ * Pure: no SDK, no env, no clock. The rules are data so a team can express its own matrix, with its
+ * own thresholds, in the deployment config.
  */
 
 export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
@@ -18,7 +19,7 @@ export const SIGNAL_METRICS = [
 ] as const;
 export type SignalMetric = (typeof SIGNAL_METRICS)[number];
 
-/** What the seeds name as impact rather than as a number ("data loss", "cosmetic issue"). */
+/** Impacts the severity matrix names rather than measures ("data loss", "cosmetic issue"). */
 export const IMPACTS = [
   'service-down',
   'data-loss',
@@ -44,11 +45,16 @@ export interface MetricCondition {
 export interface SeverityRule {
   readonly severity: Severity;
   readonly when: MetricCondition | { readonly impact: readonly Impact[] };
-  /** Shown on the timeline when the rule decides, e.g. "error rate above 10% (seed 000: P2)". */
+  /** Shown on the timeline when the rule decides, e.g. "error rate above 10%". */
   readonly reason: string;
 }
 
-/** Seed 000's matrix. Gaps in the seed (error rate 5-10 %, latency 200-500 ms) fall to the lower level. */
+/**
+ * The default matrix: P1 when the service is down, data is lost or security breached; P2 above 10 %
+ * errors or 500 ms p95, or one component failed; P3 from 1 % errors or 50 ms p95, or a non-critical
+ * feature unavailable; P4 when no user is affected. Where the matrix's ranges leave a gap (errors
+ * 5-10 %, latency 200-500 ms), the lower level applies.
+ */
 export const DEFAULT_SEVERITY_RULES: readonly SeverityRule[] = [
   {
     severity: 'P1',
