@@ -33,9 +33,13 @@ const project = (
 
 export default defineConfig({
   test: {
-    // Once per run, in this order (teardown in reverse): the run's folder of synthesized templates
-    // (template-setup.ts), then the sandboxes' state coverage.
-    globalSetup: ['test/support/template-setup.ts', 'test/support/state-coverage-setup.ts'],
+    // Once per run, in this order (teardown in reverse): the run's folder of synthesized templates,
+    // the Lambda bundles the sandbox runs, then the sandboxes' state coverage.
+    globalSetup: [
+      'test/support/template-setup.ts',
+      'test/support/bundle-setup.ts',
+      'test/support/state-coverage-setup.ts',
+    ],
     // vitest's default is one worker fewer than the cores: one, on a two-core machine.
     maxWorkers: 2,
     projects: [

@@ -1,19 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
 import { appendEntries } from '../../lambdas/domain/incident';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { runCli } from '../support/cli';
+import { useLocalDynamo } from '../support/local-dynamo';
 
 // The CLI talks to "a deployed stack" here: DynamoDB is dynalite, and Step Functions is a loopback
 // stand-in that records the callback calls (SendTaskSuccess/Failure), reached through the SDK's
 // per-service endpoint variables.
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo({ endpointEnv: true });
 let sfn: Server;
 const calls: Array<{ target: string; body: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
   sfn = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -26,15 +25,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => sfn.listen(0, '127.0.0.1', resolve));
   const address = sfn.address();
   if (!address || typeof address === 'string') throw new Error('no port');
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.AWS_ENDPOINT_URL_SFN = `http://127.0.0.1:${address.port}`;
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
   delete process.env.AWS_ENDPOINT_URL_SFN;
   await new Promise<void>((resolve) => sfn.close(() => resolve()));
-  await dynamo.stop();
 });
 
 const service = () =>
@@ -64,17 +60,10 @@ const waitingIncident = async (alarm: string) => {
   return id;
 };
 
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
-
 describe('incident approve | deny on a deployed stack', () => {
   it('approve resumes the workflow with SendTaskSuccess and records who approved; a second answer finds nothing', async () => {
     const id = await waitingIncident('approve-me');
-    const result = await run(
+    const result = await runCli(
       'approve',
       id,
       '--by',
@@ -96,14 +85,14 @@ describe('incident approve | deny on a deployed stack', () => {
       summary: 'approved by alice: looks right',
     });
 
-    const again = await run('approve', id, '--by', 'bob', '--table', dynamo.tableName);
+    const again = await runCli('approve', id, '--by', 'bob', '--table', dynamo.tableName);
     expect(again.code).toBe(1);
     expect(again.err).toContain(`no automatic action on ${id} is waiting for approval`);
   });
 
   it('deny fails the waiting task with ApprovalDenied, so the workflow escalates without acting', async () => {
     const id = await waitingIncident('deny-me');
-    const result = await run('deny', id, '--by', 'bob', '--table', dynamo.tableName);
+    const result = await runCli('deny', id, '--by', 'bob', '--table', dynamo.tableName);
     expect(result.code).toBe(0);
     expect(calls.at(-1)).toEqual({
       target: 'AWSStepFunctions.SendTaskFailure',
@@ -119,7 +108,7 @@ describe('incident approve | deny on a deployed stack', () => {
       /deny answers a running workflow of a deployed stack: give --table NAME/,
     ],
   ])('%j is a usage error', async (argv, message) => {
-    const result = await run(...argv);
+    const result = await runCli(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });

@@ -2,22 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from '../support/cli';
 
 // Apart from respond.test.ts, whose SDK mocks would answer the sandbox bundles' own clients too (the
 // bundles load the same @aws-sdk modules): here the sandbox's stand-ins answer, as in a drill.
 
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
-
 describe('incident declare', () => {
   it('in the sandbox: the declared incident runs the lifecycle, opened by the person', async () => {
     const db = mkdtempSync(join(tmpdir(), 'declare-'));
-    const result = await run(
+    const result = await runCli(
       'declare',
       '--service',
       'checkout',
@@ -33,7 +26,7 @@ describe('incident declare', () => {
     expect(result.code).toBe(0);
     const { outcome, incidentId } = JSON.parse(result.out);
     expect(outcome).toBe('opened');
-    const shown = await run('show', incidentId, '--db', db, '--json');
+    const shown = await runCli('show', incidentId, '--db', db, '--json');
     const incident = JSON.parse(shown.out);
     expect(incident.timeline[0]).toMatchObject({
       kind: 'detected',

@@ -2,21 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from '../support/cli';
 
 const events = new URL('../events/', import.meta.url).pathname;
-
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
 
 const freshDb = () => mkdtempSync(join(tmpdir(), 'incident-cli-'));
 
 const replay = async (file: string, db = freshDb()) => {
-  const result = await run('replay', file, '--db', db, '--json');
+  const result = await runCli('replay', file, '--db', db, '--json');
   expect(result.code).toBe(0);
   return JSON.parse(result.out) as {
     outcome: string;
@@ -114,25 +107,25 @@ describe('incident list and show over the sandbox store', () => {
       join(events, 'eventbridge/metric-alarm-state-change-aws-docs.json'),
       db,
     );
-    const listed = await run('list', '--db', db);
+    const listed = await runCli('list', '--db', db);
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(new RegExp(`^${incidentId} +P3 +MONITORING +unmapped `, 'm'));
-    const shown = await run('show', incidentId ?? '', '--db', db);
+    const shown = await runCli('show', incidentId ?? '', '--db', db);
     expect(shown.code).toBe(0);
     expect(shown.out).toContain('ServerCpuTooHigh went to ALARM');
     expect(shown.out).toContain('paged on-call');
-    const open = await run('list', '--open', '--db', db, '--json');
+    const open = await runCli('list', '--open', '--db', db, '--json');
     expect(JSON.parse(open.out).map((i: { id: string }) => i.id)).toEqual([incidentId]);
   });
 
   it('show of an unknown id says so and exits 1', async () => {
-    const result = await run('show', 'INC-20990101-001', '--db', freshDb());
+    const result = await runCli('show', 'INC-20990101-001', '--db', freshDb());
     expect(result.code).toBe(1);
     expect(result.err).toContain('No incident INC-20990101-001');
   });
 
   it('an empty store says how to make an incident', async () => {
-    expect((await run('list', '--db', freshDb())).out).toBe('No incidents yet. Try: npm run drill\n');
+    expect((await runCli('list', '--db', freshDb())).out).toBe('No incidents yet. Try: npm run drill\n');
   });
 });
 
@@ -146,7 +139,7 @@ describe('usage errors exit 2 with the usage', () => {
     [['list', '--limit', 'many']],
     [['list', '--no-such-flag']],
   ])('%j', async (argv) => {
-    const result = await run(...argv);
+    const result = await runCli(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toContain('Usage: incident <command>');
   });

@@ -13,18 +13,19 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LiveDrillInput, LiveDrillRefusedError, runLiveDrill } from '../../cli/live-drill';
 import { main } from '../../cli/main';
 import { acknowledge, type Incident, moveTo, openIncident, recordPage } from '../../lambdas/domain/incident';
-import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { useLocalDynamo } from '../support/local-dynamo';
 
 // CloudWatch and Step Functions have no local implementation: mocked at the SDK boundary in the
 // shapes AWS returns. The incident table is dynalite, filled by a fake "workflow" as the drill polls.
 const cw = mockClient(CloudWatchClient);
 const sfn = mockClient(SFNClient);
 const cfn = mockClient(CloudFormationClient);
-let dynamo: LocalDynamo;
+// A fresh table per test: the drill looks for the newest incident of its alarm.
+const dynamo = useLocalDynamo({ perTest: true });
 
 const ALARM = 'checkout-error-rate';
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle';
@@ -245,15 +246,10 @@ const input = (overrides: Partial<LiveDrillInput> = {}): LiveDrillInput => ({
   ...overrides,
 });
 
-// A fresh table per test: the drill looks for the newest incident of its alarm.
-beforeEach(async () => {
+beforeEach(() => {
   cw.reset();
   sfn.reset();
   cfn.reset();
-  dynamo = await startLocalDynamo();
-});
-afterEach(async () => {
-  await dynamo.stop();
 });
 afterAll(() => {
   cw.restore();

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Actor,
   acknowledge,
@@ -18,23 +17,18 @@ import {
 } from '../../lambdas/domain/incident';
 import { parseReportTimeline, reportKey } from '../../lambdas/domain/report';
 import type { Severity } from '../../lambdas/domain/severity';
-import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { runCli } from '../support/cli';
+import { useLocalDynamo } from '../support/local-dynamo';
 
 // The table is dynalite (reached with --table, or through a mocked stack's outputs with --stack);
 // CloudFormation and S3 are mocked at the SDK boundary in the shapes AWS returns.
 const cfn = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo({ endpointEnv: true });
 
 const HOUR = 3_600_000;
 const BUCKET = 'incidentresponse-reportbucket1a2b3c4d-0123456789ab';
-
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
 
 let count = 0;
 /** A P2 opened `ageHours` ago, paged, acknowledged and resolved 1 h later, owing a post-mortem due 48 h after. */
@@ -77,15 +71,9 @@ const seed = async (incident: Incident, store = dynamo.store) => {
   return incident.id;
 };
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-});
-afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+afterAll(() => {
   cfn.restore();
   s3.restore();
-  await dynamo.stop();
 });
 beforeEach(() => {
   cfn.reset();
@@ -122,7 +110,7 @@ describe('incident report', () => {
     await seed(incident, sandbox.store);
     await sandbox.stop();
 
-    const { code, out } = await run('report', incident.id, '--db', db);
+    const { code, out } = await runCli('report', incident.id, '--db', db);
     expect(code).toBe(0);
     expect(out).toContain(incident.id);
     expect(out).toContain('checkout error rate high');
@@ -135,17 +123,17 @@ describe('incident report', () => {
     const incident = resolvedIncident(30);
     await seed(incident);
     const file = join(mkdtempSync(join(tmpdir(), 'report-out-')), 'report.md');
-    const { code, out } = await run('report', incident.id, '--table', dynamo.tableName, '--out', file);
+    const { code, out } = await runCli('report', incident.id, '--table', dynamo.tableName, '--out', file);
     expect(code).toBe(0);
     expect(out).toBe(`Wrote the report of ${incident.id} to ${file}\n`);
     expect(parseReportTimeline(readFileSync(file, 'utf8'))).toHaveLength(incident.timeline.length);
   });
 
   it('an unknown incident exits 1; no ID is a usage error', async () => {
-    const missing = await run('report', 'INC-20990101-001', '--table', dynamo.tableName);
+    const missing = await runCli('report', 'INC-20990101-001', '--table', dynamo.tableName);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('No incident INC-20990101-001');
-    const usage = await run('report');
+    const usage = await runCli('report');
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/report needs an incident ID/);
   });
@@ -155,17 +143,17 @@ describe('incident postmortem', () => {
   it('shows due, owner, reminders sent, and whether it is overdue', async () => {
     const onTime = await seed(resolvedIncident(10, { reminders: 0 }));
     const late = await seed(resolvedIncident(60, { reminders: 1 }));
-    const shown = await run('postmortem', onTime, '--table', dynamo.tableName);
+    const shown = await runCli('postmortem', onTime, '--table', dynamo.tableName);
     expect(shown.code).toBe(0);
     // Resolved 9 h ago, due 48 h after that: 39 h left.
     expect(shown.out).toMatch(
       /post-mortem due \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1d 1[45]h\), owner devops-lead, 0 reminders sent/,
     );
     expect(shown.out).toContain(`incident postmortem ${onTime} --done --doc URL --by NAME`);
-    const overdue = await run('postmortem', late, '--table', dynamo.tableName);
+    const overdue = await runCli('postmortem', late, '--table', dynamo.tableName);
     // Resolved 59 h ago, due 48 h after that: 11 h late.
     expect(overdue.out).toMatch(/\(OVERDUE by 1[01]h \d\dm\), owner devops-lead, 1 reminder sent/);
-    const none = await run(
+    const none = await runCli(
       'postmortem',
       await seed(resolvedIncident(5, { severity: 'P3' })),
       '--table',
@@ -177,7 +165,7 @@ describe('incident postmortem', () => {
   it('--done --doc URL --by NAME links the document and closes the incident', async () => {
     const id = await seed(resolvedIncident(20));
     const doc = 'https://wiki.example.com/postmortems/checkout-2026-11-20';
-    const { code, out } = await run(
+    const { code, out } = await runCli(
       'postmortem',
       id,
       '--done',
@@ -199,9 +187,9 @@ describe('incident postmortem', () => {
       actor: { type: 'human', name: 'alice' },
       summary: 'RESOLVED -> CLOSED: post-mortem done',
     });
-    const status = await run('postmortem', id, '--table', dynamo.tableName);
+    const status = await runCli('postmortem', id, '--table', dynamo.tableName);
     expect(status.out).toMatch(new RegExp(`CLOSED .*\\n  post-mortem done .* by alice: ${doc}`));
-    const again = await run(
+    const again = await runCli(
       'postmortem',
       id,
       '--done',
@@ -219,7 +207,7 @@ describe('incident postmortem', () => {
   it("with --stack it also rewrites the report in the stack's report bucket", async () => {
     const id = await seed(resolvedIncident(20));
     const doc = 'https://wiki.example.com/postmortems/checkout-2';
-    const { code, out, err } = await run(
+    const { code, out, err } = await runCli(
       'postmortem',
       id,
       '--done',
@@ -258,7 +246,7 @@ describe('incident postmortem', () => {
     ],
   ])('%j is a usage error naming the flag', async (argv, message) => {
     const id = await seed(resolvedIncident(20));
-    const result = await run(
+    const result = await runCli(
       ...argv.map((a) => (a === 'INC-20261120-001' ? id : a)),
       ...(argv.includes('--table') ? [] : ['--table', dynamo.tableName]),
     );

@@ -2,18 +2,18 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendEntries } from '../../lambdas/domain/incident';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { runCli } from '../support/cli';
+import { useLocalDynamo } from '../support/local-dynamo';
 
 // "A deployed stack": the table is dynalite; CloudFormation, SNS and Step Functions have no local
 // implementation, so they are mocked at the SDK boundary in the shapes AWS returns.
 const cfn = mockClient(CloudFormationClient);
 const sns = mockClient(SNSClient);
 const sfn = mockClient(SFNClient);
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo({ endpointEnv: true });
 
 const TOPICS = {
   'on-call': 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TieroncallA1B2',
@@ -22,16 +22,10 @@ const TOPICS = {
   cto: 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TierctoG7H8',
 };
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-});
-afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+afterAll(() => {
   cfn.restore();
   sns.restore();
   sfn.restore();
-  await dynamo.stop();
 });
 beforeEach(() => {
   cfn.reset();
@@ -61,13 +55,6 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: '5b9a2f2e-0000-4000-8000-000000000001' });
   sfn.on(SendTaskSuccessCommand).resolves({});
 });
-
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
 
 let alarmCount = 0;
 /** An open P2 on checkout, paged to on-call, whose workflow waits for recovery. */
@@ -107,7 +94,7 @@ const published = () =>
 describe('incident ack | escalate | resolve on a deployed stack (--stack), through the links code path', () => {
   it('ack takes ownership and everyone paged hears it', async () => {
     const id = await openIncident();
-    const result = await run('ack', id, '--by', 'alice', '--stack', 'IncidentResponse');
+    const result = await runCli('ack', id, '--by', 'alice', '--stack', 'IncidentResponse');
     expect(result).toMatchObject({
       code: 0,
       out: `${id}: acknowledged by alice (ACKNOWLEDGED); told on-call\n`,
@@ -121,7 +108,7 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
 
   it('escalate pages the next tier of the policy now', async () => {
     const id = await openIncident();
-    const result = await run(
+    const result = await runCli(
       'escalate',
       id,
       '--by',
@@ -140,13 +127,13 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
 
   it('resolve resolves and resumes the workflow waiting for recovery', async () => {
     const id = await openIncident();
-    const result = await run('resolve', id, '--by', 'alice', '--stack', 'IncidentResponse');
+    const result = await runCli('resolve', id, '--by', 'alice', '--stack', 'IncidentResponse');
     expect(result).toMatchObject({ code: 0, out: `${id}: resolved by alice (RESOLVED)\n` });
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
       taskToken: `recovery-${id}`,
       output: JSON.stringify({ recovered: true, by: 'alice' }),
     });
-    const again = await run('ack', id, '--by', 'bob', '--stack', 'IncidentResponse');
+    const again = await runCli('ack', id, '--by', 'bob', '--stack', 'IncidentResponse');
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/only an open incident can be acknowledged/);
   });
@@ -155,7 +142,7 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
     cfn.on(DescribeStacksCommand).resolves({
       Stacks: [{ StackName: 'Old', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
     });
-    const result = await run('ack', 'INC-20261123-001', '--by', 'alice', '--stack', 'Old');
+    const result = await runCli('ack', 'INC-20261123-001', '--by', 'alice', '--stack', 'Old');
     expect(result.code).toBe(1);
     expect(result.err).toMatch(
       /stack Old has no output IncidentTableName, StateMachineArn, EscalationStateMachineArn, TierTopicArns/,
@@ -167,7 +154,7 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
     [['resolve', 'INC-20261123-001'], /resolve needs --by NAME/],
     [['escalate'], /escalate needs an incident ID/],
   ])('%j is a usage error', async (argv, message) => {
-    const result = await run(...argv);
+    const result = await runCli(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });
@@ -185,7 +172,7 @@ describe('incident declare', () => {
     ],
     [['declare', '--service', 'checkout'], /declare needs --severity P1..P4, --title T, --by NAME/],
   ])('%j is a usage error', async (argv, message) => {
-    const result = await run(...argv);
+    const result = await runCli(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });

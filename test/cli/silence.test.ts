@@ -2,14 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
-
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
+import { runCli } from '../support/cli';
 
 const freshDb = () => mkdtempSync(join(tmpdir(), 'silence-'));
 
@@ -24,7 +17,7 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
   it('silences a service until a time, lists it with the time left, and lifts it', async () => {
     const db = freshDb();
     const ends = endsAround(2 * 3_600_000);
-    const set = await run(
+    const set = await runCli(
       'silence',
       'checkout',
       '--for',
@@ -43,31 +36,31 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
     expect(set.out).toContain('its alarms are still recorded as incidents, but page nobody');
     expect(set.out).toContain('incident unsilence checkout --by NAME');
 
-    const listed = await run('silences', '--db', db);
+    const listed = await runCli('silences', '--db', db);
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(
       /^checkout +until .* UTC \((2h 00m|1h 59m) left\) {2}silenced by alice: DB migration\n$/,
     );
     expect(listed.out).toMatch(ends);
-    expect((await run('silences', 'checkout', '--db', db)).out).toMatch(/^checkout +until /);
-    expect((await run('silences', 'payments', '--db', db)).out).toBe(
+    expect((await runCli('silences', 'checkout', '--db', db)).out).toMatch(/^checkout +until /);
+    expect((await runCli('silences', 'payments', '--db', db)).out).toBe(
       'No active silence on payments: alarms page as usual.\n',
     );
 
-    const lifted = await run('unsilence', 'checkout', '--by', 'bob', '--db', db);
+    const lifted = await runCli('unsilence', 'checkout', '--by', 'bob', '--db', db);
     expect(lifted).toMatchObject({
       code: 0,
       out: 'checkout: 1 silence lifted by bob; its new alarms page again (an incident already suppressed is handled when its silence was due to end).\n',
     });
-    expect((await run('silences', '--db', db)).out).toBe('No active silence: alarms page as usual.\n');
-    expect((await run('unsilence', 'checkout', '--by', 'bob', '--db', db)).out).toBe(
+    expect((await runCli('silences', '--db', db)).out).toBe('No active silence: alarms page as usual.\n');
+    expect((await runCli('unsilence', 'checkout', '--by', 'bob', '--db', db)).out).toBe(
       'checkout had no active silence: its alarms already page.\n',
     );
   });
 
   it('--json lists the silences as records', async () => {
     const db = freshDb();
-    await run(
+    await runCli(
       'silence',
       'payments',
       '--for',
@@ -79,7 +72,7 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
       '--db',
       db,
     );
-    const { silences } = JSON.parse((await run('silences', '--db', db, '--json')).out);
+    const { silences } = JSON.parse((await runCli('silences', '--db', db, '--json')).out);
     expect(silences).toEqual([
       expect.objectContaining({ service: 'payments', reason: 'card network maintenance', by: 'carol' }),
     ]);
@@ -98,7 +91,7 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
     ];
     const file = join(mkdtempSync(join(tmpdir(), 'silence-config-')), 'config.json');
     writeFileSync(file, JSON.stringify(config));
-    const { out } = await run('silences', 'payments', '--config', file, '--db', freshDb());
+    const { out } = await runCli('silences', 'payments', '--config', file, '--db', freshDb());
     expect(out).toMatch(
       /^payments +until .* UTC \((3h 00m|2h 59m) left\) {2}maintenance window: quarterly patching\n$/,
     );
@@ -125,7 +118,7 @@ describe('incident silence, silences, unsilence (sandbox store)', () => {
     [['unsilence', 'checkout'], /unsilence needs --by NAME/],
     [['unsilence'], /unsilence needs a SERVICE/],
   ])('%j is a usage error naming what to fix', async (argv, message) => {
-    const result = await run(...argv, '--db', freshDb());
+    const result = await runCli(...argv, '--db', freshDb());
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
     expect(result.err).toContain('Usage: incident <command>');

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatStats } from '../../cli/stats-format';
 import {
   type Actor,
@@ -12,11 +11,12 @@ import {
   suppress,
 } from '../../lambdas/domain/incident';
 import type { Severity } from '../../lambdas/domain/severity';
-import { type LocalDynamo, startLocalDynamo } from '../../sandbox/local-aws/dynalite';
+import { runCli } from '../support/cli';
+import { useLocalDynamo } from '../support/local-dynamo';
 
 // A deployed stack's table (--table), here dynalite, seeded with incidents built by the domain
 // functions at explicit times; the expected figures are worked out by hand below.
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo({ endpointEnv: true });
 const MIN = 60_000;
 const DAY = 1_440 * MIN;
 const NOW = Date.now();
@@ -117,21 +117,8 @@ const SPECS: Spec[] = [
 ];
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   for (const spec of SPECS) expect(await dynamo.store.putNewIncident(build(spec))).toBe(true);
 });
-afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  await dynamo.stop();
-});
-
-const run = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
 
 /** The printed row of one severity, as its cells. */
 const row = (out: string, severity: Severity): string[] => {
@@ -141,7 +128,7 @@ const row = (out: string, severity: Severity): string[] => {
 
 describe('incident stats', () => {
   it('prints count, acknowledged, resolved, MTTA/MTTR (mean, median), MTTM and resolvers per severity', async () => {
-    const { code, out, err } = await run('stats', '--table', dynamo.tableName);
+    const { code, out, err } = await runCli('stats', '--table', dynamo.tableName);
     expect(err).toBe('');
     expect(code).toBe(0);
     const head = out
@@ -186,7 +173,7 @@ describe('incident stats', () => {
   });
 
   it('--json prints the IncidentStats object', async () => {
-    const { code, out } = await run('stats', '--table', dynamo.tableName, '--json');
+    const { code, out } = await runCli('stats', '--table', dynamo.tableName, '--json');
     expect(code).toBe(0);
     const stats = JSON.parse(out);
     expect(stats).toMatchObject({ total: 9, suppressed: 1 });
@@ -208,10 +195,10 @@ describe('incident stats', () => {
 
   it('--since widens or narrows the window', async () => {
     const wide = JSON.parse(
-      (await run('stats', '--table', dynamo.tableName, '--since', '50d', '--json')).out,
+      (await runCli('stats', '--table', dynamo.tableName, '--since', '50d', '--json')).out,
     );
     expect(wide.total).toBe(10);
-    const narrow = await run('stats', '--table', dynamo.tableName, '--since', '36h');
+    const narrow = await runCli('stats', '--table', dynamo.tableName, '--since', '36h');
     // Only the P2 of a day ago: TTA 15m, TTR 2h, resolved by a person.
     expect(row(narrow.out, 'P2')).toEqual([
       'P2',
@@ -231,7 +218,7 @@ describe('incident stats', () => {
   });
 
   it('an empty window says so', async () => {
-    const { code, out } = await run('stats', '--table', dynamo.tableName, '--since', '1m');
+    const { code, out } = await runCli('stats', '--table', dynamo.tableName, '--since', '1m');
     expect(code).toBe(0);
     expect(out).toMatch(/\(last 1m\): 0\nSuppressed .*: 0\n$/);
   });
@@ -261,7 +248,7 @@ describe('incident stats', () => {
     [['stats', '--since', 'a month'], /--since: "a month" is not a duration/],
     [['stats', '--since', '0d'], /--since must be longer than zero/],
   ])('%j is a usage error naming the flag', async (argv, message) => {
-    const result = await run(...argv);
+    const result = await runCli(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });

@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DeliveredPage } from '../../sandbox/local-aws/sns';
-import { Sandbox } from '../../sandbox/sandbox';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { alarmStateChange } from '../support/events';
+import { minute, withSandbox } from '../support/sandbox';
 
-const START = new Date('2026-11-23T10:00:00.000Z');
-const minute = (n: number) => new Date(START.getTime() + n * 60_000);
 const hhmm = (n: number) => minute(n).toISOString().slice(11, 16);
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
-
 /** A P1 (no running tasks on checkout) that nothing fixes: automation off, recovery wait longer than the test. */
 const CONFIG = {
   ...DRILL_CONFIG,
@@ -21,20 +13,14 @@ const CONFIG = {
   verification: { recoveryTimeoutMinutes: 600 },
 };
 
-const p1Alarm = () => {
-  const event = structuredClone(sample);
-  event.detail.alarmName = 'checkout-tasks-below-desired';
-  event.detail.state.timestamp = minute(1).toISOString().replace('Z', '+0000');
-  return event;
-};
+const p1Alarm = () => alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(1));
 
 /** Plays a P1 for `minutes`, with optional responder moves at given minutes; returns the pages. */
 const play = async (
   minutes: number,
   moves: Array<[number, (s: Sandbox, id: string) => Promise<unknown>]> = [],
 ) => {
-  const sandbox = await Sandbox.start({ config: CONFIG, start: START });
-  try {
+  return withSandbox({ config: CONFIG }, async (sandbox) => {
     await sandbox.clock.advanceTo(minute(1));
     const record = sandbox.deliver(p1Alarm());
     await sandbox.settle(minute(1));
@@ -47,9 +33,7 @@ const play = async (
     await sandbox.settle(minute(minutes));
     const pages = await sandbox.sns.allPages();
     return { pages, incident: await sandbox.incident(id) };
-  } finally {
-    await sandbox.stop();
-  }
+  });
 };
 
 const seen = (pages: readonly DeliveredPage[]) =>
@@ -101,8 +85,7 @@ describe('a long incident with frequent updates', () => {
   it('the policy continues as a new execution after its rounds and goes on paging, with no update lost or sent twice', async () => {
     // 12 rounds an execution instead of 1,000, to see two hand-overs in 30 minutes.
     const config = { ...CONFIG, statusUpdateMinutes: { P1: 1 }, escalationRoundsPerExecution: 12 };
-    const sandbox = await Sandbox.start({ config, start: START });
-    try {
+    await withSandbox({ config }, async (sandbox) => {
       await sandbox.clock.advanceTo(minute(1));
       const record = sandbox.deliver(p1Alarm());
       await sandbox.settle(minute(1));
@@ -121,8 +104,6 @@ describe('a long incident with frequent updates', () => {
         .filter((p) => p.kind === 'UPDATE' && p.tier === 'on-call')
         .map((p) => p.at.slice(11, 16));
       expect(updates).toEqual(Array.from({ length: 30 }, (_, i) => hhmm(2 + i)));
-    } finally {
-      await sandbox.stop();
-    }
+    });
   }, 120_000);
 });

@@ -1,32 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { runDrill } from '../../sandbox/drill';
-import { type Fault, Sandbox } from '../../sandbox/sandbox';
+import type { Fault } from '../../sandbox/sandbox';
 import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
-
-const START = new Date('2026-11-23T10:00:00.000Z');
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
+import { alarmStateChange } from '../support/events';
+import { minute, START, withSandbox } from '../support/sandbox';
 
 /** The AWS docs' metric alarm event, for the sandbox's checkout error-rate alarm. */
-const alarmEvent = (state: 'ALARM' | 'OK', minute: number) => {
-  const event = structuredClone(sample);
-  const at = new Date(START.getTime() + minute * 60_000).toISOString().replace('Z', '+0000');
-  event.detail.alarmName = 'checkout-error-rate';
-  event.detail.state.value = state;
-  event.detail.state.timestamp = at;
-  return event;
-};
+const alarmEvent = (state: 'ALARM' | 'OK', at: number) =>
+  alarmStateChange('checkout-error-rate', state, minute(at));
 
 /** An ALARM at minute 1, its OK at minute 10, and time enough for every wait and retry. */
 const playWithFault = async (state: string, fault: Fault) => {
-  const sandbox = await Sandbox.start({ config: DRILL_CONFIG, start: START, faults: { [state]: fault } });
-  try {
+  return withSandbox({ config: DRILL_CONFIG, faults: { [state]: fault } }, async (sandbox) => {
     await sandbox.clock.advanceTo(new Date(START.getTime() + 60_000));
     const alarm = sandbox.deliver(alarmEvent('ALARM', 1));
     await sandbox.settle(new Date(START.getTime() + 10 * 60_000));
@@ -35,9 +21,7 @@ const playWithFault = async (state: string, fault: Fault) => {
     const incidentId = alarm.intake?.incidentId ?? ok.intake?.incidentId;
     const incident = incidentId ? await sandbox.incident(incidentId) : undefined;
     return { alarm, ok, incident, pages: await sandbox.sns.allPages() };
-  } finally {
-    await sandbox.stop();
-  }
+  });
 };
 
 // Every Task that runs for a new incident automation only pages about, escalation tasks aside (their

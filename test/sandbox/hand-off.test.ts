@@ -1,28 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../lambdas/domain/incident';
 import { reportKey } from '../../lambdas/domain/report';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import type { DeliveredPage } from '../../sandbox/local-aws/sns';
-import { type DeliveryRecord, Sandbox } from '../../sandbox/sandbox';
+import type { DeliveryRecord, Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { alarmTransition } from '../support/events';
+import { minute, withSandbox } from '../support/sandbox';
 
 // The workflow stops waiting for recovery after 5 min and hands the incident to a person; the
 // resolution that comes later still gets its notice, report and post-mortem from the same execution.
 
-const START = new Date('2026-11-23T10:00:00.000Z');
 const HOUR = 3_600_000;
-const minute = (n: number) => new Date(START.getTime() + n * 60_000);
 const iso = (d: Date) => d.toISOString();
 /** To the minute: each simulated step takes a little simulated time. */
 const hhmm = (n: number) => iso(minute(n)).slice(0, 16);
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
-
 /** A P1 nothing fixes: automation off, and the recovery wait (5 min) far shorter than the outage. */
 const CONFIG = {
   ...DRILL_CONFIG,
@@ -30,15 +22,8 @@ const CONFIG = {
   verification: { recoveryTimeoutMinutes: 5 },
 };
 
-const alarmEvent = (state: 'ALARM' | 'OK', at: Date) => {
-  const event = structuredClone(sample);
-  event.detail.alarmName = 'checkout-tasks-below-desired';
-  event.detail.state.value = state;
-  event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
-  event.detail.state.timestamp = iso(at).replace('Z', '+0000');
-  event.time = iso(at).replace('.000', '');
-  return event;
-};
+const alarmEvent = (state: 'ALARM' | 'OK', at: Date) =>
+  alarmTransition('checkout-tasks-below-desired', state, at);
 
 interface Outcome {
   readonly id: string;
@@ -54,8 +39,7 @@ interface Outcome {
 
 /** Plays the P1 from minute 1, lets the hand-off happen, then `resolveAt30` ends it at minute 30. */
 const play = async (resolveAt30: (sandbox: Sandbox, id: string) => Promise<unknown>): Promise<Outcome> => {
-  const sandbox = await Sandbox.start({ config: CONFIG, start: START });
-  try {
+  return withSandbox({ config: CONFIG }, async (sandbox) => {
     await sandbox.clock.advanceTo(minute(1));
     const fired = sandbox.deliver(alarmEvent('ALARM', minute(1)));
     await sandbox.settle(minute(29));
@@ -84,9 +68,7 @@ const play = async (resolveAt30: (sandbox: Sandbox, id: string) => Promise<unkno
       postMortemRunning,
       notRecoveredBefore,
     };
-  } finally {
-    await sandbox.stop();
-  }
+  });
 };
 
 const expectResolvedAfterHandOff = (out: Outcome) => {

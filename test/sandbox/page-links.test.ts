@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { alarmStateChange } from '../support/events';
+import { START, withSandbox } from '../support/sandbox';
 
-const START = new Date('2026-11-23T10:00:00.000Z');
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
-
-const alarm = () => {
-  const event = structuredClone(sample);
-  event.detail.alarmName = 'checkout-error-rate';
-  event.detail.state.timestamp = '2026-11-23T10:01:00.000+0000';
-  return event;
-};
+const alarm = () => alarmStateChange('checkout-error-rate', 'ALARM', new Date('2026-11-23T10:01:00.000Z'));
 
 /** The URL on the line after `label` in a page body. */
 const linkAfter = (body: string, label: RegExp): string => {
@@ -29,11 +16,7 @@ const linkAfter = (body: string, label: RegExp): string => {
 
 describe('one-click links in a delivered page, against the endpoint on loopback', () => {
   it('GET confirms and changes nothing; POST acknowledges and everyone paged hears it; the link then is spent; a tampered one is refused', async () => {
-    const sandbox = await Sandbox.start({
-      config: { ...DRILL_CONFIG, automation: { allowlist: [] } },
-      start: START,
-    });
-    try {
+    await withSandbox({ config: { ...DRILL_CONFIG, automation: { allowlist: [] } } }, async (sandbox) => {
       await sandbox.clock.advanceTo(new Date(START.getTime() + 60_000));
       const record = sandbox.deliver(alarm());
       await sandbox.settle(sandbox.clock.now());
@@ -68,8 +51,6 @@ describe('one-click links in a delivered page, against the endpoint on loopback'
       const tampered = `${sandbox.responder.baseUrl}/a/${payload.slice(0, -2)}xx.${signature}`;
       expect((await fetch(tampered, { method: 'POST', body: '' })).status).toBe(403);
       expect((await sandbox.incident(id))?.version).toBe(acked?.version);
-    } finally {
-      await sandbox.stop();
-    }
+    });
   }, 60_000);
 });

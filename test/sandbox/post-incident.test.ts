@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentConfigInput } from '../../lambdas/contract/config-schema';
 import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
@@ -6,18 +5,12 @@ import type { Incident } from '../../lambdas/domain/incident';
 import { parseReportTimeline } from '../../lambdas/domain/report';
 import { type DrillReport, runDrill } from '../../sandbox/drill';
 import type { DeliveredPage } from '../../sandbox/local-aws/sns';
-import { Sandbox } from '../../sandbox/sandbox';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
+import { alarmTransition } from '../support/events';
+import { minute, START, withSandbox } from '../support/sandbox';
 
-const START = new Date('2026-11-23T10:00:00.000Z'); // a Monday
-const minute = (n: number) => new Date(START.getTime() + n * 60_000);
 const HOUR = 3_600_000;
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
 const badDeploy = () => {
   const scenario = SCENARIOS['bad-deploy'];
   if (!scenario) throw new Error('no bad-deploy scenario');
@@ -207,28 +200,17 @@ describe('silences', () => {
     expect(incident.suppressed).toBeUndefined();
   }, 120_000);
 
-  const alarmEvent = (name: string, state: 'ALARM' | 'OK', at: Date) => {
-    const event = structuredClone(sample);
-    event.detail.alarmName = name;
-    event.detail.state.value = state;
-    event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
-    event.detail.state.timestamp = at.toISOString().replace('Z', '+0000');
-    event.time = at.toISOString().replace('.000', '');
-    return event;
-  };
-
   const quiet = { ...DRILL_CONFIG, automation: { allowlist: [] } };
 
   it('an alarm that fires and clears during a silence closes with 0 pages; after expiry the next one pages', async () => {
-    const sandbox = await Sandbox.start({ config: quiet, start: START });
-    try {
+    await withSandbox({ config: quiet }, async (sandbox) => {
       await sandbox.silence('checkout', '2h', 'database failover drill', 'bob');
       await sandbox.clock.advanceTo(minute(5));
-      const fired = sandbox.deliver(alarmEvent('checkout-tasks-below-desired', 'ALARM', minute(5)));
+      const fired = sandbox.deliver(alarmTransition('checkout-tasks-below-desired', 'ALARM', minute(5)));
       await sandbox.settle(minute(5));
       expect(fired.intake).toMatchObject({ outcome: 'opened', suppressedUntil: minute(120).toISOString() });
       await sandbox.clock.advanceTo(minute(10));
-      sandbox.deliver(alarmEvent('checkout-tasks-below-desired', 'OK', minute(10)));
+      sandbox.deliver(alarmTransition('checkout-tasks-below-desired', 'OK', minute(10)));
       await sandbox.settle(minute(125));
       await sandbox.clock.advanceTo(minute(125));
       const first = await sandbox.incident(fired.intake?.incidentId ?? '');
@@ -238,7 +220,7 @@ describe('silences', () => {
       );
       expect(await sandbox.sns.allPages()).toEqual([]);
 
-      const after = sandbox.deliver(alarmEvent('checkout-tasks-below-desired', 'ALARM', minute(125)));
+      const after = sandbox.deliver(alarmTransition('checkout-tasks-below-desired', 'ALARM', minute(125)));
       await sandbox.settle(minute(126));
       expect(after.intake?.outcome).toBe('opened');
       expect(after.intake?.suppressedUntil).toBeUndefined();
@@ -249,36 +231,42 @@ describe('silences', () => {
       expect(
         sandbox.metrics.records.filter((m) => m.name === INCIDENT_METRICS.names.suppressed),
       ).toHaveLength(1);
-    } finally {
-      await sandbox.stop();
-    }
+    });
   }, 60_000);
 
   it('a weekly maintenance window in the config suppresses the same way, and names the window', async () => {
-    const sandbox = await Sandbox.start({
-      config: {
-        ...quiet,
-        maintenanceWindows: [
-          { service: '*', reason: 'weekly patching', days: ['MON'], startUtc: '09:30', durationMinutes: 60 },
-        ],
+    await withSandbox(
+      {
+        config: {
+          ...quiet,
+          maintenanceWindows: [
+            {
+              service: '*',
+              reason: 'weekly patching',
+              days: ['MON'],
+              startUtc: '09:30',
+              durationMinutes: 60,
+            },
+          ],
+        },
       },
-      start: START,
-    });
-    try {
-      await sandbox.clock.advanceTo(minute(5));
-      const fired = sandbox.deliver(alarmEvent('checkout-tasks-below-desired', 'ALARM', minute(5)));
-      await sandbox.settle(minute(29));
-      expect(fired.intake?.suppressedUntil).toBe(minute(30).toISOString());
-      expect(await sandbox.sns.allPages()).toEqual([]);
-      const incident = await sandbox.incident(fired.intake?.incidentId ?? '');
-      expect(incident?.suppressed).toMatchObject({ source: 'maintenance-window', reason: 'weekly patching' });
-      // The window ends at 10:30 with the alarm still firing: the on-call is paged then.
-      await sandbox.settle(minute(31));
-      expect(seen(await sandbox.sns.allPages())).toEqual([
-        `${minute(30).toISOString().slice(0, 16)} INCIDENT on-call`,
-      ]);
-    } finally {
-      await sandbox.stop();
-    }
+      async (sandbox) => {
+        await sandbox.clock.advanceTo(minute(5));
+        const fired = sandbox.deliver(alarmTransition('checkout-tasks-below-desired', 'ALARM', minute(5)));
+        await sandbox.settle(minute(29));
+        expect(fired.intake?.suppressedUntil).toBe(minute(30).toISOString());
+        expect(await sandbox.sns.allPages()).toEqual([]);
+        const incident = await sandbox.incident(fired.intake?.incidentId ?? '');
+        expect(incident?.suppressed).toMatchObject({
+          source: 'maintenance-window',
+          reason: 'weekly patching',
+        });
+        // The window ends at 10:30 with the alarm still firing: the on-call is paged then.
+        await sandbox.settle(minute(31));
+        expect(seen(await sandbox.sns.allPages())).toEqual([
+          `${minute(30).toISOString().slice(0, 16)} INCIDENT on-call`,
+        ]);
+      },
+    );
   }, 60_000);
 });

@@ -1,48 +1,32 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { POST_MORTEM_STATES } from '../../lib/constructs/post-mortem-workflow';
-import { type DeliveryRecord, type Fault, Sandbox, type SandboxOptions } from '../../sandbox/sandbox';
+import type { DeliveryRecord, Fault, Sandbox, SandboxOptions } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { alarmStateChange } from '../support/events';
+import { minute, START, withSandbox } from '../support/sandbox';
 
 // The workflows' rarer paths, each run end to end in the sandbox with the deployed bundles: how the
 // execution ends, what the record says, and who was told. With the other sandbox tests they enter
 // every state of the three synthesized state machines (`npm run coverage:states`).
 
-const START = new Date('2026-11-23T10:00:00.000Z');
-const minute = (n: number) => new Date(START.getTime() + n * 60_000);
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
-
-const alarmEvent = (alarmName: string, state: 'ALARM' | 'OK', at: number) => {
-  const event = structuredClone(sample);
-  event.detail.alarmName = alarmName;
-  event.detail.state.value = state;
-  event.detail.state.timestamp = minute(at).toISOString().replace('Z', '+0000');
-  return event;
-};
+const alarmEvent = (alarmName: string, state: 'ALARM' | 'OK', at: number) =>
+  alarmStateChange(alarmName, state, minute(at));
 
 /** Nothing fixes checkout's P1 by itself: automation off. */
 const P1_CONFIG = { ...DRILL_CONFIG, automation: { allowlist: [] } };
 const P1_ALARM = 'checkout-tasks-below-desired';
 
-const withSandbox = async <T>(
+/** A sandbox at minute 1 of the simulated clock, stopped after `play`. */
+const fromMinute1 = <T>(
   options: Omit<SandboxOptions, 'start'>,
   play: (sandbox: Sandbox) => Promise<T>,
-): Promise<T> => {
-  const sandbox = await Sandbox.start({ ...options, start: START });
-  try {
+): Promise<T> =>
+  withSandbox(options, async (sandbox) => {
     await sandbox.clock.advanceTo(minute(1));
     return await play(sandbox);
-  } finally {
-    await sandbox.stop();
-  }
-};
+  });
 
 const errorsOf = async (sandbox: Sandbox, id: string | undefined) =>
   ((await sandbox.incident(id ?? ''))?.timeline ?? [])
@@ -59,7 +43,7 @@ const expectFailedAt = async (sandbox: Sandbox, delivery: DeliveryRecord, state:
 
 describe('a step that fails, and the page about it fails too', () => {
   it('the lifecycle execution fails as EscalationFailed: the operators alarm on failed executions is the page', async () => {
-    await withSandbox(
+    await fromMinute1(
       { config: P1_CONFIG, faults: { [STATES.diagnose]: 'throw', [STATES.escalateFailure]: 'throw' } },
       async (sandbox) => {
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
@@ -86,7 +70,7 @@ describe.each<[string, Fault]>([
       state === STATES.awaitApproval
         ? { ...DRILL_CONFIG, automation: { allowlist: ['checkout'], approvalRequiredFor: ['P2' as const] } }
         : P1_CONFIG;
-    await withSandbox({ config, faults: { [state]: fault } }, async (sandbox) => {
+    await fromMinute1({ config, faults: { [state]: fault } }, async (sandbox) => {
       if (state === STATES.awaitApproval) {
         sandbox.env.defineRevision('checkout:42', { metrics: { errorRatePercent: 35 } });
         sandbox.env.deployRevision('checkout', 'checkout:42');
@@ -109,7 +93,7 @@ describe('after the hand-off to a person', () => {
   it('nothing resolves it within 7 days: the execution ends HandedToHuman, the incident still open and owned', async () => {
     // No hourly updates: eight days of them would be 200 more rounds of the policy to play.
     const config = { ...P1_CONFIG, statusUpdateMinutes: { P1: null } };
-    await withSandbox({ config }, async (sandbox) => {
+    await fromMinute1({ config }, async (sandbox) => {
       const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
       await sandbox.settle(new Date(START.getTime() + 8 * 24 * 3_600_000));
       expect(alarm.status).toBe('SUCCEEDED');
@@ -121,7 +105,7 @@ describe('after the hand-off to a person', () => {
   });
 
   it('AwaitResolution fails: a person is paged with the error', async () => {
-    await withSandbox(
+    await fromMinute1(
       { config: P1_CONFIG, faults: { [STATES.awaitResolution]: 'throw' } },
       async (sandbox) => {
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
@@ -134,7 +118,7 @@ describe('after the hand-off to a person', () => {
 
 describe('closing after the reopen window', () => {
   it('Close fails: the P3 stays RESOLVED and a person is paged with the error', async () => {
-    await withSandbox({ config: P1_CONFIG, faults: { [STATES.close]: 'throw' } }, async (sandbox) => {
+    await fromMinute1({ config: P1_CONFIG, faults: { [STATES.close]: 'throw' } }, async (sandbox) => {
       const alarm = sandbox.deliver(alarmEvent('checkout-cpu', 'ALARM', 1));
       await sandbox.settle(minute(5));
       sandbox.deliver(alarmEvent('checkout-cpu', 'OK', 5));
@@ -151,7 +135,7 @@ describe('closing after the reopen window', () => {
 
 describe('a silenced service', () => {
   it('a silence extended while the incident waits: the workflow waits for the new end, then handles the alarm', async () => {
-    await withSandbox({ config: P1_CONFIG }, async (sandbox) => {
+    await fromMinute1({ config: P1_CONFIG }, async (sandbox) => {
       await sandbox.silence('checkout', '30m', 'deploy window', 'alice');
       const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
       await sandbox.settle(minute(10));
@@ -169,7 +153,7 @@ describe('a silenced service', () => {
   });
 
   it('EndSuppression fails: a person is paged with the error', async () => {
-    await withSandbox(
+    await fromMinute1(
       { config: P1_CONFIG, faults: { [STATES.endSuppression]: 'throw' } },
       async (sandbox) => {
         await sandbox.silence('checkout', '30m', 'deploy window', 'alice');
@@ -183,7 +167,7 @@ describe('a silenced service', () => {
 
 describe('the child workflows', () => {
   it('the escalation policy fails: a person is paged with the error, and its execution fails for the operators alarm', async () => {
-    await withSandbox(
+    await fromMinute1(
       { config: P1_CONFIG, faults: { [ESCALATION_STATES.fire]: 'throw' } },
       async (sandbox) => {
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));
@@ -203,7 +187,7 @@ describe('the child workflows', () => {
   });
 
   it('the post-mortem reminders fail: a person is paged with the error, and the execution fails', async () => {
-    await withSandbox(
+    await fromMinute1(
       { config: P1_CONFIG, faults: { [POST_MORTEM_STATES.plan]: 'throw' } },
       async (sandbox) => {
         const alarm = sandbox.deliver(alarmEvent(P1_ALARM, 'ALARM', 1));

@@ -1,19 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TABLE_KEYS } from '../../../lambdas/adapters/incident-store';
 import { type Incident, moveTo, openIncident } from '../../../lambdas/domain/incident';
 import type { Silence } from '../../../lambdas/domain/silences';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let counter = 0;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 
 /** Each test gets its own service name, so tests share one server without sharing silences. */
 const freshService = () => `svc-${++counter}`;

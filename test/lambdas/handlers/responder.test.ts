@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import type { EscalationPolicies } from '../../../lambdas/domain/escalation';
 import type { Incident } from '../../../lambdas/domain/incident';
 import { linkFor } from '../../../lambdas/domain/links';
 import { createResponderHandler, type ResponderHandlerDeps } from '../../../lambdas/handlers/responder';
 import { IncidentService } from '../../../lambdas/services/incident-service';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+import { fakeLambdaContext } from '../../support/lambda';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
 const SECRET = 'handler-test-secret-0123456789-abcdefghijklmn';
 const NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -20,16 +21,7 @@ const POLICY: EscalationPolicies = {
 };
 const HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
 
-const context = {
-  functionName: 'responder',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:responder',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/responder',
-  logStreamName: '2026/11/23/[$LATEST]abcdef',
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
+const context = fakeLambdaContext('responder');
 
 /** A Lambda Function URL request (payload format 2.0) as AWS sends it. */
 const functionUrlEvent = (
@@ -84,17 +76,11 @@ const noCallbacks: WorkflowCallbacks = {
   fail: async () => {},
 };
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let incidents: IncidentService;
 let logger: Logger;
 let counter = 0;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 beforeEach(() => {
   incidents = new IncidentService(
     dynamo.store,

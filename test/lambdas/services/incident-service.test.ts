@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IncidentStore } from '../../../lambdas/adapters/incident-store';
 import {
   type AlarmSignal,
@@ -8,9 +8,9 @@ import {
   moveTo,
 } from '../../../lambdas/domain/incident';
 import { type AlarmToRecord, IncidentService } from '../../../lambdas/services/incident-service';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let now: Date;
 const clock = () => now;
 let service: IncidentService;
@@ -18,12 +18,6 @@ let counter = 0;
 
 const options = { dedupFields: ['service', 'alarm'] as const, reopenWindowMinutes: 30, resolveOnOk: true };
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 beforeEach(() => {
   now = new Date('2026-11-23T10:00:00.000Z');
   service = new IncidentService(dynamo.store, options, clock);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import { IncidentService } from '../../../lambdas/services/incident-service';
 import { type IntakeDeps, intakeEvent } from '../../../lambdas/services/intake';
 import { alarmIndex, parseConfig } from '../../../lib/config/load';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
 import { exampleInput } from '../../support/fixtures';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
 // Alarms that reach the intake without the EventBridge rule's filter (an SNS topic in
 // intake.alarmTopicArns, a Lambda alarm action): the two noisy families are ignored here too.
@@ -32,7 +32,7 @@ const alarmAction = (name: string) => {
 const TARGET_TRACKING = 'TargetTracking-service/prod/checkout-AlarmHigh-5e1b8c4f-2a3d-4c6e-9f0a-1b2c3d4e5f60';
 const OPERATOR = 'IncidentResponse-operator-ExecutionsFailed';
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo({ perTest: true });
 let incidents: IncidentService;
 const callbacks: WorkflowCallbacks = { succeed: async () => {}, fail: async () => {} };
 
@@ -41,16 +41,12 @@ const depsFor = (unmappedAlarms: Record<string, unknown> = {}): IntakeDeps => {
   return { incidents, callbacks, config, alarms: alarmIndex(config) };
 };
 
-beforeEach(async () => {
-  dynamo = await startLocalDynamo();
+beforeEach(() => {
   incidents = new IncidentService(
     dynamo.store,
     { dedupFields: ['service', 'alarm'], reopenWindowMinutes: 30, resolveOnOk: true },
     () => new Date('2026-11-23T10:00:00.000Z'),
   );
-});
-afterEach(async () => {
-  await dynamo.stop();
 });
 
 describe('intake of the alarm families ignored by default', () => {

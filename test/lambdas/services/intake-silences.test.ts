@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIncidentMetrics } from '../../../lambdas/adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
@@ -13,8 +12,9 @@ import {
   suppressionFor,
 } from '../../../lambdas/services/silences';
 import { alarmIndex, parseConfig } from '../../../lib/config/load';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
 import { DRILL_CONFIG } from '../../../sandbox/scenarios';
+import { alarmTransition } from '../../support/events';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
 // Intake over dynalite with silences set through the service, as `incident silence` sets them.
 
@@ -25,28 +25,17 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * MINUTE);
 const iso = (d: Date) => d.toISOString();
 const ALARM_NAME = 'checkout-tasks-below-desired';
 
-const sample = JSON.parse(
-  readFileSync(
-    new URL('../../events/eventbridge/metric-alarm-state-change-aws-docs.json', import.meta.url),
-    'utf8',
-  ),
-);
-
 /** The AWS sample, renamed to a configured alarm, in `state` at `when` (CloudWatch's +0000 form). */
 const alarmEvent = (state: 'ALARM' | 'OK', when: Date) => {
-  const event = structuredClone(sample);
-  event.detail.alarmName = ALARM_NAME;
+  const event = alarmTransition(ALARM_NAME, state, when);
   event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${ALARM_NAME}`];
-  event.detail.state.value = state;
-  event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
-  event.detail.state.timestamp = iso(when).replace('Z', '+0000');
-  event.time = iso(when).replace('.000', '');
   return event;
 };
 
 const config = parseConfig(DRILL_CONFIG, 'drill config');
 
-let dynamo: LocalDynamo;
+// A table per test: every test uses the same configured alarm, so its dedup key too.
+const dynamo = useLocalDynamo({ perTest: true });
 let now: Date;
 const clock = () => now;
 let silences: SilenceDeps;
@@ -54,9 +43,7 @@ let metrics: RecordingIncidentMetrics;
 let resumed: string[];
 let deps: IntakeDeps;
 
-// A table per test: every test uses the same configured alarm, so its dedup key too.
-beforeEach(async () => {
-  dynamo = await startLocalDynamo();
+beforeEach(() => {
   now = T0;
   let ids = 0;
   silences = { store: dynamo.store, config, clock, newId: () => `sil-${++ids}` };
@@ -78,9 +65,6 @@ beforeEach(async () => {
     suppressionFor: (service, when) => suppressionFor(silences, service, when),
     metrics,
   };
-});
-afterEach(async () => {
-  await dynamo.stop();
 });
 
 /** Delivers `event` at `when` on the clock. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIncidentMetrics } from '../../../lambdas/adapters/incident-metrics';
 import type { Pager } from '../../../lambdas/adapters/pager';
 import type { ReportWriter, StoredReport } from '../../../lambdas/adapters/report-store';
@@ -33,8 +33,8 @@ import {
 } from '../../../lambdas/services/lifecycle';
 import { markPostMortemDone } from '../../../lambdas/services/post-incident';
 import { parseConfig } from '../../../lib/config/load';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
 import { DRILL_CONFIG } from '../../../sandbox/scenarios';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
 // The record lives in dynalite and goes through the real IncidentService (versioned writes); the
 // pager, the workflow starters and the report bucket are recording stand-ins at their interfaces.
@@ -50,16 +50,10 @@ const config = parseConfig(DRILL_CONFIG, 'drill config');
 const WORKFLOW: Actor = { type: 'automation', name: 'workflow' };
 const ALARM_NAME = 'checkout-tasks-below-desired';
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let now: Date;
 const clock = () => now;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 beforeEach(() => {
   now = at(0);
 });

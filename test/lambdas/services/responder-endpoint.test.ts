@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IncidentStore } from '../../../lambdas/adapters/incident-store';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import type { EscalationPolicies } from '../../../lambdas/domain/escalation';
@@ -18,7 +18,7 @@ import {
   type ResponderDeps,
   resolveIncident,
 } from '../../../lambdas/services/responders';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
 const SECRET = 'test-signing-secret-0123456789-abcdefghijklmnop';
 const OPTIONS = { dedupFields: ['service', 'alarm'] as const, reopenWindowMinutes: 30, resolveOnOk: true };
@@ -57,7 +57,7 @@ class FakeCallbacks implements WorkflowCallbacks {
 
 const awsError = (name: string): Error => Object.assign(new Error(`${name} from Step Functions`), { name });
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let now: Date;
 let incidents: IncidentService;
 let callbacks: FakeCallbacks;
@@ -65,12 +65,6 @@ let pages: Array<{ incidentId: string; tiers: readonly string[]; why: string }>;
 let deps: ResponderEndpointDeps;
 let counter = 0;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 beforeEach(() => {
   now = new Date('2026-11-23T10:00:00.000Z');
   incidents = new IncidentService(dynamo.store, OPTIONS, () => now);

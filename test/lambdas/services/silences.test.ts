@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lambdas/domain/errors';
 import {
   activeSilences,
@@ -8,9 +8,9 @@ import {
   suppressionFor,
 } from '../../../lambdas/services/silences';
 import { parseConfig } from '../../../lib/config/load';
-import { type LocalDynamo, startLocalDynamo } from '../../../sandbox/local-aws/dynalite';
+import { useLocalDynamo } from '../../support/local-dynamo';
 
-let dynamo: LocalDynamo;
+const dynamo = useLocalDynamo();
 let now: Date;
 let ids = 0;
 let deps: SilenceDeps;
@@ -49,12 +49,6 @@ const configFor = (prefix: string) =>
     'silences test config',
   );
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
 let prefix: string;
 beforeEach(() => {
   prefix = `t${++ids}`;
