@@ -114,6 +114,8 @@ export interface SandboxParts {
   readonly silenceDeps: SilenceDeps;
   readonly localAws: LocalAwsJson;
   readonly savedEnv: NodeJS.ProcessEnv;
+  /** Lets the loaded functions go of this sandbox, once it has stopped. */
+  readonly releaseFunctions: () => void;
   readonly allowFailedExecutions: boolean;
 }
 
@@ -322,6 +324,9 @@ export async function bootSandbox(
     silenceDeps: silences,
     localAws,
     savedEnv,
+    releaseFunctions: () => {
+      for (const fn of functions.values()) fn.release();
+    },
     allowFailedExecutions: options.allowFailedExecutions ?? options.faults !== undefined,
   };
 }

@@ -120,28 +120,10 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
   const touched = new Set<string>();
   const deliveries = scenario.deliveries?.(start) ?? [];
 
-  // EventBridge does not wait for a slow target before it delivers the next event: up to `batch`
-  // deliveries are in their intake at once, and each one recorded makes room for the next, while the
-  // rest of its execution (a page, a diagnosis polling Logs Insights) goes on beside them. A round
-  // ends when the sandbox settles; deliveries whose intake still waits for simulated time then stop
-  // holding their place.
   const deliver = async (events: readonly unknown[]) => {
-    let next = 0;
-    while (next < events.length) {
-      const round = { room: batch, open: true };
-      const fill = () => {
-        while (round.open && round.room > 0 && next < events.length) {
-          round.room--;
-          const record = sandbox.deliver(events[next++]);
-          void sandbox.intakeDone(record).then(() => {
-            round.room++;
-            fill();
-          });
-        }
-      };
-      fill();
+    for (let i = 0; i < events.length; i += batch) {
+      for (const event of events.slice(i, i + batch)) sandbox.deliver(event);
       await sandbox.settle(sandbox.clock.now());
-      round.open = false;
     }
   };
 

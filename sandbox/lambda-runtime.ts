@@ -50,9 +50,9 @@ export interface FunctionLog {
 }
 
 interface InvocationScope {
-  readonly now: () => Date;
+  now: () => Date;
   readonly functionName: string;
-  readonly logs: FunctionLog[];
+  logs: FunctionLog[];
 }
 
 const scope = new AsyncLocalStorage<InvocationScope>();
@@ -175,9 +175,19 @@ export interface LoadedFunction {
   readonly name: HandlerName;
   readonly functionName: string;
   invoke(event: unknown): Promise<unknown>;
+  /**
+   * Lets go of the sandbox's clock and log once it has stopped. The bundle's module lives on (an ES
+   * module is never unloaded) and so does what it left behind, such as its SDK clients' sockets, which
+   * keep the invocation scope they were made in: released, that scope holds neither, and reads the
+   * real time.
+   */
+  release(): void;
 }
 
 let instances = 0;
+
+/** What a released scope reads: defined here, so it holds nothing of a loadFunction call. */
+const realNow = (): Date => new Date();
 
 /**
  * Loads one function's bundle with `env` (its environment from the template, resolved to the
@@ -220,6 +230,10 @@ export const loadFunction = async (options: {
   return {
     name: options.name,
     functionName: options.functionName,
+    release: () => {
+      ctx.now = realNow;
+      ctx.logs = [];
+    },
     invoke: async (event) => {
       // Lambda hands the function JSON and sends back JSON: no Date, no undefined, no class survives.
       const input = JSON.parse(JSON.stringify(event ?? null)) as unknown;

@@ -51,8 +51,6 @@ let liveSandboxes = 0;
 export class Sandbox {
   readonly deliveries: DeliveryRecord[] = [];
   private readonly byExecution = new Map<string, DeliveryRecord>();
-  /** Per delivery, what resolves once its intake has run or its execution ended without it. */
-  private readonly intakeWaiters = new Map<string, { done: Promise<void>; resolve: () => void }>();
 
   private constructor(
     readonly config: DeploymentConfig,
@@ -78,6 +76,7 @@ export class Sandbox {
     private readonly silenceDeps: SilenceDeps,
     private readonly localAws: LocalAwsJson,
     private readonly savedEnv: NodeJS.ProcessEnv,
+    private readonly releaseFunctions: () => void,
     private readonly allowFailedExecutions: boolean,
   ) {}
 
@@ -121,6 +120,7 @@ export class Sandbox {
       p.silenceDeps,
       p.localAws,
       p.savedEnv,
+      p.releaseFunctions,
       p.allowFailedExecutions,
     );
     return sandbox.value;
@@ -132,31 +132,16 @@ export class Sandbox {
     const record: DeliveryRecord = { event, executionId: execution.id, status: 'RUNNING' };
     this.deliveries.push(record);
     this.byExecution.set(execution.id, record);
-    let resolve: () => void = () => undefined;
-    const done = new Promise<void>((r) => {
-      resolve = r;
-    });
-    this.intakeWaiters.set(execution.id, { done, resolve });
     execution.result.then(
       () => {
         record.status = 'SUCCEEDED';
-        this.intakeRan(execution.id);
       },
       (error: unknown) => {
         record.status = 'FAILED';
         record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        this.intakeRan(execution.id);
       },
     );
     return record;
-  }
-
-  /**
-   * Resolves once the delivery's intake has run (its verdict is on the record), or its execution
-   * ended without one: what the rest of its execution does then does not hold up the next delivery.
-   */
-  intakeDone(record: DeliveryRecord): Promise<void> {
-    return this.intakeWaiters.get(record.executionId)?.done ?? Promise.resolve();
   }
 
   /** Lets every execution run until it waits for something later than `until` (or for nothing). */
@@ -257,6 +242,7 @@ export class Sandbox {
     await this.s3.stop();
     await this.sns.stop();
     await this.dynamo.stop();
+    this.releaseFunctions();
     for (const key of Object.keys(process.env)) if (!(key in this.savedEnv)) delete process.env[key];
     Object.assign(process.env, this.savedEnv);
     liveSandboxes--;
@@ -269,11 +255,5 @@ export class Sandbox {
   private noteIntake(executionId: string, result: IntakeResult): void {
     const record = this.byExecution.get(executionId);
     if (record) record.intake = result;
-    this.intakeRan(executionId);
-  }
-
-  private intakeRan(executionId: string): void {
-    this.intakeWaiters.get(executionId)?.resolve();
-    this.intakeWaiters.delete(executionId);
   }
 }
