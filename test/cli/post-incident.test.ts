@@ -18,7 +18,7 @@ import {
 import { parseReportTimeline, reportKey } from '../../lambdas/domain/report';
 import type { Severity } from '../../lambdas/domain/severity';
 import { startLocalDynamo } from '../../sandbox/local-aws/dynalite';
-import { runCli } from '../support/cli';
+import { deployedStack, runCli } from '../support/cli';
 import { useLocalDynamo } from '../support/local-dynamo';
 
 // The table is dynalite (reached with --table, or through a mocked stack's outputs with --stack);
@@ -78,23 +78,13 @@ afterAll(() => {
 beforeEach(() => {
   cfn.reset();
   s3.reset();
-  cfn.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'IncidentResponse',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date('2026-11-20T09:00:00Z'),
-        Outputs: [
-          { OutputKey: 'IncidentTableName', OutputValue: dynamo.tableName },
-          {
-            OutputKey: 'StateMachineArn',
-            OutputValue: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
-          },
-          { OutputKey: 'ReportBucketName', OutputValue: BUCKET },
-        ],
-      },
-    ],
-  });
+  cfn.on(DescribeStacksCommand).resolves(
+    deployedStack({
+      IncidentTableName: dynamo.tableName,
+      StateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
+      ReportBucketName: BUCKET,
+    }),
+  );
   s3.on(PutObjectCommand).resolves({
     ETag: '"6805f2cfc46c0f04559748bb039d69ae"',
     ServerSideEncryption: 'AES256',

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendEntries } from '../../lambdas/domain/incident';
 import { IncidentService } from '../../lambdas/services/incident-service';
-import { runCli } from '../support/cli';
+import { deployedStack, runCli } from '../support/cli';
 import { useLocalDynamo } from '../support/local-dynamo';
 
 // "A deployed stack": the table is dynalite; CloudFormation, SNS and Step Functions have no local
@@ -31,27 +31,15 @@ beforeEach(() => {
   cfn.reset();
   sns.reset();
   sfn.reset();
-  cfn.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'IncidentResponse',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date('2026-11-20T09:00:00Z'),
-        Outputs: [
-          { OutputKey: 'IncidentTableName', OutputValue: dynamo.tableName },
-          {
-            OutputKey: 'StateMachineArn',
-            OutputValue: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
-          },
-          {
-            OutputKey: 'EscalationStateMachineArn',
-            OutputValue: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',
-          },
-          { OutputKey: 'TierTopicArns', OutputValue: JSON.stringify(TOPICS) },
-        ],
-      },
-    ],
-  });
+  cfn.on(DescribeStacksCommand).resolves(
+    deployedStack({
+      IncidentTableName: dynamo.tableName,
+      StateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
+      EscalationStateMachineArn:
+        'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',
+      TierTopicArns: JSON.stringify(TOPICS),
+    }),
+  );
   sns.on(PublishCommand).resolves({ MessageId: '5b9a2f2e-0000-4000-8000-000000000001' });
   sfn.on(SendTaskSuccessCommand).resolves({});
 });

@@ -7,3 +7,15 @@ export const runCli = async (...argv: string[]): Promise<{ code: number; out: st
   const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 };
+
+/** What DescribeStacks answers for the deployed stack `IncidentResponse` with these outputs. */
+export const deployedStack = (outputs: Readonly<Record<string, string>>) => ({
+  Stacks: [
+    {
+      StackName: 'IncidentResponse',
+      StackStatus: 'UPDATE_COMPLETE' as const,
+      CreationTime: new Date('2026-11-20T09:00:00Z'),
+      Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+    },
+  ],
+});

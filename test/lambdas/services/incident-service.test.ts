@@ -211,6 +211,18 @@ describe('a crash between the writes of a creation', () => {
     }
   }
 
+  /** A new service whose first ALARM crashed after claiming its dedup key, and was not retried. */
+  const crashedMidCreation = async (): Promise<string> => {
+    const svc = freshService();
+    const crashing = new CrashingStore(dynamo.doc, dynamo.tableName);
+    await expect(
+      new IncidentService(crashing, options, clock).recordAlarm(
+        alarm(svc, 'ALARM', '2026-11-23T09:58:00.000Z'),
+      ),
+    ).rejects.toThrow();
+    return svc;
+  };
+
   it('the retry yields one whole incident', async () => {
     const svc = freshService();
     const crashing = new CrashingStore(dynamo.doc, dynamo.tableName);
@@ -229,13 +241,7 @@ describe('a crash between the writes of a creation', () => {
   });
 
   it('with no retry, the sweeper finishes it; a second sweep finds nothing', async () => {
-    const svc = freshService();
-    const crashing = new CrashingStore(dynamo.doc, dynamo.tableName);
-    await expect(
-      new IncidentService(crashing, options, clock).recordAlarm(
-        alarm(svc, 'ALARM', '2026-11-23T09:58:00.000Z'),
-      ),
-    ).rejects.toThrow();
+    const svc = await crashedMidCreation();
     const repaired = await service.repairPendingCreations();
     expect(repaired).toHaveLength(1);
     expect(await dynamo.store.listOpen(svc)).toHaveLength(1);
@@ -243,13 +249,7 @@ describe('a crash between the writes of a creation', () => {
   });
 
   it('a different event for the key after the crash also repairs, then joins', async () => {
-    const svc = freshService();
-    const crashing = new CrashingStore(dynamo.doc, dynamo.tableName);
-    await expect(
-      new IncidentService(crashing, options, clock).recordAlarm(
-        alarm(svc, 'ALARM', '2026-11-23T09:58:00.000Z'),
-      ),
-    ).rejects.toThrow();
+    const svc = await crashedMidCreation();
     const next = await service.recordAlarm(alarm(svc, 'ALARM', '2026-11-23T09:59:00.000Z'));
     expect(next).toMatchObject({ outcome: 'duplicate', repaired: true });
     expect(await dynamo.store.listOpen(svc)).toHaveLength(1);

@@ -8,14 +8,8 @@ import {
   EscalationWorkflow,
   type EscalationWorkflowProps,
 } from '../../../lib/constructs/escalation-workflow';
-import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
-import {
-  type ExecutionFailedError,
-  type LocalHandler,
-  LocalWorkflow,
-} from '../../../sandbox/sfn-local/local-runner';
-import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
-import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import type { LocalHandler } from '../../../sandbox/sfn-local/local-runner';
+import { playLocally } from '../../support/local-workflow';
 import { childWorkflowStack, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
@@ -26,7 +20,6 @@ import {
   hasCycleWithoutWait,
   logicalIdOf,
   nextChain,
-  onlyIdOf,
   roleStatements,
   stateOf,
   tokensToText,
@@ -205,12 +198,6 @@ class BrokenPolicyError extends Error {
  * Task input must be one the lifecycle function accepts.
  */
 const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {}) => {
-  const { template } = synth();
-  const machine = aslFromTemplate(template.toJSON(), {
-    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
-  });
-  const clock = new SimClock({ start: START });
-  const calls: { state: string; at: string; input: LifecycleInput }[] = [];
   const defaults: Record<string, LocalHandler> = {
     [PLAN]: async (input) => {
       const after = (input as { after?: { at: string } }).after?.at ?? '';
@@ -223,35 +210,15 @@ const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {})
     [CONTINUE]: async () => ({ execution: 'continued' }),
     [PAGE_ABOUT_FAILURE]: async () => ({ escalated: true }),
   };
-  const handlers = Object.fromEntries(
-    Object.entries({ ...defaults, ...overrides }).map(([state, handler]): [string, LocalHandler] => [
-      state,
-      async (input, context) => {
-        calls.push({ state, at: context.now.toISOString(), input: lifecycleInputSchema.parse(input) });
-        return (handler as LocalHandler)(input, context);
-      },
-    ]),
+  return playLocally(
+    synth().template,
+    { ...defaults, ...overrides },
+    {
+      start: START,
+      input: { incidentId: 'inc-1', epoch: 2 },
+      read: (input): LifecycleInput => lifecycleInputSchema.parse(input),
+    },
   );
-  const workflow = new LocalWorkflow({
-    definition: machine.definition,
-    tasks: machine.tasks,
-    stateMachineName: machine.stateMachineName,
-    handlers,
-    clock,
-    broker: new TaskTokenBroker(clock),
-  });
-  const execution = workflow.start({ incidentId: 'inc-1', epoch: 2 });
-  await clock.settle();
-  const outcome = await execution.result.then(
-    () => ({ status: 'SUCCEEDED', error: undefined }),
-    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
-  );
-  return {
-    outcome,
-    calls,
-    execution,
-    callsOf: (state: string) => calls.filter((call) => call.state === state),
-  };
 };
 
 /** Step Functions history events of an execution: 5 for a Lambda Task, 2 for any other state, 2 for start and end. */

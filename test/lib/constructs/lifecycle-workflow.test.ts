@@ -12,16 +12,17 @@ import {
 } from '../../../lib/constructs/lifecycle-workflow';
 import { COLD_START_MARGIN } from '../../../lib/constructs/workflow-tasks';
 import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
-import {
-  type ExecutionFailedError,
-  type LocalHandler,
-  LocalWorkflow,
-  type TaskContext,
-} from '../../../sandbox/sfn-local/local-runner';
-import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
-import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import type { LocalHandler, TaskContext } from '../../../sandbox/sfn-local/local-runner';
 import { appTemplate } from '../../support/app-template';
 import { exampleInput } from '../../support/fixtures';
+import {
+  callsTo,
+  localWorkflow,
+  onlyStateMachine,
+  outcomeOf,
+  simulatedTime,
+  type TaskCall,
+} from '../../support/local-workflow';
 import { stubFunction, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
@@ -893,13 +894,10 @@ const answeredAfter =
  * Task input is checked against its function's schema; `rejected` lists those that fail it.
  */
 const runLocally = async (overrides: Partial<Record<string, RunHandler>> = {}) => {
-  const { template } = synth();
-  const machine = aslFromTemplate(template.toJSON(), {
-    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
-  });
-  const clock = new SimClock({ start: START });
-  const broker = new TaskTokenBroker(clock);
-  const calls: { state: string; at: string; input: unknown }[] = [];
+  const machine = onlyStateMachine(synth().template);
+  const time = simulatedTime(START);
+  const { clock, broker } = time;
+  const calls: TaskCall[] = [];
   const rejected: string[] = [];
   const defaults: Partial<Record<string, RunHandler>> = {
     [STATES.record]: async () => ({ outcome: 'opened', status: 'FIRING', incidentId: 'inc-1' }),
@@ -926,25 +924,16 @@ const runLocally = async (overrides: Partial<Record<string, RunHandler>> = {}) =
       },
     ]),
   );
-  const workflow = new LocalWorkflow({
-    definition: machine.definition,
-    tasks: machine.tasks,
-    stateMachineName: machine.stateMachineName,
-    handlers,
-    clock,
-    broker,
-  });
-  const execution = workflow.start({ alarmName: 'checkout-5xx' }, { name: 'alarm-1' });
-  await clock.settle();
-  const outcome = await execution.result.then(
-    () => ({ status: 'SUCCEEDED', error: undefined }),
-    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
+  const execution = localWorkflow(machine, handlers, time).start(
+    { alarmName: 'checkout-5xx' },
+    { name: 'alarm-1' },
   );
+  const outcome = await outcomeOf(execution, clock);
   return {
     outcome,
     rejected,
     calls,
-    callsOf: (state: string) => calls.filter((call) => call.state === state),
+    callsOf: callsTo(calls),
     visited: execution.states.map((state) => state.name),
     inputOf: (state: string) => execution.states.find((entered) => entered.name === state)?.input,
     endedAt: execution.events.find((event) => event.type === 'ExecutionSucceeded')?.at.toISOString(),

@@ -33,19 +33,7 @@ const operatorAlarmsIn = ({ withEscalation = false, withPostMortem = false } = {
   const functions = { intake: fn('Intake'), ingest: fn('Ingest') };
   const deadLetterQueue = new sqs.Queue(stack, 'DeadLetters');
   const topic = new sns.Topic(stack, 'Operators');
-  new OperatorAlarms(stack, 'OperatorAlarms', {
-    stateMachine,
-    escalationStateMachine,
-    postMortemStateMachine,
-    functions,
-    deadLetterQueue,
-    topic,
-  });
-  const template = Template.fromStack(stack);
-  const alarms = Object.values(template.findResources(ALARM)).map((r) => r.Properties as AlarmProperties);
-  return {
-    template,
-    alarms,
+  const props = {
     stateMachine,
     escalationStateMachine,
     postMortemStateMachine,
@@ -53,6 +41,10 @@ const operatorAlarmsIn = ({ withEscalation = false, withPostMortem = false } = {
     deadLetterQueue,
     topic,
   };
+  new OperatorAlarms(stack, 'OperatorAlarms', props);
+  const template = Template.fromStack(stack);
+  const alarms = Object.values(template.findResources(ALARM)).map((r) => r.Properties as AlarmProperties);
+  return { template, alarms, ...props };
 };
 
 describe('OperatorAlarms', () => {

@@ -7,14 +7,8 @@ import {
   PostMortemWorkflow,
   type PostMortemWorkflowProps,
 } from '../../../lib/constructs/post-mortem-workflow';
-import { aslFromTemplate } from '../../../sandbox/sfn-local/asl';
-import {
-  type ExecutionFailedError,
-  type LocalHandler,
-  LocalWorkflow,
-} from '../../../sandbox/sfn-local/local-runner';
-import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
-import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import type { LocalHandler } from '../../../sandbox/sfn-local/local-runner';
+import { playLocally } from '../../support/local-workflow';
 import { childWorkflowStack, synthWorkflow, withSharedDefault } from '../../support/stacks';
 import {
   actionsOf,
@@ -25,7 +19,6 @@ import {
   hasCycleWithoutWait,
   logicalIdOf,
   nextChain,
-  onlyIdOf,
   roleStatements,
   stateOf,
   tokensToText,
@@ -126,12 +119,6 @@ const EXECUTION_INPUT = { incidentId: 'inc-1', epoch: 2 };
  * the lifecycle function accepts.
  */
 const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {}) => {
-  const { template } = synth();
-  const machine = aslFromTemplate(template.toJSON(), {
-    stateMachineLogicalId: onlyIdOf(template, 'AWS::StepFunctions::StateMachine'),
-  });
-  const clock = new SimClock({ start: START });
-  const calls: { state: string; at: string; input: LifecycleInput }[] = [];
   const reminders = [hoursLater(24), hoursLater(48)];
   const defaults: Record<string, LocalHandler> = {
     [PLAN]: async (_input, context) => {
@@ -141,30 +128,15 @@ const runLocally = async (overrides: Partial<Record<string, LocalHandler>> = {})
     [REMIND]: async () => ({ reminded: true, reason: 'overdue' }),
     [PAGE_ABOUT_FAILURE]: async () => ({ escalated: true }),
   };
-  const handlers = Object.fromEntries(
-    Object.entries({ ...defaults, ...overrides }).map(([state, handler]): [string, LocalHandler] => [
-      state,
-      async (input, context) => {
-        calls.push({ state, at: context.now.toISOString(), input: lifecycleInputSchema.parse(input) });
-        return (handler as LocalHandler)(input, context);
-      },
-    ]),
+  return playLocally(
+    synth().template,
+    { ...defaults, ...overrides },
+    {
+      start: START,
+      input: EXECUTION_INPUT,
+      read: (input): LifecycleInput => lifecycleInputSchema.parse(input),
+    },
   );
-  const workflow = new LocalWorkflow({
-    definition: machine.definition,
-    tasks: machine.tasks,
-    stateMachineName: machine.stateMachineName,
-    handlers,
-    clock,
-    broker: new TaskTokenBroker(clock),
-  });
-  const execution = workflow.start(EXECUTION_INPUT);
-  await clock.settle();
-  const outcome = await execution.result.then(
-    () => ({ status: 'SUCCEEDED', error: undefined }),
-    (error: ExecutionFailedError) => ({ status: error.status, error: error.error }),
-  );
-  return { outcome, calls, callsOf: (state: string) => calls.filter((call) => call.state === state) };
 };
 
 describe('PostMortemWorkflow on the local interpreter', () => {

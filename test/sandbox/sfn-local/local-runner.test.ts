@@ -16,6 +16,7 @@ import {
 } from '../../../sandbox/sfn-local/local-runner';
 import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
 import { TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import { callsTo, localWorkflow, simulatedTime } from '../../support/local-workflow';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const later = (seconds: number): Date => new Date(START.getTime() + seconds * 1000);
@@ -96,8 +97,7 @@ interface Call {
 }
 
 function harness(machine: TemplateStateMachine, overrides: Record<string, LocalHandler> = {}) {
-  const clock = new SimClock({ start: START });
-  const broker = new TaskTokenBroker(clock);
+  const time = simulatedTime(START);
   const calls: Call[] = [];
   const defaults: Record<string, LocalHandler> = {
     Triage: async () => ({ severity: 'high' }),
@@ -111,16 +111,8 @@ function harness(machine: TemplateStateMachine, overrides: Record<string, LocalH
       return handler(input, context);
     };
   }
-  const workflow = new LocalWorkflow({
-    definition: machine.definition,
-    tasks: machine.tasks,
-    stateMachineName: machine.stateMachineName,
-    handlers,
-    clock,
-    broker,
-  });
-  const callsOf = (state: string): Call[] => calls.filter((call) => call.state === state);
-  return { clock, broker, workflow, calls, callsOf };
+  const workflow = localWorkflow(machine, handlers, time);
+  return { ...time, workflow, calls, callsOf: callsTo(calls) };
 }
 
 describe('LocalWorkflow on the synthesized CDK template', () => {
@@ -296,10 +288,11 @@ describe('LocalWorkflow on the synthesized CDK template', () => {
 });
 
 function workflowOf(definition: unknown, handlers: Record<string, LocalHandler> = {}) {
-  const clock = new SimClock({ start: START });
-  const broker = new TaskTokenBroker(clock);
-  const workflow = new LocalWorkflow({ definition: definition as AslDefinition, handlers, clock, broker });
-  return { clock, broker, workflow };
+  const time = simulatedTime(START);
+  return {
+    ...time,
+    workflow: new LocalWorkflow({ definition: definition as AslDefinition, handlers, ...time }),
+  };
 }
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Worker';

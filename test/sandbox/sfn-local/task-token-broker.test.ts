@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SimClock } from '../../../sandbox/sfn-local/sim-clock';
-import { InvalidOutput, TaskTokenBroker } from '../../../sandbox/sfn-local/task-token-broker';
+import { InvalidOutput } from '../../../sandbox/sfn-local/task-token-broker';
+import { simulatedTime } from '../../support/local-workflow';
 
 const START = '2026-03-01T10:00:00.000Z';
 
-function setup(): { clock: SimClock; broker: TaskTokenBroker } {
-  const clock = new SimClock({ start: START });
-  return { clock, broker: new TaskTokenBroker(clock) };
-}
+const setup = () => simulatedTime(START);
 
 describe('TaskTokenBroker', () => {
   it('issues unique tokens and resumes the task with the output sent', async () => {
