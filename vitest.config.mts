@@ -2,6 +2,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 /** The tests of the CDK app that load a Lambda bundle in-process (its env, the sandbox's Date and console). */
 const FUNCTION_BUNDLE_TEST = 'test/lib/constructs/function-bundle.test.ts';
+/** The CLI's tests that run the sandbox and its store, with no SDK mock (the sandbox's bundles would see it). */
+const CLI_SANDBOX_TESTS = 'test/cli/{incident-cli,declare-sandbox,silence}.test.ts';
 
 /** One group of test files, with what every test file runs with. */
 const project = (
@@ -47,13 +49,15 @@ export default defineConfig({
       // aws-cdk-lib, cdk-nag and CloudFormation's rule check load and warm up once per worker, not per
       // file, and a template synthesized once serves every file.
       project('cdk', { include: ['test/lib/**/*.test.ts'], exclude: [FUNCTION_BUNDLE_TEST], isolate: false }),
-      // The sandbox runs one sandbox at a time per process and puts back what it changes (env, ports,
-      // files) when it stops; its files share their process too, as each file's tests already do.
-      project('sandbox', { include: ['test/sandbox/**/*.test.ts'], isolate: false }),
-      // SDK mocks (aws-sdk-client-mock patches the clients' prototypes), env set by tests, the CLI: a
-      // fresh process per file.
+      // The sandbox (its own tests, and the CLI's that run it) runs one sandbox at a time per process and
+      // puts back what it changes (env, ports, files) when it stops: its files share their process too,
+      // as each file's tests already do, and each template and bundle loads once per worker.
+      project('sandbox', { include: ['test/sandbox/**/*.test.ts', CLI_SANDBOX_TESTS], isolate: false }),
+      // SDK mocks (aws-sdk-client-mock patches the clients' prototypes), env set by tests, a bundle
+      // loaded outside a sandbox: a fresh process per file.
       project('runtime', {
         include: ['test/!(lib|sandbox)/**/*.test.ts', FUNCTION_BUNDLE_TEST],
+        exclude: [CLI_SANDBOX_TESTS],
         isolate: true,
       }),
     ],
