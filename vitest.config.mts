@@ -53,10 +53,16 @@ export default defineConfig({
       // puts back what it changes (env, ports, files) when it stops: its files share their process too,
       // as each file's tests already do, and each template and bundle loads once per worker.
       project('sandbox', { include: ['test/sandbox/**/*.test.ts', CLI_SANDBOX_TESTS], isolate: false }),
+      // The runtime's domain, services and handlers over in-memory fakes and dynalite (no SDK mock, no
+      // env): their files share their process too.
+      project('lambdas', {
+        include: ['test/lambdas/{contract,domain,handlers,intake,services}/**/*.test.ts'],
+        isolate: false,
+      }),
       // SDK mocks (aws-sdk-client-mock patches the clients' prototypes), env set by tests, a bundle
       // loaded outside a sandbox: a fresh process per file.
-      project('runtime', {
-        include: ['test/!(lib|sandbox)/**/*.test.ts', FUNCTION_BUNDLE_TEST],
+      project('isolated', {
+        include: ['test/lambdas/adapters/**/*.test.ts', 'test/cli/**/*.test.ts', FUNCTION_BUNDLE_TEST],
         exclude: [CLI_SANDBOX_TESTS],
         isolate: true,
       }),
