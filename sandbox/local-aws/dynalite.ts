@@ -33,6 +33,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const server = require(workerData.dynalite)(workerData.options);
+// Node closes an idle keep-alive socket after 5 s; a request racing that close fails with 'socket
+// hang up', and the functions' clients keep up to 50 sockets each, so many can go at once. DynamoDB
+// keeps connections far longer: idle sockets stay open until stop.
+server.keepAliveTimeout = 0;
 server.once('error', (error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

@@ -103,6 +103,8 @@ export class LocalAwsJson {
       }
     };
     const server = createServer((req, res) => void answer(req, res));
+    // As in sns.ts: no 5 s idle close for a request to race; idle sockets stay open until `stop`.
+    server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new LocalAwsJson(server, `http://127.0.0.1:${port}`, services);
