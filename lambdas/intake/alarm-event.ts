@@ -28,59 +28,19 @@ import {
   toParsedEvent,
 } from './alarm-state-change';
 
+// The alarm families the intake leaves out live in the contract: the EventBridge rule reads them too.
+export {
+  type IgnoredAlarmFamily,
+  ignoredAlarmFamilies,
+  operatorAlarmPrefix,
+  TARGET_TRACKING_ALARM_PREFIX,
+} from '../contract/alarm-index';
 export type {
   AlarmEventShape,
   AlarmStateChange,
   AlarmStateValue,
   ParsedAlarmEvent,
 } from './alarm-state-change';
-
-// --- alarm families the intake leaves out -----------------------------------------------------------
-
-/**
- * Application Auto Scaling names the alarms of a target-tracking policy `TargetTracking-<resource>-
- * AlarmHigh-<id>` and `...-AlarmLow-<id>`; they change state all day by design, as scaling happens.
- */
-export const TARGET_TRACKING_ALARM_PREFIX = 'TargetTracking-';
-
-/** The name of every operator alarm (an alarm on the product itself) of the stack `stackName` starts so. */
-export const operatorAlarmPrefix = (stackName: string): string => `${stackName}-operator-`;
-
-/** A family of alarms left out by name prefix, and the config setting that does it. */
-export interface IgnoredAlarmFamily {
-  readonly prefix: string;
-  readonly family: string;
-  readonly setting: string;
-}
-
-/**
- * The families the intake leaves out, as `unmappedAlarms` turns them on: target-tracking alarms, and
- * the stack's own operator alarms (they page the operators' topic themselves, and an incident about a
- * failing intake would go through that intake). Both the EventBridge rule and the intake read this.
- */
-export const ignoredAlarmFamilies = (
-  stackName: string,
-  settings: { readonly ignoreTargetTracking: boolean; readonly ignoreOperatorAlarms: boolean },
-): IgnoredAlarmFamily[] => [
-  ...(settings.ignoreTargetTracking
-    ? [
-        {
-          prefix: TARGET_TRACKING_ALARM_PREFIX,
-          family: `an Application Auto Scaling target-tracking alarm (${TARGET_TRACKING_ALARM_PREFIX}*)`,
-          setting: 'unmappedAlarms.ignoreTargetTracking',
-        },
-      ]
-    : []),
-  ...(settings.ignoreOperatorAlarms
-    ? [
-        {
-          prefix: operatorAlarmPrefix(stackName),
-          family: `an operator alarm of ${stackName} (${operatorAlarmPrefix(stackName)}*)`,
-          setting: 'unmappedAlarms.ignoreOperatorAlarms',
-        },
-      ]
-    : []),
-];
 
 /** The subject of every ValidationError thrown here. */
 export const ALARM_EVENT_SUBJECT = 'CloudWatch alarm event';
