@@ -8,18 +8,18 @@
  * ignores NODE_PATH). Lambda runs Node 24 on arm64; this runs the local node.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { writeBundledConfig } from '../lambdas/contract/bundled-config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { parseConfig } from '../lib/config/load';
 import {
   BUNDLE_FILE,
   bundleOptions,
-  CONFIG_FILE,
   HANDLER_NAMES,
   type HandlerName,
   LAMBDA_BUNDLING,
@@ -132,7 +132,7 @@ export const measureBundles = async (runs: number): Promise<BundlesResult> => {
           logLevel: 'silent',
           metafile: true,
         });
-        writeFileSync(join(outdir, CONFIG_FILE), JSON.stringify(config));
+        writeBundledConfig(outdir, config);
         return { name, outfile, largestInputs: largestInputs(metafile) };
       }),
     );

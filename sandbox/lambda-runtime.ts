@@ -29,6 +29,7 @@ import {
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { CONFIG_DIGEST_FILE, configDigest } from '../lambdas/contract/bundled-config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import {
   BUNDLE_FILE,
@@ -152,6 +153,8 @@ const assetDir = (name: HandlerName, config: DeploymentConfig): string => {
     for (const file of [BUNDLE_FILE, `${BUNDLE_FILE}.map`]) {
       if (!existsSync(join(out, file))) linkSync(join(dir, name, file), join(out, file));
     }
+    // As synth writes it (writeBundledConfig), the config file last: its presence marks a finished dir.
+    writeFileSync(join(out, CONFIG_DIGEST_FILE), configDigest(configText));
     const tmp = join(out, `${CONFIG_FILE}.${randomUUID()}`);
     writeFileSync(tmp, configText);
     renameSync(tmp, join(out, CONFIG_FILE));

@@ -5,10 +5,10 @@
  * compares them). The code is the same for every config: the validated deployment config travels
  * beside it in the asset as `config.json`, read once at cold start.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, buildSync } from 'esbuild';
+import { writeBundledConfig } from '../../lambdas/contract/bundled-config';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 /** The Lambda entries under lambdas/entries/. */
@@ -17,8 +17,7 @@ export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** The bundle's file in the asset, and so the function's handler `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
-/** The validated deployment config's file in the asset, beside the bundle. */
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_DIGEST_FILE, CONFIG_FILE } from '../../lambdas/contract/bundled-config';
 
 export const LAMBDA_BUNDLING = {
   target: 'node24',
@@ -54,8 +53,8 @@ export const bundleOptions = (name: HandlerName, outDir: string): BuildOptions =
   logLevel: 'warning',
 });
 
-/** Builds one function's asset into `outDir`: the bundle, its source map and, given one, the config. */
+/** Builds one function's asset into `outDir`: the bundle, its source map and, given one, the config with its digest. */
 export const buildFunctionBundle = (name: HandlerName, outDir: string, config?: DeploymentConfig): void => {
   buildSync(bundleOptions(name, outDir));
-  if (config) writeFileSync(join(outDir, CONFIG_FILE), JSON.stringify(config));
+  if (config) writeBundledConfig(outDir, config);
 };
