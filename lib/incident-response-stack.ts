@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
+import { ENV } from '../lambdas/contract/env';
 import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
 import { ignoredAlarmFamilies } from '../lambdas/intake/alarm-event';
@@ -104,41 +105,41 @@ export class IncidentResponseStack extends Stack {
       rollbackServices: servicesAutomationMayRollBack(config),
     });
     for (const fn of [intake, lifecycle, automation, responder]) {
-      fn.addEnvironment('TABLE_NAME', this.incidentStore.table.tableName);
+      fn.addEnvironment(ENV.tableName, this.incidentStore.table.tableName);
       this.incidentStore.grantReadWrite(fn);
     }
     for (const fn of [lifecycle, responder]) {
-      fn.addEnvironment('TIER_TOPIC_ARNS', this.notifications.topicArnsJson());
+      fn.addEnvironment(ENV.tierTopicArns, this.notifications.topicArnsJson());
       this.notifications.grantPublish(fn);
     }
     this.responderApi = new ResponderApi(this, 'ResponderApi', {
       responderFunction: responder,
       signers: [lifecycle],
     });
-    lifecycle.addEnvironment('RESPONDER_BASE_URL', this.responderApi.url.url);
+    lifecycle.addEnvironment(ENV.responderBaseUrl, this.responderApi.url.url);
     this.escalation = new EscalationWorkflow(this, 'Escalation', {
       lifecycleFunction: lifecycle,
       stateMachineName: `${config.stackName}-escalation`,
       roundsPerExecution: config.escalationRoundsPerExecution,
     });
     for (const fn of [lifecycle, responder]) {
-      fn.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalation.formattedArn);
+      fn.addEnvironment(ENV.escalationStateMachineArn, this.escalation.formattedArn);
       this.escalation.grantStart(fn);
     }
     this.postMortem = new PostMortemWorkflow(this, 'PostMortem', {
       lifecycleFunction: lifecycle,
       stateMachineName: `${config.stackName}-postmortem`,
     });
-    lifecycle.addEnvironment('POSTMORTEM_STATE_MACHINE_ARN', this.postMortem.formattedArn);
+    lifecycle.addEnvironment(ENV.postMortemStateMachineArn, this.postMortem.formattedArn);
     this.postMortem.grantStart(lifecycle);
     this.reports = new ReportBucket(this, 'Reports', {
       removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
       customerManagedKey: config.table.customerManagedKey,
     });
-    lifecycle.addEnvironment('REPORT_BUCKET', this.reports.bucket.bucketName);
+    lifecycle.addEnvironment(ENV.reportBucket, this.reports.bucket.bucketName);
     this.reports.grantReadWrite(lifecycle);
     for (const fn of [intake, lifecycle]) {
-      fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', INCIDENT_METRICS.namespace);
+      fn.addEnvironment(ENV.metricsNamespace, INCIDENT_METRICS.namespace);
     }
 
     this.workflow = new LifecycleWorkflow(this, 'Lifecycle', {
@@ -158,7 +159,7 @@ export class IncidentResponseStack extends Stack {
     this.workflow.grantTaskResponse(intake);
     this.workflow.grantTaskResponse(lifecycle);
     this.workflow.grantTaskResponse(responder);
-    ingest.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
+    ingest.addEnvironment(ENV.lifecycleStateMachineArn, this.workflow.stateMachine.stateMachineArn);
     this.workflow.stateMachine.grantStartExecution(ingest);
 
     this.intake = new AlarmIntake(this, 'AlarmIntake', {

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/contract/env';
 import type { IncidentFunction } from './incident-function';
 
 export interface ResponderApiProps {
@@ -43,12 +44,12 @@ export class ResponderApi extends Construct {
     for (const fn of [props.responderFunction, ...props.signers]) this.grantSigning(fn);
     // Only signers put links in pages; the responder verifies them (the expiry is in the link).
     for (const fn of props.signers)
-      fn.addEnvironment('LINK_TTL_MINUTES', String(ResponderApi.LINK_TTL.toMinutes()));
+      fn.addEnvironment(ENV.linkTtlMinutes, String(ResponderApi.LINK_TTL.toMinutes()));
   }
 
   /** Lets `fn` read the signing secret, and tells it where the secret is and where links point. */
   grantSigning(fn: IncidentFunction & iam.IGrantable): void {
     this.signingSecret.grantRead(fn);
-    fn.addEnvironment('SIGNING_SECRET_ARN', this.signingSecret.secretArn);
+    fn.addEnvironment(ENV.signingSecretArn, this.signingSecret.secretArn);
   }
 }
