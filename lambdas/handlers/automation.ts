@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
-import { DECISION_VERDICTS, PLAYBOOKS } from '../domain/evidence';
+import { automationInputSchema } from '../contract/steps';
 import { parseOrThrow } from '../domain/validation';
 import {
   type AutomationDeps,
@@ -11,23 +10,7 @@ import {
 } from '../services/automation';
 import { withMiddleware } from './middleware';
 
-const incidentId = z.string().min(1);
-
-const decisionSchema = z.object({
-  verdict: z.enum(DECISION_VERDICTS),
-  playbook: z.enum(PLAYBOOKS),
-  reason: z.string(),
-  rollbackTo: z.string().optional(),
-  scaleTo: z.int().positive().optional(),
-});
-
-/** The workflow's automation Tasks call this function with `step` naming what to do. */
-export const automationInputSchema = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('diagnose'), incidentId }),
-  z.object({ step: z.literal('decide'), incidentId }),
-  z.object({ step: z.literal('mitigate'), incidentId, decision: decisionSchema }),
-  z.object({ step: z.literal('verify'), incidentId, startedAt: z.iso.datetime() }),
-]);
+export { automationInputSchema } from '../contract/steps';
 
 export const createAutomationHandler = (deps: AutomationDeps, logger: Logger) =>
   withMiddleware(logger, (event: unknown): Promise<unknown> => {

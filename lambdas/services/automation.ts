@@ -4,8 +4,9 @@
  * recovery. Every decision, taken or refused, goes on the timeline with its reason; each evidence
  * source fails on its own, so a denied or slow API is a finding, never a failed diagnosis.
  */
-import type { AlarmTarget } from '../../lib/config/load';
+
 import type { IncidentStore, ServiceAction } from '../adapters/incident-store';
+import type { AlarmTarget } from '../contract/alarm-index';
 import type { DeploymentConfig, ServiceConfig } from '../contract/config-schema';
 import { diagnose } from '../domain/diagnosis';
 import { IncidentNotFoundError } from '../domain/errors';
@@ -340,7 +341,9 @@ const note = (deps: AutomationDeps, incidentId: string, summary: string) =>
     appendEntries(i, at, { kind: 'action', actor: AUTOMATION, summary }),
   );
 
-export type VerifyOutcome = 'recovered' | 'waiting' | 'failed';
+import type { VerifyOutcome } from '../contract/steps';
+
+export type { VerifyOutcome };
 
 /**
  * One verification check after an action: recovered once ECS is steady and the alarm has held OK for

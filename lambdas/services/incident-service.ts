@@ -14,6 +14,7 @@
  */
 
 import type { DedupPointer, IncidentStore } from '../adapters/incident-store';
+import type { RecordOutcome } from '../contract/steps';
 import { ConcurrentUpdateError, IncidentNotFoundError, ValidationError } from '../domain/errors';
 import { type DedupField, dedupKey, formatIncidentId, utcDay } from '../domain/ids';
 import {
@@ -31,7 +32,7 @@ import {
 import { isOpen } from '../domain/lifecycle';
 import type { Severity } from '../domain/severity';
 
-export type RecordOutcome = 'opened' | 'duplicate' | 'reopened' | 'updated' | 'resolved' | 'ignored';
+export type { RecordOutcome };
 
 export interface RecordResult {
   readonly outcome: RecordOutcome;

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { LIFECYCLE_STEP } from '../../lambdas/contract/steps';
 import { childWorkflowSteps, grantOnStateMachineNamed, standardWorkflow } from './workflow-tasks';
 
 export interface EscalationWorkflowProps {
@@ -55,13 +56,18 @@ export class EscalationWorkflow extends Construct {
 
     const plan = task(
       ESCALATION_STATES.plan,
-      { step: 'escalation-plan', 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch', 'after.$': '$.after' },
+      {
+        step: LIFECYCLE_STEP.escalationPlan,
+        'incidentId.$': '$.incidentId',
+        'epoch.$': '$.epoch',
+        'after.$': '$.after',
+      },
       '$.plan',
     );
     const fire = task(
       ESCALATION_STATES.fire,
       {
-        step: 'escalation-fire',
+        step: LIFECYCLE_STEP.escalationFire,
         'incidentId.$': '$.incidentId',
         'epoch.$': '$.epoch',
         'entry.$': '$.plan.entry',
@@ -84,7 +90,7 @@ export class EscalationWorkflow extends Construct {
     const continueAsNew = task(
       ESCALATION_STATES.continueAsNew,
       {
-        step: 'escalation-continue',
+        step: LIFECYCLE_STEP.escalationContinue,
         'incidentId.$': '$.incidentId',
         'epoch.$': '$.epoch',
         'generation.$': '$.generation',

@@ -6,6 +6,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  APPROVAL_DENIED,
+  AUTOMATION_STEP,
+  LIFECYCLE_STEP,
+  RECORD_OUTCOME,
+  RESOLVED_STATUS,
+  VERDICT,
+  VERIFY_OUTCOME,
+} from '../../lambdas/contract/steps';
+import {
   callbackStep,
   grantOnStateMachineNamed,
   type LambdaStepOptions,
@@ -151,7 +160,12 @@ export class LifecycleWorkflow extends Construct {
     const onFailure = (task: tasks.LambdaInvoke, stepName: string) =>
       task.addCatch(
         new sfn.Pass(this, `${stepName}Failed`, {
-          parameters: { step: 'escalate', failedStep: stepName, 'error.$': '$.error', 'state.$': '$' },
+          parameters: {
+            step: LIFECYCLE_STEP.escalate,
+            failedStep: stepName,
+            'error.$': '$.error',
+            'state.$': '$',
+          },
         }).next(escalateFailure),
         { resultPath: '$.error' },
       );
@@ -198,38 +212,44 @@ export class LifecycleWorkflow extends Construct {
       { idempotent: true },
     );
     onFailure(record, STATES.record);
-    const announce = lifecycleStep(STATES.announce, 'announce', '$.announce');
+    const announce = lifecycleStep(STATES.announce, LIFECYCLE_STEP.announce, '$.announce');
     // No automation step but Verify (it only reads) retries its timeout: Step Functions cannot stop
     // the attempt that timed out, and a second rollback or diagnosis would run beside it.
-    const diagnose = automationStep(STATES.diagnose, 'diagnose', '$.diagnosis', {}, automationTimeout);
-    const decide = automationStep(STATES.decide, 'decide', '$.decision', {}, automationTimeout);
+    const diagnose = automationStep(
+      STATES.diagnose,
+      AUTOMATION_STEP.diagnose,
+      '$.diagnosis',
+      {},
+      automationTimeout,
+    );
+    const decide = automationStep(STATES.decide, AUTOMATION_STEP.decide, '$.decision', {}, automationTimeout);
     const mitigate = automationStep(
       STATES.mitigate,
-      'mitigate',
+      AUTOMATION_STEP.mitigate,
       '$.mitigation',
       { decision: sfn.JsonPath.objectAt('$.decision') },
       automationTimeout,
     );
     const verifyStep = automationStep(
       STATES.verify,
-      'verify',
+      AUTOMATION_STEP.verify,
       '$.verification',
       { startedAt: sfn.JsonPath.stringAt('$.mitigation.startedAt') },
       automationTimeout,
       { idempotent: true },
     );
     // Resolve claims the resolution on the record: a retry counts it once and tells nobody twice.
-    const resolve = lifecycleStep(STATES.resolve, 'resolve', '$.resolution', {}, taskTimeout, {
+    const resolve = lifecycleStep(STATES.resolve, LIFECYCLE_STEP.resolve, '$.resolution', {}, taskTimeout, {
       idempotent: true,
     });
-    const postIncident = lifecycleStep(STATES.postIncident, 'post-incident', '$.postIncident');
-    const closeStep = lifecycleStep(STATES.close, 'close', '$.closed');
+    const postIncident = lifecycleStep(STATES.postIncident, LIFECYCLE_STEP.postIncident, '$.postIncident');
+    const closeStep = lifecycleStep(STATES.close, LIFECYCLE_STEP.close, '$.closed');
 
     const awaitRecovery = callbackStep(
       this,
       STATES.awaitRecovery,
       props.lifecycleFunction,
-      { step: 'await-recovery', incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
+      { step: LIFECYCLE_STEP.awaitRecovery, incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
       recoveryTimeout,
       '$.recovery',
     );
@@ -248,7 +268,7 @@ export class LifecycleWorkflow extends Construct {
       this,
       STATES.awaitResolution,
       props.lifecycleFunction,
-      { step: 'await-recovery', incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
+      { step: LIFECYCLE_STEP.awaitRecovery, incidentId: sfn.JsonPath.stringAt('$.record.incidentId') },
       handOffTimeout,
       '$.recovery',
     );
@@ -262,7 +282,7 @@ export class LifecycleWorkflow extends Construct {
     awaitRecovery.addCatch(
       new sfn.Pass(this, 'NotRecovered', {
         parameters: {
-          step: 'escalate',
+          step: LIFECYCLE_STEP.escalate,
           failedStep: STATES.awaitRecovery,
           reason: `not recovered: the alarm did not return to OK within ${recoveryTimeout.toMinutes()} min`,
           'state.$': '$',
@@ -288,7 +308,7 @@ export class LifecycleWorkflow extends Construct {
         props.lifecycleFunction,
         {
           payload: sfn.TaskInput.fromObject({
-            step: 'escalate',
+            step: LIFECYCLE_STEP.escalate,
             ...parameters,
             state: sfn.JsonPath.entirePayload,
           }),
@@ -307,7 +327,7 @@ export class LifecycleWorkflow extends Construct {
       STATES.awaitApproval,
       props.lifecycleFunction,
       {
-        step: 'await-approval',
+        step: LIFECYCLE_STEP.awaitApproval,
         incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
         decision: sfn.JsonPath.objectAt('$.decision'),
       },
@@ -320,7 +340,7 @@ export class LifecycleWorkflow extends Construct {
         reason: `no automatic action: it needed approval, and none came within ${approvalTimeout.toMinutes()} min or it was denied`,
         error: sfn.JsonPath.objectAt('$.approvalError'),
       }),
-      { errors: ['ApprovalDenied', 'States.Timeout'], resultPath: '$.approvalError' },
+      { errors: [APPROVAL_DENIED, 'States.Timeout'], resultPath: '$.approvalError' },
     );
     onFailure(awaitApproval, STATES.awaitApproval);
     awaitApproval.next(mitigate);
@@ -331,8 +351,8 @@ export class LifecycleWorkflow extends Construct {
     verifyWait.next(verifyStep);
     verifyStep.next(
       new sfn.Choice(this, 'Recovered?')
-        .when(sfn.Condition.stringEquals('$.verification.outcome', 'recovered'), resolve)
-        .when(sfn.Condition.stringEquals('$.verification.outcome', 'waiting'), verifyWait)
+        .when(sfn.Condition.stringEquals('$.verification.outcome', VERIFY_OUTCOME.recovered), resolve)
+        .when(sfn.Condition.stringEquals('$.verification.outcome', VERIFY_OUTCOME.waiting), verifyWait)
         .otherwise(
           escalateAndWait(STATES.escalateMitigationFailed, {
             failedStep: STATES.verify,
@@ -354,8 +374,8 @@ export class LifecycleWorkflow extends Construct {
       .next(decide)
       .next(
         new sfn.Choice(this, 'Verdict?')
-          .when(sfn.Condition.stringEquals('$.decision.verdict', 'act'), mitigate)
-          .when(sfn.Condition.stringEquals('$.decision.verdict', 'needs-approval'), awaitApproval)
+          .when(sfn.Condition.stringEquals('$.decision.verdict', VERDICT.act), mitigate)
+          .when(sfn.Condition.stringEquals('$.decision.verdict', VERDICT.needsApproval), awaitApproval)
           .otherwise(awaitRecovery),
       );
     resolve
@@ -373,10 +393,15 @@ export class LifecycleWorkflow extends Construct {
 
     // Recorded while its service is silenced or in maintenance: nobody is paged until the suppression
     // ends, and then only if the alarm still fires (the lifecycle function checks and says `handle`).
-    const endSuppression = lifecycleStep(STATES.endSuppression, 'end-suppression', '$.suppression', {
-      until: sfn.JsonPath.stringAt('$.record.suppressedUntil'),
-      execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    });
+    const endSuppression = lifecycleStep(
+      STATES.endSuppression,
+      LIFECYCLE_STEP.endSuppression,
+      '$.suppression',
+      {
+        until: sfn.JsonPath.stringAt('$.record.suppressedUntil'),
+        execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      },
+    );
     const untilSilenceEnds = new sfn.Wait(this, 'UntilSilenceEnds', {
       time: sfn.WaitTime.timestampPath('$.record.suppressedUntil'),
     });
@@ -408,15 +433,15 @@ export class LifecycleWorkflow extends Construct {
         .when(
           sfn.Condition.and(
             sfn.Condition.or(
-              sfn.Condition.stringEquals('$.record.outcome', 'opened'),
-              sfn.Condition.stringEquals('$.record.outcome', 'reopened'),
+              sfn.Condition.stringEquals('$.record.outcome', RECORD_OUTCOME.opened),
+              sfn.Condition.stringEquals('$.record.outcome', RECORD_OUTCOME.reopened),
             ),
             // Opened already resolved: its OK arrived first. Recorded, and nobody is woken for it.
             // IsPresent guards the read: a Choice on a missing path is a States.Runtime no Catch handles.
             sfn.Condition.not(
               sfn.Condition.and(
                 sfn.Condition.isPresent('$.record.status'),
-                sfn.Condition.stringEquals('$.record.status', 'RESOLVED'),
+                sfn.Condition.stringEquals('$.record.status', RESOLVED_STATUS),
               ),
             ),
           ),

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { LIFECYCLE_STEP } from '../../lambdas/contract/steps';
 import { childWorkflowSteps, grantOnStateMachineNamed, standardWorkflow } from './workflow-tasks';
 
 /** The longest a Standard execution may run (one year). */
@@ -61,12 +62,12 @@ export class PostMortemWorkflow extends Construct {
 
     const plan = task(
       POST_MORTEM_STATES.plan,
-      { step: 'postmortem-plan', 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch' },
+      { step: LIFECYCLE_STEP.postMortemPlan, 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch' },
       '$.plan',
     );
     const remind = task(
       POST_MORTEM_STATES.remind,
-      { step: 'postmortem-remind', 'incidentId.$': '$.incidentId' },
+      { step: LIFECYCLE_STEP.postMortemRemind, 'incidentId.$': '$.incidentId' },
       '$.reminder',
     );
     plan.addCatch(pageAboutFailure, { resultPath: '$.error' });

@@ -9,26 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { IDEMPOTENT_RETRY_ERRORS, LIFECYCLE_STEP, TRANSIENT_ERRORS } from '../../lambdas/contract/steps';
 
-/**
- * Errors worth another attempt: contention, throttling, a service hiccup. (CDK's LambdaInvoke
- * already retries Lambda's own service errors.) `States.Timeout` is not among them: Step Functions
- * does not stop a function whose task timed out, so a retry would run beside an attempt still
- * going. Only a step that is idempotent by construction retries its timeout, see {@link lambdaStep}.
- */
-export const TRANSIENT_ERRORS = [
-  'ConcurrentUpdateError',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'Lambda.TooManyRequestsException',
-] as const;
-
-/** What an idempotent step also retries: its own timeout (a second run beside the first changes nothing). */
-export const IDEMPOTENT_RETRY_ERRORS = [...TRANSIENT_ERRORS, 'States.Timeout'] as const;
+export { IDEMPOTENT_RETRY_ERRORS, TRANSIENT_ERRORS } from '../../lambdas/contract/steps';
 
 /**
  * How much longer a Task waits than its function may run: a cold start (init, up to 10 s on Lambda)
@@ -118,7 +101,7 @@ export const childWorkflowSteps = (
   const pageAboutFailure = task(
     failure.stateName,
     {
-      step: 'escalate',
+      step: LIFECYCLE_STEP.escalate,
       failedStep: failure.failedStep,
       'error.$': '$.error',
       state: { record: { 'incidentId.$': '$.incidentId' } },
