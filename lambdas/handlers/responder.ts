@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../domain/validation';
 import { handleResponderRequest, type ResponderEndpointDeps } from '../services/responder-endpoint';
 
@@ -13,8 +13,8 @@ export interface ResponderHandlerDeps extends ResponderEndpointDeps {
 /** The parts of a Lambda Function URL event (payload format 2.0) the endpoint reads. */
 const functionUrlEvent = z.object({
   rawPath: z.string(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
   requestContext: z.object({ http: z.object({ method: z.string() }) }),
 });
 

@@ -7,11 +7,11 @@
  * still delivers; an OK that resolves an incident resumes the workflow waiting for recovery.
  */
 
-import { z } from 'zod';
-import type { AlarmTarget } from '../../lib/config/load';
+import * as z from 'zod/mini';
 import type { IncidentMetricsSink } from '../adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../adapters/workflow-callbacks';
 import { isStaleToken } from '../adapters/workflow-callbacks';
+import type { AlarmTarget } from '../contract/alarm-index';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal, Suppression } from '../domain/incident';
@@ -108,13 +108,13 @@ export const DECLARATION_SOURCE = 'incident-response.cli';
 export const declarationSchema = z.object({
   source: z.literal(DECLARATION_SOURCE),
   'detail-type': z.literal('Incident Declared'),
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   time: z.iso.datetime(),
   detail: z.object({
-    service: z.string().min(1),
+    service: z.string().check(z.minLength(1)),
     severity: z.enum(SEVERITIES),
-    title: z.string().min(1).max(200),
-    by: z.string().min(1),
+    title: z.string().check(z.minLength(1), z.maxLength(200)),
+    by: z.string().check(z.minLength(1)),
   }),
 });
 export type Declaration = z.infer<typeof declarationSchema>;

@@ -1,0 +1,139 @@
+/**
+ * The one composition root. Every caller of the services (the Lambda entries, the sandbox, the CLI)
+ * builds only its ports: the SDK-backed adapters, or the local stand-ins, or the stack's outputs. How
+ * the services are put together from them, and which config setting goes where, is decided here and
+ * nowhere else.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncidentStore } from '../adapters/incident-store';
+import type { AlarmTarget } from '../contract/alarm-index';
+import { alarmIndex } from '../contract/alarm-index';
+import type { DeploymentConfig } from '../contract/config-schema';
+import type { Incident } from '../domain/incident';
+import type { PageKind } from '../domain/pages';
+import type { AutomationDeps } from '../services/automation';
+import { IncidentService } from '../services/incident-service';
+import type { IntakeDeps } from '../services/intake';
+import { type LifecycleDeps, pageTiers } from '../services/lifecycle';
+import type { ResponderEndpointDeps } from '../services/responder-endpoint';
+import type { ResponderDeps } from '../services/responders';
+import { type SilenceDeps, suppressionFor } from '../services/silences';
+
+/** What every caller has: the incidents table and a clock. */
+export interface CorePorts {
+  readonly store: IncidentStore;
+  readonly clock: () => Date;
+  /** Fresh unique ids (silences, link ids). @default crypto.randomUUID */
+  readonly newId?: () => string;
+}
+
+/** What paging and the workflows' callbacks need (lifecycle, responder endpoint, CLI). */
+export interface PagingPorts {
+  readonly pager: LifecycleDeps['pager'];
+  readonly callbacks: LifecycleDeps['callbacks'];
+  readonly escalations: LifecycleDeps['escalations'];
+  /** Absent where post-mortem reminders are not started (the responder endpoint). */
+  readonly postMortems?: LifecycleDeps['postMortems'];
+  readonly reports?: LifecycleDeps['reports'];
+  readonly metrics?: LifecycleDeps['metrics'];
+  /** Where one-click links point and how they are signed; absent: pages name the CLI instead. */
+  readonly links?: {
+    readonly baseUrl: string;
+    readonly ttlMinutes: number;
+    readonly secret: () => Promise<string>;
+  };
+  /** Whether a suppression is re-checked against the silences table. @default true */
+  readonly checksSuppression?: boolean;
+}
+
+/** What the automation function's evidence and actions need. */
+export type AutomationPorts = Pick<
+  AutomationDeps,
+  'ecs' | 'metrics' | 'logs' | 'killSwitch' | 'sourceTimeoutMs'
+>;
+
+/** The services, composed once from the ports given; each part asks only for the ports it uses. */
+export interface Composed {
+  readonly config: DeploymentConfig;
+  readonly store: IncidentStore;
+  readonly incidents: IncidentService;
+  readonly silences: SilenceDeps;
+  readonly alarms: () => ReadonlyMap<string, AlarmTarget>;
+  readonly intake: (ports: Pick<IntakeDeps, 'callbacks' | 'metrics'>) => IntakeDeps;
+  readonly automation: (ports: AutomationPorts) => AutomationDeps;
+  readonly lifecycle: (ports: PagingPorts) => LifecycleDeps;
+  /** The acknowledge / resolve / approve paths (CLI, responder endpoint), paging through `lifecycle`. */
+  readonly responders: (lifecycle: LifecycleDeps) => Required<ResponderDeps>;
+  readonly responderEndpoint: (
+    lifecycle: LifecycleDeps,
+    secret: () => Promise<string>,
+  ) => ResponderEndpointDeps;
+  /** Pages `tiers` about an incident and records each page. */
+  readonly page: (
+    lifecycle: LifecycleDeps,
+    incidentId: string,
+    kind: PageKind,
+    tiers: readonly string[],
+    ctx?: Parameters<typeof pageTiers>[4],
+  ) => Promise<void>;
+}
+
+export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed => {
+  const { store, clock } = core;
+  const newId = core.newId ?? (() => randomUUID());
+  const incidents = new IncidentService(
+    store,
+    { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
+    clock,
+  );
+  const silences: SilenceDeps = { store, config, clock, newId };
+  const suppression = (service: string, at: Date) => suppressionFor(silences, service, at);
+  let index: ReadonlyMap<string, AlarmTarget> | undefined;
+  const alarms = () => {
+    index ??= alarmIndex(config);
+    return index;
+  };
+  const page: Composed['page'] = async (lifecycle, incidentId, kind, tiers, ctx) => {
+    await pageTiers(lifecycle, incidentId, kind, tiers, ctx);
+  };
+  const responders = (lifecycle: LifecycleDeps): Required<ResponderDeps> => ({
+    incidents,
+    callbacks: lifecycle.callbacks,
+    announceAcknowledged: (incident: Incident, by: string) =>
+      page(lifecycle, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by }),
+  });
+  return {
+    config,
+    store,
+    incidents,
+    silences,
+    alarms,
+    intake: (ports) => ({
+      incidents,
+      callbacks: ports.callbacks,
+      config,
+      alarms: alarms(),
+      suppressionFor: suppression,
+      ...(ports.metrics ? { metrics: ports.metrics } : {}),
+    }),
+    automation: (ports) => ({ ...ports, incidents, store, config, alarms: alarms(), clock }),
+    lifecycle: ({ links, checksSuppression = true, ...ports }) => ({
+      ...ports,
+      incidents,
+      store,
+      config,
+      clock,
+      ...(checksSuppression ? { suppressionFor: suppression } : {}),
+      ...(links ? { links: { ...links, newId } } : {}),
+    }),
+    responders,
+    responderEndpoint: (lifecycle, secret) => ({
+      ...responders(lifecycle),
+      escalation: config.escalation,
+      store,
+      secret,
+      pageEscalation: (incidentId, tiers, why) => page(lifecycle, incidentId, 'ESCALATION', tiers, { why }),
+    }),
+    page,
+  };
+};
