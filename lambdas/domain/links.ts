@@ -7,7 +7,7 @@
  * Pure: the clock reading and the link's unique id are handed in; HMAC is deterministic.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IncidentError } from './errors';
 import { INCIDENT_ID_PATTERN } from './ids';
 import { type LinkClaims, RESPONDER_ACTIONS, type ResponderAction } from './responder-actions';
@@ -36,12 +36,12 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 const claimsSchema = z.strictObject({
   v: z.literal(1),
-  inc: z.string().regex(INCIDENT_ID_PATTERN, 'must be an incident id INC-YYYYMMDD-NNN'),
+  inc: z.string().check(z.regex(INCIDENT_ID_PATTERN, 'must be an incident id INC-YYYYMMDD-NNN')),
   act: z.enum(RESPONDER_ACTIONS),
-  to: z.string().min(1).max(200),
-  exp: z.number().int().positive(),
-  jti: z.string().min(1).max(200),
-}) satisfies z.ZodType<LinkClaims>;
+  to: z.string().check(z.minLength(1), z.maxLength(200)),
+  exp: z.number().check(z.int(), z.positive()),
+  jti: z.string().check(z.minLength(1), z.maxLength(200)),
+}) satisfies z.ZodMiniType<LinkClaims>;
 
 const checkSecret = (secret: string): void => {
   if (secret.length < MIN_SECRET_LENGTH)
@@ -51,7 +51,7 @@ const checkSecret = (secret: string): void => {
 const signature = (payload: string, secret: string): string =>
   createHmac('sha256', secret).update(payload).digest('base64url');
 
-const describe = (error: z.ZodError): string =>
+const describe = (error: z.core.$ZodError): string =>
   problemsFromZod(error)
     .map((p) => `${p.path || '(root)'}: ${p.message}`)
     .join('; ');

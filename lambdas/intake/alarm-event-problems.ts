@@ -2,7 +2,7 @@
  * Problems found while reading an alarm event: collected per field, with the path a person finds in
  * the JSON, and turned into one ValidationError by `parseAlarmEvent`.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FieldProblem } from '../domain/errors';
 import { formatPath } from '../domain/validation';
 
@@ -26,8 +26,8 @@ export const fail = (path: string, message: string): never => {
 };
 
 /** Parses with `schema`, naming every bad field under `prefix`. */
-export const parseAt = <S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.infer<S> => {
-  const result = schema.safeParse(input);
+export const parseAt = <S extends z.core.$ZodType>(schema: S, input: unknown, prefix: string): z.infer<S> => {
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw new Problems(
     result.error.issues.map((issue) => ({
