@@ -7,17 +7,19 @@ import { KillSwitch } from '../adapters/kill-switch';
 import { LogsInsightsAdapter } from '../adapters/logs-insights';
 import { MetricsAdapter } from '../adapters/metrics';
 import { createAutomationHandler } from '../handlers/automation';
-import { automationDeps, logger } from './runtime';
+import { composed, logger } from './runtime';
+
+const deps = composed();
 
 export const handler = createAutomationHandler(
-  automationDeps({
+  deps.automation({
     ecs: new EcsAdapter(new ECSClient({})),
     metrics: new MetricsAdapter(new CloudWatchClient({})),
     logs: new LogsInsightsAdapter(
       new CloudWatchLogsClient({}),
       (ms) => new Promise((r) => setTimeout(r, ms)),
     ),
-    killSwitch: (parameterName) => new KillSwitch(new SSMClient({}), parameterName),
+    killSwitch: new KillSwitch(new SSMClient({}), deps.config.automation.killSwitchParameterName),
   }),
   logger,
 );

@@ -1,4 +1,9 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnCallbacks } from '../adapters/workflow-callbacks';
 import { createIntakeHandler } from '../handlers/intake';
-import { intakeDeps, logger } from './runtime';
+import { composed, logger, metrics } from './runtime';
 
-export const handler = createIntakeHandler(intakeDeps(), logger);
+export const handler = createIntakeHandler(
+  composed().intake({ callbacks: new SfnCallbacks(new SFNClient({})), metrics: metrics() }),
+  logger,
+);

@@ -1,4 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3ReportStore } from '../adapters/report-store';
+import { SfnWorkflowStarter } from '../adapters/workflow-starter';
+import { ENV, requireEnv, requireIntEnv } from '../contract/env';
 import { createLifecycleHandler } from '../handlers/lifecycle';
-import { lifecycleDeps, logger } from './runtime';
+import { pagingPorts, signingSecret } from './paging-ports';
+import { composed, logger, metrics } from './runtime';
 
-export const handler = createLifecycleHandler(lifecycleDeps(), logger);
+const sfn = new SFNClient({});
+
+/** The workflow's steps: pages with one-click links, reports, reminders and metrics. */
+export const handler = createLifecycleHandler(
+  composed().lifecycle({
+    ...pagingPorts(sfn),
+    postMortems: new SfnWorkflowStarter(sfn, requireEnv(ENV.postMortemStateMachineArn)),
+    reports: new S3ReportStore(new S3Client({}), requireEnv(ENV.reportBucket), requireEnv('AWS_REGION')),
+    metrics: metrics(),
+    links: {
+      baseUrl: requireEnv(ENV.responderBaseUrl),
+      ttlMinutes: requireIntEnv(ENV.linkTtlMinutes, { min: 1 }),
+      secret: signingSecret(),
+    },
+  }),
+  logger,
+);

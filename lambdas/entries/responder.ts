@@ -1,7 +1,16 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { createResponderHandler } from '../handlers/responder';
-import { logger, responderEndpointDeps } from './runtime';
+import { pagingPorts, signingSecret } from './paging-ports';
+import { composed, logger } from './runtime';
+
+/**
+ * The responder endpoint only sends pages: without one-click links (its own URL cannot be in its
+ * own environment, a dependency cycle; it names the CLI instead), reports, reminders or metrics.
+ */
+const deps = composed();
+const lifecycle = deps.lifecycle({ ...pagingPorts(new SFNClient({})), checksSuppression: false });
 
 export const handler = createResponderHandler(
-  { ...responderEndpointDeps(), clock: () => new Date() },
+  { ...deps.responderEndpoint(lifecycle, signingSecret()), clock: () => new Date() },
   logger,
 );
