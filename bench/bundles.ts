@@ -6,9 +6,13 @@
  * that of an empty `node -e ""`. The AWS SDK stays external as on Lambda, where the runtime ships it:
  * here a `node_modules` link next to the bundles resolves it to the project's copy (ESM resolution
  * ignores NODE_PATH). Lambda runs Node 24 on arm64; this runs the local node.
+ *
+ * The SDK floor is a child that imports only the bundle's external `@aws-sdk/*` modules, as the
+ * bundle does at load: what the runtime's SDK costs whatever the bundle holds. The bundle's own
+ * cost is the child minus that floor.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,6 +76,12 @@ export interface BundleResult {
   /** The same without --enable-source-maps. */
   readonly childNoSourceMapsMs: Summary;
   readonly coldLoadNoSourceMapsMs: number;
+  /** The external `@aws-sdk/*` modules the bundle imports at load. */
+  readonly sdkModules: readonly string[];
+  /** A child importing only sdkModules (as deployed, with source maps). */
+  readonly sdkFloorMs: Summary;
+  /** childMs median minus sdkFloorMs median: what the bundle itself adds over the SDK it loads. */
+  readonly ownLoadMs: number;
 }
 
 export interface BundlesResult {
@@ -88,6 +98,13 @@ const packageOf = (input: string): string => {
   if (at < 0) return '(project)';
   const parts = input.slice(at + 'node_modules/'.length).split('/');
   return parts.slice(0, parts[0]?.startsWith('@') ? 2 : 1).join('/');
+};
+
+/** The bare `@aws-sdk/*` specifiers the bundle's output imports (left external, as on Lambda). */
+const sdkModulesOf = (metafile: Metafile): string[] => {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+  const modules = (output?.imports ?? []).filter((i) => i.external && i.path.startsWith('@aws-sdk/'));
+  return [...new Set(modules.map((i) => i.path))].sort();
 };
 
 const largestInputs = (metafile: Metafile): BundleResult['largestInputs'] => {
@@ -133,7 +150,10 @@ export const measureBundles = async (runs: number): Promise<BundlesResult> => {
           metafile: true,
         });
         writeBundledConfig(outdir, config);
-        return { name, outfile, largestInputs: largestInputs(metafile) };
+        const sdkModules = sdkModulesOf(metafile);
+        const floorFile = join(outdir, 'sdk-floor.mjs');
+        writeFileSync(floorFile, sdkModules.map((m) => `import '${m}';\n`).join(''));
+        return { name, outfile, floorFile, sdkModules, largestInputs: largestInputs(metafile) };
       }),
     );
     const esbuildMs = performance.now() - esbuildStarted;
@@ -158,14 +178,20 @@ export const measureBundles = async (runs: number): Promise<BundlesResult> => {
           if (timedRound) record(`${name}/${mode.key}`, ms);
         }
       }
+      // The SDK floor, as deployed only: it is the same modules whatever NODE_OPTIONS says.
+      for (const { name, floorFile } of built) {
+        const ms = spawnNode([floorFile], modes[0].env);
+        if (timedRound) record(`${name}/sdk-floor`, ms);
+      }
     }
     const summaryOf = (key: string) => summarize(samples.get(key) ?? []);
     const baselineMs = summaryOf('baseline/deployed');
     const baselineNoSourceMapsMs = summaryOf('baseline/plain');
-    const bundles = built.map(({ name, outfile, largestInputs }): BundleResult => {
+    const bundles = built.map(({ name, outfile, sdkModules, largestInputs }): BundleResult => {
       const code = readFileSync(outfile);
       const childMs = summaryOf(`${name}/deployed`);
       const childNoSourceMapsMs = summaryOf(`${name}/plain`);
+      const sdkFloorMs = summaryOf(`${name}/sdk-floor`);
       return {
         name,
         bytes: code.length,
@@ -176,6 +202,9 @@ export const measureBundles = async (runs: number): Promise<BundlesResult> => {
         coldLoadMs: childMs.median - baselineMs.median,
         childNoSourceMapsMs,
         coldLoadNoSourceMapsMs: childNoSourceMapsMs.median - baselineNoSourceMapsMs.median,
+        sdkModules,
+        sdkFloorMs,
+        ownLoadMs: childMs.median - sdkFloorMs.median,
       };
     });
     return { runs, esbuildMs, baselineMs, baselineNoSourceMapsMs, bundles };

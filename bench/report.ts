@@ -243,9 +243,11 @@ const bundlesSection = (c: BundlesResult): string[] => [
       'cold load',
       'child (min–max)',
       'cold load w/o source maps',
+      'SDK floor (child − baseline)',
+      'own (child − SDK floor)',
       'largest inputs',
     ],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     c.bundles.map((bundle) => [
       bundle.name,
       bytes(bundle.bytes),
@@ -254,6 +256,8 @@ const bundlesSection = (c: BundlesResult): string[] => [
       ms(bundle.coldLoadMs),
       `${ms(bundle.childMs.median)} (${bundle.childMs.min.toFixed(1)}–${bundle.childMs.max.toFixed(1)})`,
       ms(bundle.coldLoadNoSourceMapsMs),
+      `${ms(bundle.sdkFloorMs.median - c.baselineMs.median)} (${bundle.sdkModules.length} clients)`,
+      ms(bundle.ownLoadMs),
       bundle.largestInputs
         .slice(0, 3)
         .map((i) => `${i.source} ${int(i.bytes)}`)
@@ -263,9 +267,10 @@ const bundlesSection = (c: BundlesResult): string[] => [
   '',
   `Baseline \`node -e ""\`: ${ms(c.baselineMs.median)} with --enable-source-maps, ${ms(c.baselineNoSourceMapsMs.median)} without. ` +
     'Bundled with esbuild as IncidentFunction bundles (ESM, target node24, minify, source map, @aws-sdk/* external, ' +
-    'config/example.json defined in). The child imports the bundle with fake TABLE_NAME, TIER_TOPIC_ARNS, ' +
-    "STATE_MACHINE_ARN and AWS_REGION; @aws-sdk/* resolve to the project's node_modules through a link beside the " +
-    "bundles, standing in for the SDK the Lambda runtime ships. Local node on this machine, not Lambda's Node 24 on arm64.",
+    'config/example.json validated and written beside each bundle as config.json with its sha256). The child imports ' +
+    "the bundle with the env the stack sets (fake ARNs); @aws-sdk/* resolve to the project's node_modules through a " +
+    'link beside the bundles, standing in for the SDK the Lambda runtime ships. The SDK floor imports only the ' +
+    "bundle's external @aws-sdk/* modules; own = child − SDK floor. Local node on this machine, not Lambda's Node 24 on arm64.",
   '',
 ];
 
