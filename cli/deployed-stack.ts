@@ -15,7 +15,7 @@ import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { IncidentError } from '../lambdas/domain/errors';
 import { IncidentService } from '../lambdas/services/incident-service';
-import type { LifecycleDeps } from '../lambdas/services/lifecycle';
+import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
 
 export class StackNotReadyError extends IncidentError {}
 

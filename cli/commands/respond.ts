@@ -1,5 +1,5 @@
 /** `incident ack`, `escalate` and `resolve` on a deployed stack, through the same code path as the page links. */
-import { pageTiers } from '../../lambdas/services/lifecycle';
+import { pageTiers } from '../../lambdas/services/lifecycle/paging';
 import { acknowledgeIncident, escalateIncident, resolveIncident } from '../../lambdas/services/responders';
 import { config, type Io, type Parsed, UsageError } from '../args';
 import { connectToStack } from '../deployed-stack';

@@ -1,22 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type LifecycleInput, lifecycleInputSchema } from '../contract/steps';
 import { parseOrThrow } from '../domain/validation';
-import {
-  announce,
-  awaitApproval,
-  awaitRecovery,
-  close,
-  continueEscalation,
-  endSuppression,
-  escalate,
-  fireEscalation,
-  type LifecycleDeps,
-  planEscalation,
-  planPostMortem,
-  postIncident,
-  remindPostMortem,
-  resolve,
-} from '../services/lifecycle';
+import type { LifecycleDeps } from '../services/lifecycle/deps';
+import { continueEscalation, fireEscalation, planEscalation } from '../services/lifecycle/escalation';
+import { escalate } from '../services/lifecycle/failure';
+import { planPostMortem, postIncident, remindPostMortem } from '../services/lifecycle/post-mortem';
+import { announce, awaitApproval, awaitRecovery, close, resolve } from '../services/lifecycle/steps';
+import { endSuppression } from '../services/lifecycle/suppression';
 import { withMiddleware } from './middleware';
 
 export { type LifecycleInput, lifecycleInputSchema } from '../contract/steps';

@@ -22,15 +22,14 @@ import type { Page } from '../../../lambdas/domain/pages';
 import { reportKey } from '../../../lambdas/domain/report';
 import type { Severity } from '../../../lambdas/domain/severity';
 import { IncidentService } from '../../../lambdas/services/incident-service';
+import type { LifecycleDeps } from '../../../lambdas/services/lifecycle/deps';
 import {
-  announce,
-  endSuppression,
-  type LifecycleDeps,
   planPostMortem,
   postIncident,
   remindPostMortem,
-  resolve,
-} from '../../../lambdas/services/lifecycle';
+} from '../../../lambdas/services/lifecycle/post-mortem';
+import { announce, resolve } from '../../../lambdas/services/lifecycle/steps';
+import { endSuppression } from '../../../lambdas/services/lifecycle/suppression';
 import { markPostMortemDone } from '../../../lambdas/services/post-incident';
 import { parseConfig } from '../../../lib/config/load';
 import { DRILL_CONFIG } from '../../../sandbox/scenarios';

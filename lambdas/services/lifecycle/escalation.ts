@@ -1,0 +1,108 @@
+/**
+ * The escalation policy of one firing, run in its own workflow beside the lifecycle: a loop that
+ * plans its next entry (a step that pages more tiers, or a status update), sleeps until then, and
+ * fires the entry only if it still applies. A reopen starts a new loop (epoch = reopenCount), so the
+ * older one ends; a loop near the history limit hands over to a new execution with the same cursor.
+ */
+import {
+  type EscalationEntry,
+  type EscalationView,
+  nextEscalation,
+  stillApplies,
+} from '../../domain/escalation';
+import type { Incident } from '../../domain/incident';
+import { isOpen } from '../../domain/lifecycle';
+import type { Severity } from '../../domain/severity';
+import { type LifecycleConfig, type LifecycleDeps, load } from './deps';
+import { page } from './paging';
+
+/** The escalation policy's execution for one firing of an incident (Step Functions names: at most 80 characters). */
+export const escalationExecutionName = (incidentId: string, epoch: number, generation = 0): string =>
+  `${incidentId}-escalation-${epoch}${generation > 0 ? `-g${generation}` : ''}`.slice(0, 80);
+
+/** The policy of `severity` in a line for the timeline: its later steps and the status update cadence. */
+export const describePolicy = (config: LifecycleConfig, severity: Severity): string => {
+  const steps = config.escalation[severity].steps
+    .filter((s) => s.afterMinutes > 0)
+    .map((s) => `${s.notify.join('+')} at +${s.afterMinutes} min if ${s.trigger ?? 'not-acknowledged'}`);
+  const cadence = config.statusUpdateMinutes[severity];
+  return [...steps, cadence ? `updates every ${cadence} min` : 'updates as needed'].join('; ');
+};
+
+const escalationView = (i: Incident): EscalationView => ({
+  severity: i.severity,
+  open: isOpen(i.status),
+  acknowledged: i.acknowledgedBy !== undefined,
+  since: i.statusTimestamps.DETECTED ?? i.createdAt,
+  pagedTiers: i.pagedTiers,
+});
+
+export type EscalationPlan =
+  | { readonly done: true; readonly reason: string }
+  | { readonly done: false; readonly nextAt: string; readonly entry: EscalationEntry };
+
+/**
+ * The escalation loop's planning step: when to wake next, or that it is done. A reopen starts a new
+ * loop (epoch = reopenCount), so the older one ends.
+ */
+export const planEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  after?: { readonly at: string; readonly label: string },
+): Promise<EscalationPlan> => {
+  const incident = await load(deps, incidentId);
+  if (incident.reopenCount !== epoch)
+    return { done: true, reason: 'the incident was reopened: a newer escalation runs' };
+  const view = escalationView(incident);
+  const next = nextEscalation(
+    deps.config.escalation,
+    deps.config.statusUpdateMinutes[incident.severity],
+    view,
+    after?.at ? after : { at: view.since, label: '' },
+  );
+  return next.done ? next : { done: false, nextAt: next.entry.at, entry: next.entry };
+};
+
+/**
+ * Hands the escalation policy of one firing over to a new execution with the same cursor, before the
+ * running one reaches the history limit. Named by generation: a retried step starts it once.
+ */
+export const continueEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  generation: number,
+  after: { readonly at: string; readonly label: string },
+): Promise<{ readonly execution: string }> => {
+  const next = generation + 1;
+  const execution = await deps.escalations.start(
+    { incidentId, epoch, generation: next, after },
+    escalationExecutionName(incidentId, epoch, next),
+  );
+  return { execution };
+};
+
+/** Fires a planned entry if it still applies when its time comes: a step pages its tiers, an update everyone paged. */
+export const fireEscalation = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+  epoch: number,
+  entry: EscalationEntry,
+): Promise<{ readonly fired: boolean; readonly reason: string }> => {
+  const incident = await load(deps, incidentId);
+  const view = escalationView(incident);
+  if (incident.reopenCount !== epoch || !stillApplies(entry, view)) {
+    return {
+      fired: false,
+      reason: `${entry.label} no longer applies (${incident.status}${incident.acknowledgedBy ? `, acknowledged by ${incident.acknowledgedBy}` : ''})`,
+    };
+  }
+  if (entry.kind === 'update') {
+    await page(deps, incident, 'UPDATE', incident.pagedTiers, { why: entry.label });
+    return { fired: true, reason: entry.label };
+  }
+  const condition = entry.trigger === 'not-acknowledged' ? 'not acknowledged' : 'not resolved';
+  await page(deps, incident, 'ESCALATION', entry.tiers, { why: `${condition}: ${entry.label}` });
+  return { fired: true, reason: entry.label };
+};
