@@ -2,18 +2,18 @@
  * Brings a sandbox's parts up: synthesizes the app, reads its workflows, starts the loopback stand-ins,
  * points the bundles' SDK clients at them through process.env and loads every function's bundle.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
-import { IncidentService } from '../lambdas/services/incident-service';
+import type { IncidentService } from '../lambdas/services/incident-service';
 import type { IntakeResult } from '../lambdas/services/intake';
-import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
-import { pageTiers } from '../lambdas/services/lifecycle/paging';
 import { handleResponderRequest } from '../lambdas/services/responder-endpoint';
-import { type SilenceDeps, suppressionFor } from '../lambdas/services/silences';
+import type { ResponderDeps } from '../lambdas/services/responders';
+import type { SilenceDeps } from '../lambdas/services/silences';
+import { composeDeps } from '../lambdas/wiring/compose';
 import { parseConfig } from '../lib/config/load';
 import { STATES } from '../lib/constructs/lifecycle-workflow';
 import { SimulatedEnvironment } from './environment';
@@ -104,12 +104,12 @@ export interface SandboxParts {
   readonly sns: LocalSns;
   readonly broker: TaskTokenBroker;
   readonly incidents: IncidentService;
-  readonly callbacks: SfnCallbacks;
+  /** The acknowledge / resolve / approve paths, paging as the responder endpoint does. */
+  readonly responders: Required<ResponderDeps>;
   readonly workflow: LocalWorkflow;
   readonly escalationWorkflow: LocalWorkflow;
   readonly postMortemWorkflow: LocalWorkflow;
   readonly responder: LocalResponder;
-  readonly lifecycleDeps: LifecycleDeps;
   readonly s3: LocalS3;
   readonly functionLogs: readonly FunctionLog[];
   readonly silenceDeps: SilenceDeps;
@@ -153,14 +153,11 @@ export async function bootSandbox(
     { now },
   );
   const s3 = await LocalS3.start(names.bucketName);
-  const incidents = new IncidentService(
-    dynamo.store,
-    { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
-    now,
-  );
+  // The services the paths a person takes outside the workflow (the CLI, a page link) run in-process,
+  // composed as the deployed functions compose theirs.
+  const composed = composeDeps({ store: dynamo.store, clock: now }, config);
   const env = new SimulatedEnvironment(config, now);
   const aws = new SimulatedAws(env);
-  const silences: SilenceDeps = { store: dynamo.store, config, clock: now, newId: () => randomUUID() };
   const children: Record<'escalation' | 'postmortem', { workflow?: LocalWorkflow }> = {
     escalation: {},
     postmortem: {},
@@ -181,7 +178,6 @@ export async function bootSandbox(
   );
   // The CLI's paths (acknowledge, resolve, approve) call Step Functions through the same adapters.
   const sfn = new SFNClient({ ...LOCAL_CLIENT, endpoint: localAws.endpoint });
-  const callbacks = new SfnCallbacks(sfn);
   const functionLogs: FunctionLog[] = [];
   const savedEnv = { ...process.env };
   Object.assign(process.env, {
@@ -233,42 +229,16 @@ export async function bootSandbox(
       );
     return fn;
   };
-  // The paths a person takes outside the workflow (the CLI, a page link) run the services in-process.
-  const lifecycleDeps: LifecycleDeps = {
-    incidents,
-    store: dynamo.store,
+  const lifecycleDeps = composed.lifecycle({
     pager: new SnsPager(sns.sns, sns.topicArns),
-    callbacks,
-    config,
-    clock: now,
+    callbacks: new SfnCallbacks(sfn),
     escalations: new SfnWorkflowStarter(sfn, stateMachineArn(escalationMachine.stateMachineName)),
     postMortems: new SfnWorkflowStarter(sfn, stateMachineArn(postMortemMachine.stateMachineName)),
     reports: s3.reports,
-    suppressionFor: (service, at) => suppressionFor(silences, service, at),
-    links: {
-      baseUrl: responder.baseUrl,
-      secret: async () => secret,
-      ttlMinutes: 24 * 60,
-      newId: () => randomUUID(),
-    },
-  };
-  responder.serve((request) =>
-    handleResponderRequest(
-      {
-        incidents,
-        callbacks,
-        escalation: config.escalation,
-        store: dynamo.store,
-        secret: async () => secret,
-        pageEscalation: async (incidentId, tiers, why) =>
-          void (await pageTiers(lifecycleDeps, incidentId, 'ESCALATION', tiers, { why })),
-        announceAcknowledged: async (incident, by) =>
-          void (await pageTiers(lifecycleDeps, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by })),
-      },
-      request,
-      clock.now(),
-    ),
-  );
+    links: { baseUrl: responder.baseUrl, secret: async () => secret, ttlMinutes: 24 * 60 },
+  });
+  const endpoint = composed.responderEndpoint(lifecycleDeps, async () => secret);
+  responder.serve((request) => handleResponderRequest(endpoint, request, clock.now()));
 
   const localHandlers: Record<string, LocalHandler> = {};
   // A fault named for a state hits that Task in whichever workflow has it.
@@ -313,16 +283,15 @@ export async function bootSandbox(
     dynamo,
     sns,
     broker,
-    incidents,
-    callbacks,
+    incidents: composed.incidents,
+    responders: composed.responders(lifecycleDeps),
     workflow,
     escalationWorkflow: children.escalation.workflow,
     postMortemWorkflow: children.postmortem.workflow,
     responder,
-    lifecycleDeps,
     s3,
     functionLogs,
-    silenceDeps: silences,
+    silenceDeps: composed.silences,
     localAws,
     savedEnv,
     releaseFunctions: () => {

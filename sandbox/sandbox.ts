@@ -10,17 +10,19 @@
  * read as real minutes.
  */
 import type { IncidentMetricPoint } from '../lambdas/adapters/incident-metrics';
-import type { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import type { Incident } from '../lambdas/domain/incident';
 import { reportKey } from '../lambdas/domain/report';
 import type { Silence } from '../lambdas/domain/silences';
 import type { IncidentService } from '../lambdas/services/incident-service';
 import type { IntakeResult } from '../lambdas/services/intake';
-import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
-import { pageTiers } from '../lambdas/services/lifecycle/paging';
 import { markPostMortemDone } from '../lambdas/services/post-incident';
-import { acknowledgeIncident, answerApproval, resolveIncident } from '../lambdas/services/responders';
+import {
+  acknowledgeIncident,
+  answerApproval,
+  type ResponderDeps,
+  resolveIncident,
+} from '../lambdas/services/responders';
 import { type SilenceDeps, setSilence } from '../lambdas/services/silences';
 import { bootSandbox, type SandboxOptions } from './boot';
 import type { SimulatedEnvironment } from './environment';
@@ -63,13 +65,12 @@ export class Sandbox {
     readonly sns: LocalSns,
     readonly broker: TaskTokenBroker,
     readonly incidents: IncidentService,
-    private readonly callbacks: SfnCallbacks,
+    private readonly responders: Required<ResponderDeps>,
     private readonly workflow: LocalWorkflow,
     private readonly escalationWorkflow: LocalWorkflow,
     private readonly postMortemWorkflow: LocalWorkflow,
     /** The responder endpoint on loopback: page links point at `responder.baseUrl`. */
     readonly responder: LocalResponder,
-    private readonly lifecycleDeps: LifecycleDeps,
     /** The report bucket's stand-in. */
     readonly s3: LocalS3,
     /** What the functions wrote through console (Powertools logs, EMF metrics), oldest first. */
@@ -110,12 +111,11 @@ export class Sandbox {
       p.sns,
       p.broker,
       p.incidents,
-      p.callbacks,
+      p.responders,
       p.workflow,
       p.escalationWorkflow,
       p.postMortemWorkflow,
       p.responder,
-      p.lifecycleDeps,
       p.s3,
       p.functionLogs,
       p.silenceDeps,
@@ -152,23 +152,12 @@ export class Sandbox {
 
   /** A person acknowledges, as `incident ack` and the page link do; everyone paged hears it. */
   acknowledge(incidentId: string, by: string): Promise<Incident> {
-    return acknowledgeIncident(
-      {
-        incidents: this.incidents,
-        callbacks: this.callbacks,
-        announceAcknowledged: async (incident, who) =>
-          void (await pageTiers(this.lifecycleDeps, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, {
-            by: who,
-          })),
-      },
-      incidentId,
-      by,
-    );
+    return acknowledgeIncident(this.responders, incidentId, by);
   }
 
   /** A person resolves, as `incident resolve` and the page link do: a waiting workflow resumes. */
   resolve(incidentId: string, by: string): Promise<Incident> {
-    return resolveIncident({ incidents: this.incidents, callbacks: this.callbacks }, incidentId, by);
+    return resolveIncident(this.responders, incidentId, by);
   }
 
   /** A responder approves or denies the action waiting for approval, as `incident approve|deny` does. */
@@ -177,7 +166,7 @@ export class Sandbox {
     approve: boolean,
     by: string,
   ): Promise<{ incidentId: string; approved: boolean }> {
-    return answerApproval({ incidents: this.incidents, callbacks: this.callbacks }, incidentId, approve, by);
+    return answerApproval(this.responders, incidentId, approve, by);
   }
 
   /** Silences a service, as `incident silence` does: its alarms are recorded and page nobody until it expires. */
