@@ -14,8 +14,8 @@ import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { IncidentError } from '../lambdas/domain/errors';
-import { IncidentService } from '../lambdas/services/incident-service';
 import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
+import { type Composed, composeDeps } from '../lambdas/wiring/compose';
 
 export class StackNotReadyError extends IncidentError {}
 
@@ -27,7 +27,10 @@ const REQUIRED = [
 ] as const;
 
 export interface DeployedStack {
-  readonly lifecycle: LifecycleDeps & { readonly store: IncidentStore; readonly incidents: IncidentService };
+  /** The services over the stack's table, composed as the Lambdas compose theirs. */
+  readonly composed: Composed;
+  /** Paging through the stack's tier topics, as the responder endpoint pages (no one-click links). */
+  readonly lifecycle: LifecycleDeps;
   readonly lifecycleStarter: SfnWorkflowStarter;
   close(): void;
 }
@@ -82,23 +85,18 @@ export const connectToStack = async (
   const doc = createDocumentClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
   const sns = new SNSClient(clientConfig);
-  const store = new IncidentStore(doc, outputs.IncidentTableName ?? '');
-  const clock = () => new Date();
-  const incidents = new IncidentService(
-    store,
-    { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },
-    clock,
+  const composed = composeDeps(
+    { store: new IncidentStore(doc, outputs.IncidentTableName ?? ''), clock: () => new Date() },
+    config,
   );
   return {
-    lifecycle: {
-      store,
-      incidents,
+    composed,
+    lifecycle: composed.lifecycle({
       pager: new SnsPager(sns, JSON.parse(outputs.TierTopicArns ?? '{}') as Record<string, string>),
       callbacks: new SfnCallbacks(sfn),
-      config,
-      clock,
       escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
-    },
+      checksSuppression: false,
+    }),
     lifecycleStarter: new SfnWorkflowStarter(sfn, outputs.StateMachineArn ?? ''),
     close: () => {
       doc.destroy();

@@ -2,9 +2,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDocumentClient, IncidentStore } from '../../lambdas/adapters/incident-store';
 import { SfnCallbacks } from '../../lambdas/adapters/workflow-callbacks';
-import { IncidentService } from '../../lambdas/services/incident-service';
 import { answerApproval } from '../../lambdas/services/responders';
-import { type Io, type Parsed, UsageError } from '../args';
+import { composeDeps } from '../../lambdas/wiring/compose';
+import { config, type Io, type Parsed, UsageError } from '../args';
 
 /**
  * Approve or deny on a deployed stack: the token is on the incident record, and the answer resumes
@@ -26,16 +26,13 @@ export const answer = async (
       `${verb} answers a running workflow of a deployed stack: give --table NAME. In the sandbox, a drill's workflow ends with the drill, so drills answer approvals themselves.`,
     );
   }
+  const cfg = config(parsed);
   const region = parsed.values.region ? { region: parsed.values.region } : {};
   const doc = createDocumentClient(region);
   const sfn = new SFNClient(region);
   try {
     const store = new IncidentStore(doc, parsed.values.table);
-    const incidents = new IncidentService(
-      store,
-      { dedupFields: ['service', 'alarm'], reopenWindowMinutes: 0, resolveOnOk: true },
-      () => new Date(),
-    );
+    const { incidents } = composeDeps({ store, clock: () => new Date() }, cfg);
     const result = await answerApproval(
       { incidents, callbacks: new SfnCallbacks(sfn) },
       id,

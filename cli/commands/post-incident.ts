@@ -1,6 +1,6 @@
 /** `incident postmortem ID`: the post-mortem's status, or (--done) mark it written: the incident closes. */
-import { IncidentService } from '../../lambdas/services/incident-service';
 import { markPostMortemDone } from '../../lambdas/services/post-incident';
+import { composeDeps } from '../../lambdas/wiring/compose';
 import { asUsage, config, type Io, missingFlags, type Parsed, UsageError } from '../args';
 import { openReportStore } from '../deployed-stack';
 import { formatPostMortem } from '../format';
@@ -19,11 +19,7 @@ export const postmortem = async (id: string | undefined, parsed: Parsed, io: Io)
   missingFlags('postmortem --done', { '--doc URL': doc, '--by NAME': by });
   const cfg = config(parsed);
   return withStore(parsed, async (store, target) => {
-    const incidents = new IncidentService(
-      store,
-      { dedupFields: cfg.dedupKey, reopenWindowMinutes: cfg.reopenWindowMinutes, resolveOnOk: true },
-      () => new Date(),
-    );
+    const { incidents } = composeDeps({ store, clock: () => new Date() }, cfg);
     const stack = parsed.values.stack;
     const bucket =
       stack && target.outputs

@@ -1,5 +1,4 @@
 /** `incident ack`, `escalate` and `resolve` on a deployed stack, through the same code path as the page links. */
-import { pageTiers } from '../../lambdas/services/lifecycle/paging';
 import { acknowledgeIncident, escalateIncident, resolveIncident } from '../../lambdas/services/responders';
 import { config, type Io, type Parsed, UsageError } from '../args';
 import { connectToStack } from '../deployed-stack';
@@ -20,29 +19,26 @@ export const respond = async (
   }
   const stack = await connectToStack(parsed.values.stack, config(parsed), parsed.values.region);
   try {
-    const deps = stack.lifecycle;
+    const { composed, lifecycle } = stack;
+    const responders = composed.responders(lifecycle);
     const note = parsed.values.note;
     if (action === 'ack') {
-      const incident = await acknowledgeIncident(
-        {
-          ...deps,
-          announceAcknowledged: async (acked, who) =>
-            void (await pageTiers(deps, acked.id, 'ACKNOWLEDGED', acked.pagedTiers, { by: who })),
-        },
-        id,
-        by,
-        note,
-      );
+      const incident = await acknowledgeIncident(responders, id, by, note);
       io.out(
         `${id}: acknowledged by ${by} (${incident.status}); told ${incident.pagedTiers.join(', ') || 'nobody yet'}\n`,
       );
     } else if (action === 'resolve') {
-      const incident = await resolveIncident(deps, id, by, note);
+      const incident = await resolveIncident(responders, id, by, note);
       io.out(`${id}: resolved by ${by} (${incident.status})\n`);
     } else {
-      const { tiers } = await escalateIncident({ ...deps, escalation: deps.config.escalation }, id, by, note);
+      const { tiers } = await escalateIncident(
+        { ...responders, escalation: composed.config.escalation },
+        id,
+        by,
+        note,
+      );
       if (tiers.length > 0)
-        await pageTiers(deps, id, 'ESCALATION', tiers, {
+        await composed.page(lifecycle, id, 'ESCALATION', tiers, {
           why: `escalated by ${by}${note ? `: ${note}` : ''}`,
         });
       io.out(
