@@ -3,7 +3,6 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   APPROVAL_DENIED,
@@ -14,13 +13,8 @@ import {
   VERDICT,
   VERIFY_OUTCOME,
 } from '../../lambdas/contract/steps';
-import {
-  callbackStep,
-  grantOnStateMachineNamed,
-  type LambdaStepOptions,
-  lambdaStep,
-  standardWorkflow,
-} from './workflow-tasks';
+import { lifecycleSteps } from './lifecycle-steps';
+import { callbackStep, grantOnStateMachineNamed, lambdaStep, standardWorkflow } from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
   /** Records the alarm event; returns `{ outcome, incidentId?, ... }`. */
@@ -98,7 +92,8 @@ export const STATES = {
  * answers, bounded by `recoveryTimeout`; then a person is paged and the workflow keeps waiting for
  * the resolution up to `handOffTimeout`) -> resolve -> post-incident.
  * Every Task has a timeout, retries transient errors, and on final failure escalates to a person
- * with the error on the timeline, then fails the execution so the operators' alarm fires too.
+ * with the error on the timeline, then fails the execution so the operators' alarm fires too (the
+ * failure states and the step builders are in lifecycle-steps.ts).
  */
 export class LifecycleWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -138,68 +133,12 @@ export class LifecycleWorkflow extends Construct {
     if (problems.length > 0) throw new Error(`LifecycleWorkflow: ${problems.join('; ')}`);
     const automationTimeout = props.automationTaskTimeout ?? Duration.seconds(60);
 
-    const workflowFailed = new sfn.Fail(this, 'WorkflowFailed', {
-      error: 'StepFailed',
-      cause: 'A workflow step failed; the incident was escalated to a person with the error on its timeline.',
-    });
-    const escalationFailed = new sfn.Fail(this, 'EscalationFailed', {
-      error: 'EscalationFailed',
-      cause:
-        'Paging a person about a failed step failed too; the operators alarm on failed executions is the page.',
-    });
-    const escalateFailure = lambdaStep(
-      this,
-      STATES.escalateFailure,
-      props.lifecycleFunction,
-      { inputPath: '$' },
+    const { onFailure, lifecycleStep, automationStep, escalationFailed } = lifecycleSteps(this, {
+      lifecycleFunction: props.lifecycleFunction,
+      automationFunction: props.automationFunction,
       taskTimeout,
-    );
-    escalateFailure.addCatch(escalationFailed, { resultPath: '$.escalationError' });
-    escalateFailure.next(workflowFailed);
-
-    const onFailure = (task: tasks.LambdaInvoke, stepName: string) =>
-      task.addCatch(
-        new sfn.Pass(this, `${stepName}Failed`, {
-          parameters: {
-            step: LIFECYCLE_STEP.escalate,
-            failedStep: stepName,
-            'error.$': '$.error',
-            'state.$': '$',
-          },
-        }).next(escalateFailure),
-        { resultPath: '$.error' },
-      );
-
-    const stepOn =
-      (fn: lambda.IFunction) =>
-      (
-        name: string,
-        step: string,
-        resultPath: string,
-        extra: Record<string, unknown> = {},
-        timeout = taskTimeout,
-        options: LambdaStepOptions = {},
-      ) => {
-        const task = lambdaStep(
-          this,
-          name,
-          fn,
-          {
-            payload: sfn.TaskInput.fromObject({
-              step,
-              incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
-              ...extra,
-            }),
-          },
-          timeout,
-          resultPath,
-          options,
-        );
-        onFailure(task, name);
-        return task;
-      };
-    const lifecycleStep = stepOn(props.lifecycleFunction);
-    const automationStep = stepOn(props.automationFunction);
+      escalateFailureName: STATES.escalateFailure,
+    });
 
     const record = lambdaStep(
       this,
