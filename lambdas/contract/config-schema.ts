@@ -261,8 +261,10 @@ const escalationStepSchema = z.strictObject({
 const escalationPolicySchema = z.strictObject({ steps: z.array(escalationStepSchema) });
 
 /**
- * Seed 000's escalation matrix. The CTO tier is for manual escalation (business-critical impact or a
- * breach), so no timed step names it.
+ * The default escalation matrix. P1: page on-call at once, twice more 5 min apart while not acknowledged;
+ * devops-lead after 60 min and engineering-manager after 120 min while not resolved. P2: on-call at once,
+ * devops-lead after 60 min while not resolved. P3: on-call only. P4: nobody is paged (next business day).
+ * The CTO tier is for manual escalation (business-critical impact or a breach), so no timed step names it.
  */
 export const DEFAULT_ESCALATION: Readonly<Record<Severity, z.input<typeof escalationPolicySchema>>> = {
   P1: {
