@@ -11,6 +11,8 @@
  * link whose action no longer fits the incident (nothing waiting for approval, already resolved) is a
  * 409 that says so. The link is spent before the action runs, so two clicks can never act twice; a
  * click refused with 409 (or failing half-way) has still spent it, and the CLI remains.
+ *
+ * This module decides which page a request gets and its status; web/responder-html.ts renders them.
  */
 import type { IncidentStore } from '../adapters/incident-store';
 import { IncidentNotFoundError, InvalidTransitionError } from '../domain/errors';
@@ -18,6 +20,15 @@ import type { Incident } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
 import { LinkRejectedError, verifyLink } from '../domain/links';
 import type { LinkClaims, ResponderAction } from '../domain/responder-actions';
+import {
+  appliedHtml,
+  confirmHtml,
+  conflictHtml,
+  MAX_NOTE_LENGTH,
+  methodNotAllowedHtml,
+  notFoundHtml,
+  rejectedHtml,
+} from '../web/responder-html';
 import {
   acknowledgeIncident,
   answerApproval,
@@ -59,94 +70,7 @@ export interface ResponderResponse {
   readonly reason?: string;
 }
 
-/** Longest note kept from the form; the rest is cut. */
-export const MAX_NOTE_LENGTH = 500;
-
 const LINK_PATH = /^\/a\/([^/]+)$/;
-
-/** Text inserted into a page as it is (already escaped); anything else interpolated into `html` is escaped. */
-class Html {
-  constructor(readonly text: string) {}
-}
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-
-const fragment = (value: unknown): string => {
-  if (value instanceof Html) return value.text;
-  if (Array.isArray(value)) return value.map(fragment).join('');
-  if (value === undefined || value === null || value === false) return '';
-  return escapeHtml(String(value));
-};
-
-const html = (strings: TemplateStringsArray, ...values: unknown[]): Html =>
-  new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? fragment(values[i]) : ''), ''));
-
-const layout = (title: string, body: Html): string =>
-  html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; form-action 'self'">
-<title>${title}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.4}dt{font-weight:600}button{font-size:1.1rem;padding:.5rem 1.5rem}</style>
-</head>
-<body>
-<h1>${title}</h1>
-${body}
-</body>
-</html>
-`.text;
-
-interface ActionWords {
-  readonly title: string;
-  readonly button: string;
-  readonly effect: (claims: LinkClaims) => string;
-  readonly done: string;
-}
-
-const WORDS: Readonly<Record<ResponderAction, ActionWords>> = {
-  ack: {
-    title: 'Acknowledge',
-    button: 'Acknowledge',
-    effect: (c) => `records ${c.to} as the owner of ${c.inc}.`,
-    done: 'acknowledged',
-  },
-  escalate: {
-    title: 'Escalate',
-    button: 'Escalate',
-    effect: (c) => `pages the next tier of the escalation policy about ${c.inc}.`,
-    done: 'escalated',
-  },
-  resolve: {
-    title: 'Resolve',
-    button: 'Resolve',
-    effect: (c) => `marks ${c.inc} resolved; everyone paged hears about it.`,
-    done: 'resolved',
-  },
-  approve: {
-    title: 'Approve the automatic action on',
-    button: 'Approve',
-    effect: (c) => `lets the automatic action waiting on ${c.inc} run.`,
-    done: 'approved',
-  },
-  deny: {
-    title: 'Deny the automatic action on',
-    button: 'Deny',
-    effect: (c) => `stops the automatic action waiting on ${c.inc}; the workflow escalates without it.`,
-    done: 'denied',
-  },
-};
 
 /** Why `action` no longer fits `incident`, or undefined when it does. POST still lets the domain decide. */
 const refusal = (action: ResponderAction, incident: Incident): string | undefined => {
@@ -169,17 +93,7 @@ const waitingAction = (incident: Incident): string | undefined =>
     .reverse()
     .find((e) => e.kind === 'action' && e.summary.startsWith('waiting for approval'))?.summary;
 
-const facts = (incident: Incident): Html => html`<dl>
-<dt>Incident</dt><dd>${incident.id}: ${incident.title}</dd>
-<dt>Severity</dt><dd>${incident.severity}</dd>
-<dt>Status</dt><dd>${incident.status}</dd>
-<dt>Owner</dt><dd>${incident.acknowledgedBy ?? 'nobody has acknowledged'}</dd>
-</dl>`;
-
-const heading = (claims: LinkClaims): string => `${WORDS[claims.act].title} ${claims.inc}`;
-
 const confirmPage = (claims: LinkClaims, incident: Incident): ResponderResponse => {
-  const words = WORDS[claims.act];
   const refused = refusal(claims.act, incident);
   const waiting =
     claims.act === 'approve' || claims.act === 'deny'
@@ -187,55 +101,36 @@ const confirmPage = (claims: LinkClaims, incident: Incident): ResponderResponse 
         ? undefined
         : waitingAction(incident)
       : undefined;
-  const body = html`<p>${words.button} ${words.effect(claims)}</p>
-${facts(incident)}
-${waiting ? html`<p>Automation is ${waiting}.</p>` : ''}
-${
-  refused
-    ? html`<p><strong>Nothing to do:</strong> ${refused}</p>`
-    : html`<form method="post">
-<p><label>Note for the timeline (optional)<br><input type="text" name="note" maxlength="${MAX_NOTE_LENGTH}" size="40"></label></p>
-<p><button type="submit">${words.button}</button></p>
-</form>
-<p>Acting as ${claims.to}. This link works once, until ${new Date(claims.exp * 1000).toISOString()}.</p>`
-}`;
   return {
     status: refused ? 409 : 200,
-    html: layout(heading(claims), body),
+    html: confirmHtml(claims, incident, { refused, waiting }),
     outcome: refused ? 'conflict' : 'confirm',
   };
 };
 
 const rejected = (reason: string): ResponderResponse => ({
   status: 403,
-  html: layout(
-    'This link cannot be used',
-    html`<p>The link is not valid: it may have expired, or been used already.</p>
-<p>Nothing was changed. Use the incident CLI, or the newest page about the incident.</p>`,
-  ),
+  html: rejectedHtml(),
   outcome: 'rejected',
   reason,
 });
 
 const conflict = (claims: LinkClaims, incident: Incident | undefined, why: string): ResponderResponse => ({
   status: 409,
-  html: layout(
-    heading(claims),
-    html`<p><strong>Nothing to do:</strong> ${why}</p>${incident ? facts(incident) : ''}`,
-  ),
+  html: conflictHtml(claims, incident, why),
   outcome: 'conflict',
   reason: why,
 });
 
 const notFound: ResponderResponse = {
   status: 404,
-  html: layout('Not found', html`<p>There is nothing here.</p>`),
+  html: notFoundHtml(),
   outcome: 'not-found',
 };
 
 const methodNotAllowed: ResponderResponse = {
   status: 405,
-  html: layout('Method not allowed', html`<p>Open the link from the page you received.</p>`),
+  html: methodNotAllowedHtml(),
   outcome: 'method-not-allowed',
 };
 
@@ -252,7 +147,7 @@ const apply = async (
 ): Promise<ResponderResponse> => {
   const by = claims.to;
   let incident: Incident;
-  let extra: Html | string = '';
+  let paged: readonly string[] | undefined;
   switch (claims.act) {
     case 'ack':
       incident = await acknowledgeIncident(deps, claims.inc, by, note);
@@ -263,12 +158,9 @@ const apply = async (
     case 'escalate': {
       const requested = await escalateIncident(deps, claims.inc, by, note);
       incident = requested.incident;
-      if (requested.tiers.length > 0) {
+      if (requested.tiers.length > 0)
         await deps.pageEscalation(claims.inc, requested.tiers, `escalation requested by ${by}`);
-        extra = html`<p>Paged: ${requested.tiers.join(', ')}.</p>`;
-      } else {
-        extra = html`<p>Every tier of the escalation policy has been paged already.</p>`;
-      }
+      paged = requested.tiers;
       break;
     }
     case 'approve':
@@ -280,15 +172,7 @@ const apply = async (
       break;
     }
   }
-  const words = WORDS[claims.act];
-  return {
-    status: 200,
-    html: layout(
-      `${incident.id} ${words.done}`,
-      html`<p>${incident.id} ${words.done} by ${by}.</p>${extra}${facts(incident)}`,
-    ),
-    outcome: 'applied',
-  };
+  return { status: 200, html: appliedHtml(claims, incident, paged), outcome: 'applied' };
 };
 
 /**
