@@ -3,18 +3,25 @@ import {
   COMPARISONS,
   DEFAULT_SEVERITY_RULES,
   IMPACTS,
-  SEVERITIES,
   type Severity,
   type SeverityRule,
   SIGNAL_METRICS,
 } from '../domain/severity';
+import { ALARM_KINDS, type AlarmKind, DEDUP_KEY_PARTS, WEEKDAYS } from '../domain/vocabulary';
 import {
-  ALARM_KINDS,
-  type AlarmKind,
-  DEDUP_KEY_PARTS,
-  ESCALATION_TRIGGERS,
-  WEEKDAYS,
-} from '../domain/vocabulary';
+  distinctList,
+  httpsUrl,
+  serviceNameSchema,
+  severitySchema,
+  tierNameSchema,
+} from './config-schema-fields';
+import {
+  contactTierSchema,
+  DEFAULT_ESCALATION,
+  escalationPolicySchema,
+  minutesOrNull,
+  perSeverity,
+} from './config-schema-paging';
 
 export {
   ALARM_KINDS,
@@ -27,6 +34,7 @@ export {
   WEEKDAYS,
   type Weekday,
 } from '../domain/vocabulary';
+export { DEFAULT_ESCALATION } from './config-schema-paging';
 
 /**
  * The deployment config: what a DevOps engineer edits to watch services, route pages and bound the
@@ -37,6 +45,9 @@ export {
  * Rules that span fields (unique names, tiers and services that exist, a runbook for every alarm, a load
  * balancer for the alarms that read its metrics, an evaluation window CloudWatch accepts) are not here:
  * they run in `parseConfig` beside this schema, so they are reported together with structural problems.
+ *
+ * The field schemas the parts share are in config-schema-fields.ts; the contact tiers and the escalation
+ * policy in config-schema-paging.ts.
  */
 
 /** Alarm settings used when the config leaves them out. */
@@ -44,30 +55,6 @@ export const ALARM_DEFAULTS = { evaluationPeriods: 3, periodSeconds: 60 } as con
 
 /** CloudWatch evaluates an alarm over at most one day: evaluation periods times period. */
 export const MAX_ALARM_EVALUATION_SECONDS = 86_400;
-
-const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-const severitySchema = z.enum(SEVERITIES);
-
-const kebabName = (what: string) =>
-  z
-    .string()
-    .regex(KEBAB_CASE, `must be a kebab-case ${what} (lower-case letters, digits and single hyphens)`);
-
-const serviceNameSchema = kebabName('service name such as checkout');
-const tierNameSchema = kebabName('tier name such as on-call');
-
-const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
-
-/** A list in which every entry may appear once; a repeat is reported at its own index. */
-const distinctList = <T extends z.ZodType>(item: T) =>
-  z.array(item).superRefine((items, ctx) => {
-    items.forEach((value, index) => {
-      if (items.indexOf(value) !== index) {
-        ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${JSON.stringify(value)}` });
-      }
-    });
-  });
 
 const percentThreshold = z
   .number()
@@ -193,115 +180,6 @@ export const severityRuleSchema = z
     reason: z.string().min(1),
   })
   .readonly() satisfies z.ZodType<SeverityRule>;
-
-const contactTierSchema = z
-  .strictObject({
-    email: distinctList(z.email('must be an email address')).default([]),
-    sms: distinctList(
-      z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be a phone number in E.164 form such as +15555550100'),
-    ).default([]),
-    /**
-     * Optional chat through AWS Chatbot, subscribed to the tier's topic. The workspace (Slack) or the
-     * team and tenant (Teams) must first be authorized in the AWS Chatbot console.
-     */
-    chat: z
-      .strictObject({
-        slackWorkspaceId: z
-          .string()
-          .regex(/^T[A-Z0-9]{8,}$/, 'must be a Slack workspace ID such as T0123456789')
-          .optional(),
-        slackChannelId: z
-          .string()
-          .regex(
-            /^[CG][A-Z0-9]{8,}$/,
-            'must be a Slack channel ID such as C0123456789 (not the channel name)',
-          )
-          .optional(),
-        teamsTeamId: z.uuid('must be the Teams team ID (a UUID)').optional(),
-        teamsTenantId: z.uuid('must be the Microsoft tenant ID (a UUID)').optional(),
-        teamsChannelId: z.string().min(1).optional(),
-      })
-      .superRefine((chat, ctx) => {
-        if ((chat.slackChannelId === undefined) !== (chat.slackWorkspaceId === undefined)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['slackWorkspaceId'],
-            message: 'Slack needs both slackWorkspaceId and slackChannelId',
-          });
-        }
-        const teams = [chat.teamsTeamId, chat.teamsTenantId, chat.teamsChannelId].filter(
-          (v) => v !== undefined,
-        ).length;
-        if (teams !== 0 && teams !== 3) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['teamsChannelId'],
-            message: 'Teams needs teamsTeamId, teamsTenantId and teamsChannelId',
-          });
-        }
-      })
-      .optional(),
-  })
-  .refine(
-    (tier) =>
-      tier.email.length > 0 ||
-      tier.sms.length > 0 ||
-      tier.chat?.slackChannelId !== undefined ||
-      tier.chat?.teamsChannelId !== undefined,
-    'needs at least one endpoint: an email, an SMS number or a chat channel',
-  );
-
-const escalationStepSchema = z.strictObject({
-  afterMinutes: z.int().min(0),
-  trigger: z.enum(ESCALATION_TRIGGERS),
-  notify: distinctList(tierNameSchema).min(1),
-  repeat: z.strictObject({ times: z.int().min(1), everyMinutes: z.int().min(1) }).optional(),
-});
-
-const escalationPolicySchema = z.strictObject({ steps: z.array(escalationStepSchema) });
-
-/**
- * The default escalation matrix. P1: page on-call at once, twice more 5 min apart while not acknowledged;
- * devops-lead after 60 min and engineering-manager after 120 min while not resolved. P2: on-call at once,
- * devops-lead after 60 min while not resolved. P3: on-call only. P4: nobody is paged (next business day).
- * The CTO tier is for manual escalation (business-critical impact or a breach), so no timed step names it.
- */
-export const DEFAULT_ESCALATION: Readonly<Record<Severity, z.input<typeof escalationPolicySchema>>> = {
-  P1: {
-    steps: [
-      {
-        afterMinutes: 0,
-        trigger: 'not-acknowledged',
-        notify: ['on-call'],
-        repeat: { times: 2, everyMinutes: 5 },
-      },
-      { afterMinutes: 60, trigger: 'not-resolved', notify: ['devops-lead'] },
-      { afterMinutes: 120, trigger: 'not-resolved', notify: ['engineering-manager'] },
-    ],
-  },
-  P2: {
-    steps: [
-      { afterMinutes: 0, trigger: 'not-acknowledged', notify: ['on-call'] },
-      { afterMinutes: 60, trigger: 'not-resolved', notify: ['devops-lead'] },
-    ],
-  },
-  P3: { steps: [{ afterMinutes: 0, trigger: 'not-acknowledged', notify: ['on-call'] }] },
-  P4: { steps: [] },
-};
-
-/** An object with one entry per severity, each defaulting on its own. */
-const perSeverity = <T extends z.ZodType>(schema: T, defaults: Readonly<Record<Severity, z.input<T>>>) =>
-  z
-    .strictObject({
-      P1: schema.prefault(defaults.P1),
-      P2: schema.prefault(defaults.P2),
-      P3: schema.prefault(defaults.P3),
-      P4: schema.prefault(defaults.P4),
-    })
-    .prefault({});
-
-/** Whole minutes, or null for "as needed" / "next business day". */
-const minutesOrNull = z.int('must be a whole number of minutes, or null').min(1).nullable();
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
