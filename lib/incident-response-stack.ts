@@ -11,7 +11,7 @@ import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
 import { IncidentDashboard } from './constructs/incident-dashboard';
 import { IncidentFunction } from './constructs/incident-function';
-import { IncidentStore } from './constructs/incident-store';
+import { IncidentTable } from './constructs/incident-table';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
 import { Notifications } from './constructs/notifications';
 import { OperatorAlarms } from './constructs/operator-alarms';
@@ -49,7 +49,7 @@ export const longestSuppression = (config: DeploymentConfig): Duration =>
 
 /** Everything one `cdk deploy` installs. It only composes constructs; they hold the decisions. */
 export class IncidentResponseStack extends Stack {
-  readonly incidentStore: IncidentStore;
+  readonly incidentTable: IncidentTable;
   readonly notifications: Notifications;
   readonly workflow: LifecycleWorkflow;
   readonly escalation: EscalationWorkflow;
@@ -70,7 +70,9 @@ export class IncidentResponseStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    this.incidentStore = new IncidentStore(this, 'IncidentStore', {
+    // The id stays IncidentStore: it makes the table's logical id, and a new logical id is a new table
+    // (the old one, retained, would leave the stack with the incident history).
+    this.incidentTable = new IncidentTable(this, 'IncidentStore', {
       removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
       customerManagedKey: config.table.customerManagedKey,
     });
@@ -105,8 +107,8 @@ export class IncidentResponseStack extends Stack {
       rollbackServices: servicesAutomationMayRollBack(config),
     });
     for (const fn of [intake, lifecycle, automation, responder]) {
-      fn.addEnvironment(ENV.tableName, this.incidentStore.table.tableName);
-      this.incidentStore.grantReadWrite(fn);
+      fn.addEnvironment(ENV.tableName, this.incidentTable.table.tableName);
+      this.incidentTable.grantReadWrite(fn);
     }
     for (const fn of [lifecycle, responder]) {
       fn.addEnvironment(ENV.tierTopicArns, this.notifications.topicArnsJson());
@@ -195,7 +197,7 @@ export class IncidentResponseStack extends Stack {
 
     new CfnOutput(this, 'IncidentTableName', {
       description: 'DynamoDB table holding the incident records',
-      value: this.incidentStore.table.tableName,
+      value: this.incidentTable.table.tableName,
     });
     new CfnOutput(this, 'StateMachineArn', {
       description: 'The incident lifecycle workflow',

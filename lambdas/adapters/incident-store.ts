@@ -1,8 +1,8 @@
 /**
  * The incident table over DynamoDB (lib-dynamodb). Primitives only: each method is one request, and
  * the multi-step flows (open or join, repair) live in services/incident-service.ts. The items and
- * their keys are described in incident-table.ts; the construct in lib/constructs/incident-store.ts
- * creates the table.
+ * their keys are described in incident-table.ts; the IncidentTable construct in
+ * lib/constructs/incident-table.ts creates the table.
  *
  * No transactions (dynalite has none, and none are needed): every write is a single conditional
  * PutItem/UpdateItem, guarded by `version` (incidents, pointers) or `attribute_not_exists`.

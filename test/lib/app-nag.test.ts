@@ -90,7 +90,7 @@ describe('cdk-nag AwsSolutions on the app', () => {
     const role = new iam.Role(stack, 'StoreUser', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    stack.incidentStore.grantReadWrite(role);
+    stack.incidentTable.grantReadWrite(role);
 
     expect(findings(app)).toEqual([]);
     expect(() => app.synth()).not.toThrow();

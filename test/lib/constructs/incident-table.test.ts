@@ -2,21 +2,21 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { IncidentStore, type IncidentStoreProps } from '../../../lib/constructs/incident-store';
+import { IncidentTable, type IncidentTableProps } from '../../../lib/constructs/incident-table';
 import { withSharedDefault, withTemplate } from '../../support/stacks';
 import { actionsOf, onlyIdOf, roleStatements } from '../../support/template';
 
 const TABLE = 'AWS::DynamoDB::Table';
 
-const storeIn = (props?: IncidentStoreProps) => {
+const tableIn = (props?: IncidentTableProps) => {
   const stack = new Stack();
-  const store = new IncidentStore(stack, 'IncidentStore', props);
-  return { stack, store };
+  const incidentTable = new IncidentTable(stack, 'IncidentStore', props);
+  return { stack, incidentTable };
 };
 
-const synth = withSharedDefault((props?: IncidentStoreProps) => withTemplate(storeIn(props)).template);
+const synth = withSharedDefault((props?: IncidentTableProps) => withTemplate(tableIn(props)).template);
 
-describe('IncidentStore table', () => {
+describe('IncidentTable', () => {
   it('has the key schema and indexes the adapters rely on', () => {
     const template = synth();
 
@@ -108,13 +108,13 @@ describe('IncidentStore table', () => {
   });
 });
 
-describe('IncidentStore.grantReadWrite', () => {
-  const grantToRole = (props?: IncidentStoreProps) => {
-    const { stack, store } = storeIn(props);
+describe('IncidentTable.grantReadWrite', () => {
+  const grantToRole = (props?: IncidentTableProps) => {
+    const { stack, incidentTable } = tableIn(props);
     const role = new iam.Role(stack, 'Reader', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    store.grantReadWrite(role);
+    incidentTable.grantReadWrite(role);
     const template = Template.fromStack(stack);
     const statements = roleStatements(template, onlyIdOf(template, 'AWS::IAM::Role')).map((statement) => ({
       ...statement,

@@ -9,7 +9,7 @@ import {
   INCIDENT_TABLE_KEYS,
 } from '../../lambdas/contract/table-design';
 
-export interface IncidentStoreProps {
+export interface IncidentTableProps {
   /**
    * What CloudFormation does with the table, and the key when one is created here, once they leave the
    * stack. With RETAIN the table also has deletion protection, so the incident history survives both a
@@ -28,7 +28,7 @@ export interface IncidentStoreProps {
 /**
  * The incident records: one DynamoDB table, on-demand, point-in-time recovery on, encrypted with KMS.
  *
- * Table design (single table, every key attribute a string; names in `incident-table-design.ts`):
+ * Table design (single table, every key attribute a string; names in lambdas/contract/table-design.ts):
  * - partition key `pk`, sort key `sk`.
  * - incident: `pk=INCIDENT#<id>`, `sk=INCIDENT`; the record with its status, timestamps and timeline.
  * - dedup pointer: `pk=DEDUP#<dedupKey>`, `sk=DEDUP`; written with a condition so that one dedup key has
@@ -42,12 +42,12 @@ export interface IncidentStoreProps {
  *
  * The design needs no transactions and no streams.
  */
-export class IncidentStore extends Construct {
+export class IncidentTable extends Construct {
   readonly table: dynamodb.Table;
   /** The customer managed key, when `customerManagedKey` is set. */
   readonly encryptionKey?: kms.IKey;
 
-  constructor(scope: Construct, id: string, props: IncidentStoreProps = {}) {
+  constructor(scope: Construct, id: string, props: IncidentTableProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
