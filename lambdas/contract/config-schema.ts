@@ -40,7 +40,7 @@ export { DEFAULT_ESCALATION } from './config-schema-paging';
  * The deployment config: what a DevOps engineer edits to watch services, route pages and bound the
  * automation. Every object is strict, so a misspelt key is an error that names it instead of a setting
  * silently ignored. Omitted settings take the defaults of the runbooks' severity matrix (P1: respond within 15 min, P2:
- * 30 min, P3: 4 h, P4: next business day).
+ * 1 h, P3: 4 h, P4: next business day).
  *
  * Rules that span fields (unique names, tiers and services that exist, a runbook for every alarm, a load
  * balancer for the alarms that read its metrics, an evaluation window CloudWatch accepts) are not here:

@@ -1,6 +1,6 @@
 /**
  * Who the escalation policy calls, and when (the config holds each team's escalation matrix; its
- * default is in lambdas/contract/config-schema.ts). Pure: the policy is data handed in.
+ * default is DEFAULT_ESCALATION in lambdas/contract/config-schema-paging.ts). Pure: the policy is data handed in.
  */
 import type { Severity } from './severity';
 
