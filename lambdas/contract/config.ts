@@ -255,7 +255,7 @@ const escalationProblems = (escalation: unknown, contacts: unknown): FieldProble
         if (typeof tier !== 'string' || tiers.includes(tier)) return;
         const origin =
           configured === undefined
-            ? `; this step is seed 000's default: add the tier to contacts or set escalation.${severity}`
+            ? `; this step is the default escalation policy's: add the tier to contacts or set escalation.${severity}`
             : '';
         problems.push({
           path: formatPath(['escalation', severity, 'steps', s, 'notify', t]),

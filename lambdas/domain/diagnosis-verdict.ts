@@ -113,7 +113,7 @@ const restartOrEscalate = (f: Facts, cause: SuspectedCause, found: string): Verd
       findings: [
         {
           source: 'deployment',
-          summary: `not restarting again: ${c.latest.taskDefinition} was restarted ${c.minutes} min before the alarm and the service failed again (seed 004: escalate)`,
+          summary: `not restarting again: ${c.latest.taskDefinition} was restarted ${c.minutes} min before the alarm and the service failed again: a restart that does not hold is escalated, not repeated`,
         },
       ],
     };

@@ -404,7 +404,9 @@ describe('cross-field checks', () => {
     expect(others).toEqual([]);
     expect(problem?.path).toBe('escalation.P1.steps[2].notify[0]');
     expect(problem?.message).toContain("names tier 'engineering-manager'");
-    expect(problem?.message).toContain("seed 000's default: add the tier to contacts or set escalation.P1");
+    expect(problem?.message).toContain(
+      "this step is the default escalation policy's: add the tier to contacts or set escalation.P1",
+    );
   });
 
   it('refuse an allowlist entry that is not a configured service', () => {

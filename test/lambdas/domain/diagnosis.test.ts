@@ -477,7 +477,8 @@ const scenarios: Scenario[] = [
     options: { alarmKind: 'tasksBelowDesired' },
     cause: 'crash-loop',
     recommended: 'page-only',
-    finding: /not restarting again: checkout:41 was restarted 4 min before the alarm .*seed 004/,
+    finding:
+      /not restarting again: checkout:41 was restarted 4 min before the alarm .*a restart that does not hold is escalated, not repeated/,
     summary: /a restart 4 min before the alarm did not hold: page the on-call$/,
   },
   {
