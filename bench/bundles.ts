@@ -19,8 +19,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { writeBundledConfig } from '../lambdas/contract/bundled-config';
+import { parseConfig } from '../lambdas/contract/config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
-import { parseConfig } from '../lib/config/load';
 import {
   BUNDLE_FILE,
   bundleOptions,

@@ -3,7 +3,7 @@
  * through runDrill. Wall time is real time for the whole drill, sandbox start-up included (the
  * storm config's CDK synth is done once beforehand and reported apart, as the sandbox caches it).
  */
-import { parseConfig } from '../lib/config/load';
+import { parseConfig } from '../lambdas/contract/config';
 import { type DrillReport, runDrill } from '../sandbox/drill';
 import { synthesizeTemplate } from '../sandbox/sandbox';
 import { SCENARIOS } from '../sandbox/scenarios';

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseConfig } from '../lambdas/contract/config';
 import type { IntakeResult } from '../lambdas/services/intake';
-import { parseConfig } from '../lib/config/load';
 import { type DeliveryRecord, Sandbox, synthesizeTemplate } from '../sandbox/sandbox';
 import { DRILL_CONFIG } from '../sandbox/scenarios';
 import { type Summary, summarize, timed } from './stats';

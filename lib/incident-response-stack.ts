@@ -1,11 +1,11 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { alarmIndex, servicesAutomationMayRollBack } from '../lambdas/contract/alarm-index';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
 import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
 import { ignoredAlarmFamilies } from '../lambdas/intake/alarm-event';
-import { alarmIndex, servicesAutomationMayRollBack } from './config/load';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';

@@ -5,13 +5,13 @@
  * each state change comes out as the EventBridge event AWS would send, in AWS's exact shape.
  */
 import { randomUUID } from 'node:crypto';
+import { alarmNameFor } from '../lambdas/contract/alarm-index';
 import {
   ALARM_KINDS,
   type AlarmConfig,
   type AlarmKind,
   type DeploymentConfig,
 } from '../lambdas/contract/config-schema';
-import { alarmNameFor } from '../lib/config/load';
 
 export interface SimDeployment {
   readonly id: string;

@@ -29,7 +29,7 @@ import {
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { CONFIG_DIGEST_FILE, configDigest } from '../lambdas/contract/bundled-config';
+import { configDigest, writeBundledConfig } from '../lambdas/contract/bundled-config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import {
   BUNDLE_FILE,
@@ -145,19 +145,15 @@ export const codeBundles = (): { readonly dir: string } => {
  */
 const assetDir = (name: HandlerName, config: DeploymentConfig): string => {
   const { dir } = codeBundles();
-  const configText = JSON.stringify(config);
-  const key = createHash('sha256').update(configText).digest('hex').slice(0, 16);
+  const key = configDigest(JSON.stringify(config)).slice(0, 16);
   const out = join(dir, 'functions', key, name);
   if (!existsSync(join(out, CONFIG_FILE))) {
     mkdirSync(out, { recursive: true });
     for (const file of [BUNDLE_FILE, `${BUNDLE_FILE}.map`]) {
       if (!existsSync(join(out, file))) linkSync(join(dir, name, file), join(out, file));
     }
-    // As synth writes it (writeBundledConfig), the config file last: its presence marks a finished dir.
-    writeFileSync(join(out, CONFIG_DIGEST_FILE), configDigest(configText));
-    const tmp = join(out, `${CONFIG_FILE}.${randomUUID()}`);
-    writeFileSync(tmp, configText);
-    renameSync(tmp, join(out, CONFIG_FILE));
+    // As synth writes it: the config file last, so its presence marks a finished dir.
+    writeBundledConfig(out, config);
   }
   return out;
 };

@@ -5,8 +5,8 @@
  * validate again (full zod is ~470 KB of bundle and hundreds of ms of cold start). A file edited after
  * synth, truncated or from another build is refused with a message that says what to do.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentConfig } from './config-schema';
 
@@ -17,11 +17,16 @@ export const CONFIG_DIGEST_FILE = 'config.json.sha256';
 
 export const configDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Writes a config that has passed `parseConfig` into `dir`, with its digest. */
+/**
+ * Writes a config that has passed `parseConfig` into `dir`, with its digest: the digest first, then
+ * the config through a rename, so a config file that exists is whole and a dir that has one is done.
+ */
 export const writeBundledConfig = (dir: string, config: DeploymentConfig): void => {
   const text = JSON.stringify(config);
-  writeFileSync(join(dir, CONFIG_FILE), text);
   writeFileSync(join(dir, CONFIG_DIGEST_FILE), configDigest(text));
+  const tmp = join(dir, `${CONFIG_FILE}.${randomUUID()}`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(dir, CONFIG_FILE));
 };
 
 /** The bundled config could not be read, or is not the one synth validated. */

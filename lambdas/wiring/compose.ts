@@ -28,24 +28,20 @@ export interface CorePorts {
   readonly newId?: () => string;
 }
 
-/** What paging and the workflows' callbacks need (lifecycle, responder endpoint, CLI). */
-export interface PagingPorts {
-  readonly pager: LifecycleDeps['pager'];
-  readonly callbacks: LifecycleDeps['callbacks'];
-  readonly escalations: LifecycleDeps['escalations'];
-  /** Absent where post-mortem reminders are not started (the responder endpoint). */
-  readonly postMortems?: LifecycleDeps['postMortems'];
-  readonly reports?: LifecycleDeps['reports'];
-  readonly metrics?: LifecycleDeps['metrics'];
-  /** Where one-click links point and how they are signed; absent: pages name the CLI instead. */
-  readonly links?: {
-    readonly baseUrl: string;
-    readonly ttlMinutes: number;
-    readonly secret: () => Promise<string>;
-  };
+/**
+ * What paging and the workflows' callbacks need (lifecycle, responder endpoint, CLI): the lifecycle's
+ * own ports, less what compose supplies (the services, the config, the clock, link ids). No
+ * postMortems where post-mortem reminders are not started (the responder endpoint); no links: pages
+ * name the CLI instead.
+ */
+export type PagingPorts = Pick<
+  LifecycleDeps,
+  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics'
+> & {
+  readonly links?: Omit<NonNullable<LifecycleDeps['links']>, 'newId'>;
   /** Whether a suppression is re-checked against the silences table. @default true */
   readonly checksSuppression?: boolean;
-}
+};
 
 /** What the automation function's evidence and actions need. */
 export type AutomationPorts = Pick<

@@ -3,14 +3,6 @@ import { parseConfig } from '../../lambdas/contract/config';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 import { IncidentError, ValidationError } from '../../lambdas/domain/errors';
 
-export {
-  type AlarmTarget,
-  alarmIndex,
-  alarmNameFor,
-  servicesAutomationMayRollBack,
-} from '../../lambdas/contract/alarm-index';
-export { parseConfig } from '../../lambdas/contract/config';
-
 /** The config file could not be read at all (missing, unreadable). */
 export class ConfigFileError extends IncidentError {}
 

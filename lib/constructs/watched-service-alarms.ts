@@ -1,13 +1,13 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { alarmNameFor } from '../../lambdas/contract/alarm-index';
 import {
   ALARM_KINDS,
   type AlarmConfig,
   type AlarmKind,
   type ServiceConfig,
 } from '../../lambdas/contract/config-schema';
-import { alarmNameFor } from '../config/load';
 
 export interface WatchedServiceAlarmsProps {
   readonly service: ServiceConfig;

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/contract/config';
 import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
-import { parseConfig } from '../../lib/config/load';
 import { ESCALATION_STATES } from '../../lib/constructs/escalation-workflow';
 import { STATES } from '../../lib/constructs/lifecycle-workflow';
 import { TIER_TAG } from '../../lib/constructs/notifications';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
+import { parseConfig } from '../../lambdas/contract/config';
 import { composeApp } from '../../lib/app';
-import { parseConfig } from '../../lib/config/load';
 
 export const EXAMPLE_CONFIG_PATH = new URL('../../config/example.json', import.meta.url).pathname;
 

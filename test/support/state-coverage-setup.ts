@@ -13,7 +13,7 @@ const coverageOf = async (dir: string) => {
   // Imported here, not above: the sandbox and the CDK app take seconds to load in vitest's own process,
   // before any test starts, and a run without a sandbox test needs neither.
   const [{ parseConfig }, { synthesizeTemplate }, { DRILL_CONFIG }, { stateCoverage }] = await Promise.all([
-    import('../../lib/config/load'),
+    import('../../lambdas/contract/config'),
     import('../../sandbox/synth'),
     import('../../sandbox/scenarios'),
     import('../../sandbox/state-coverage'),

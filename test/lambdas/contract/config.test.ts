@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { alarmIndex, alarmNameFor } from '../../../lambdas/contract/alarm-index';
+import { parseConfig } from '../../../lambdas/contract/config';
 import type { DeploymentConfig } from '../../../lambdas/contract/config-schema';
 import { type FieldProblem, ValidationError } from '../../../lambdas/domain/errors';
 import { DEFAULT_SEVERITY_RULES, type SeverityRule } from '../../../lambdas/domain/severity';
-import { alarmIndex, alarmNameFor, ConfigFileError, loadConfig, parseConfig } from '../../../lib/config/load';
+import { ConfigFileError, loadConfig } from '../../../lib/config/load';
 import { EXAMPLE_CONFIG_PATH, exampleInput, minimalInput } from '../../support/fixtures';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests write deliberately malformed JSON into a config

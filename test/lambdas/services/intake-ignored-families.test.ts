@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
+import { alarmIndex } from '../../../lambdas/contract/alarm-index';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { IncidentService } from '../../../lambdas/services/incident-service';
 import { type IntakeDeps, intakeEvent } from '../../../lambdas/services/intake';
-import { alarmIndex, parseConfig } from '../../../lib/config/load';
 import { exampleInput } from '../../support/fixtures';
 import { useLocalDynamo } from '../../support/local-dynamo';
 

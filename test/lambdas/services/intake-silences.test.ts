@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIncidentMetrics } from '../../../lambdas/adapters/incident-metrics';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
+import { alarmIndex } from '../../../lambdas/contract/alarm-index';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
 import type { Incident } from '../../../lambdas/domain/incident';
 import { IncidentService } from '../../../lambdas/services/incident-service';
@@ -11,7 +13,6 @@ import {
   setSilence,
   suppressionFor,
 } from '../../../lambdas/services/silences';
-import { alarmIndex, parseConfig } from '../../../lib/config/load';
 import { DRILL_CONFIG } from '../../../sandbox/scenarios';
 import { alarmTransition } from '../../support/events';
 import { useLocalDynamo } from '../../support/local-dynamo';

@@ -4,6 +4,7 @@ import type { Pager } from '../../../lambdas/adapters/pager';
 import type { ReportWriter, StoredReport } from '../../../lambdas/adapters/report-store';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import type { WorkflowStarter } from '../../../lambdas/adapters/workflow-starter';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { INCIDENT_METRICS } from '../../../lambdas/contract/metrics-design';
 import { InvalidTransitionError, ValidationError } from '../../../lambdas/domain/errors';
 import {
@@ -31,7 +32,6 @@ import {
 import { announce, resolve } from '../../../lambdas/services/lifecycle/steps';
 import { endSuppression } from '../../../lambdas/services/lifecycle/suppression';
 import { markPostMortemDone } from '../../../lambdas/services/post-incident';
-import { parseConfig } from '../../../lib/config/load';
 import { DRILL_CONFIG } from '../../../sandbox/scenarios';
 import { useLocalDynamo } from '../../support/local-dynamo';
 

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { ValidationError } from '../../../lambdas/domain/errors';
 import {
   activeSilences,
@@ -7,7 +8,6 @@ import {
   setSilence,
   suppressionFor,
 } from '../../../lambdas/services/silences';
-import { parseConfig } from '../../../lib/config/load';
 import { useLocalDynamo } from '../../support/local-dynamo';
 
 const dynamo = useLocalDynamo();

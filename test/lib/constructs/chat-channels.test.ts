@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lib/config/load';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { ChatChannels } from '../../../lib/constructs/chat-channels';
 import { exampleInput } from '../../support/fixtures';
 

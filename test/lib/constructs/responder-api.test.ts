@@ -2,7 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lib/config/load';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { IncidentFunction } from '../../../lib/constructs/incident-function';
 import { ResponderApi } from '../../../lib/constructs/responder-api';
 import { minimalInput } from '../../support/fixtures';

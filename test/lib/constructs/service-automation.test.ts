@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lib/config/load';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { ServiceAutomation } from '../../../lib/constructs/service-automation';
 import { composeTestApp, exampleInput, minimalInput } from '../../support/fixtures';
 import {

@@ -1,8 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { alarmNameFor } from '../../../lambdas/contract/alarm-index';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { ALARM_KINDS, type AlarmKind, type ServiceConfig } from '../../../lambdas/contract/config-schema';
-import { alarmNameFor, parseConfig } from '../../../lib/config/load';
 import { WatchedServiceAlarms } from '../../../lib/constructs/watched-service-alarms';
 import { exampleInput } from '../../support/fixtures';
 

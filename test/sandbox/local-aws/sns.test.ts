@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnsPager } from '../../../lambdas/adapters/pager';
+import { parseConfig } from '../../../lambdas/contract/config';
 import { moveTo, openIncident } from '../../../lambdas/domain/incident';
 import { renderPage, SMS_LIMIT } from '../../../lambdas/domain/pages';
-import { parseConfig } from '../../../lib/config/load';
 import {
   CHATBOT_ENDPOINT,
   type DeliveredPage,
