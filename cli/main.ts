@@ -19,6 +19,7 @@ import { liveDrill } from './commands/live-drill';
 import { postmortem } from './commands/post-incident';
 import { replay } from './commands/replay';
 import { respond } from './commands/respond';
+import { routeExplain } from './commands/route';
 import { silence, silences, unsilence } from './commands/silence';
 import { stats } from './commands/stats';
 
@@ -29,6 +30,9 @@ const USAGE = `Usage: incident <command> [options]
 Sandbox (no AWS account needed; loopback only):
   drill --scenario NAME [--json]     play a scenario: ${Object.keys(SCENARIOS).join(', ')}
   replay FILE [--json]               feed one captured alarm event (any shape CloudWatch sends) through the workflow
+  route explain FILE [--tag K=V] [--json]
+                                     which routing rule one alarm event (any shape) matches, and why;
+                                     --json prints {"rule", "service", "severity", "action"} per change
   declare --service S --severity P2 --title T --by NAME
                                      a person declares an incident; it runs the whole lifecycle
                                      (add --stack NAME to declare it on a deployed stack)
@@ -127,6 +131,9 @@ const run = (command: string, arg: string | undefined, parsed: Parsed, io: Io): 
       return respond(command, arg, parsed, io);
     case 'declare':
       return declare(parsed, io);
+    case 'route':
+      if (arg !== 'explain') throw new UsageError(`unknown route command "${arg ?? ''}": route explain FILE`);
+      return routeExplain(parsed.positionals[2], parsed, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,11 +1,13 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { alarmIndex, servicesAutomationMayRollBack } from '../lambdas/contract/alarm-index';
+import { servicesAutomationMayRollBack } from '../lambdas/contract/alarm-index';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
 import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
-import { ignoredAlarmFamilies } from '../lambdas/intake/alarm-event';
+import { routingReadsTags } from '../lambdas/domain/routing';
+import { alarmRuleScope } from './config/alarm-rule-scope';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
@@ -106,6 +108,23 @@ export class IncidentResponseStack extends Stack {
       killSwitchParameterName: config.automation.killSwitchParameterName,
       rollbackServices: servicesAutomationMayRollBack(config),
     });
+    if (routingReadsTags(config)) {
+      // Routing rules that match on tags read the alarm's tags, in this account and region. An alarm
+      // of another account cannot be read: routing skips the tag rules for it (the lookup fails).
+      intake.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:ListTagsForResource'],
+          resources: [
+            this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
     for (const fn of [intake, lifecycle, automation, responder]) {
       fn.addEnvironment(ENV.tableName, this.incidentTable.table.tableName);
       this.incidentTable.grantReadWrite(fn);
@@ -164,16 +183,13 @@ export class IncidentResponseStack extends Stack {
     ingest.addEnvironment(ENV.lifecycleStateMachineArn, this.workflow.stateMachine.stateMachineArn);
     this.workflow.stateMachine.grantStartExecution(ingest);
 
+    const alarmScope = alarmRuleScope(config);
     this.intake = new AlarmIntake(this, 'AlarmIntake', {
       stateMachine: this.workflow.stateMachine,
       ingestFunction: ingest,
-      ...(config.unmappedAlarms.action === 'ignore'
-        ? { alarmNames: [...alarmIndex(config).keys()] }
-        : {
-            ignoredAlarmNamePrefixes: ignoredAlarmFamilies(config.stackName, config.unmappedAlarms).map(
-              (f) => f.prefix,
-            ),
-          }),
+      ...(alarmScope.all
+        ? { ignoredAlarmNamePrefixes: alarmScope.ignoredPrefixes }
+        : { alarmNames: alarmScope.alarmNames, routedAlarms: alarmScope.routed }),
       alarmTopicArns: config.intake.alarmTopicArns,
     });
     new OperatorAlarms(this, 'OperatorAlarms', {

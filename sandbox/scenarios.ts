@@ -104,6 +104,7 @@ export const DRILL_CONFIG: DeploymentConfigInput = {
       },
     },
   ],
+  routing: { default: { action: 'open', severity: 'P3' } },
   contacts,
   automation: { allowlist: ['checkout', 'payments'] },
 };
@@ -406,6 +407,7 @@ const alarmStorm: Scenario = {
       runbookUrl: `https://runbooks.example.com/${stormService(i)}`,
       alarms: { cpu: { threshold: 85, severity: 'P3' as const } },
     })),
+    routing: { default: { action: 'open', severity: 'P3' } },
     contacts,
   },
   durationMinutes: 15,

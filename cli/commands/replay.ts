@@ -34,6 +34,7 @@ export const replay = async (file: string | undefined, parsed: Parsed, io: Io): 
           ...(intake.reason ? { reason: intake.reason } : {}),
           ...(intake.incidentId ? { incidentId: intake.incidentId } : {}),
           ...(intake.severity ? { severity: intake.severity } : {}),
+          ...(intake.service ? { service: intake.service } : {}),
         };
     io.out(`${JSON.stringify(outcome, null, parsed.values.json ? 0 : 2)}\n`);
     return 0;

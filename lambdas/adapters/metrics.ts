@@ -17,7 +17,8 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { IncidentError } from '../domain/errors';
-import { METRIC_NAMES, type MetricName, type MetricSeries } from '../domain/evidence';
+import { type AlarmMetricSeries, METRIC_NAMES, type MetricName, type MetricSeries } from '../domain/evidence';
+import type { AlarmMetric } from '../domain/incident-record';
 
 /** Some requested metric did not come back complete; `problems` names each and why. */
 export class MetricDataIncompleteError extends IncidentError {
@@ -116,22 +117,71 @@ const validPeriod = (s: number) =>
 const describeMessages = (messages: readonly MessageData[] | undefined) =>
   (messages ?? []).map((m) => [m.Code, m.Value].filter(Boolean).join(': ')).filter(Boolean);
 
+const checkWindow = (query: { readonly from: Date; readonly to: Date; readonly periodSeconds: number }) => {
+  if (!(query.from.getTime() < query.to.getTime()))
+    throw new MetricQueryError(
+      `metric window must end after it starts: ${query.from.toISOString()} .. ${query.to.toISOString()}`,
+    );
+  if (!validPeriod(query.periodSeconds))
+    throw new MetricQueryError(`period must be 1, 5, 10, 30 or a multiple of 60 seconds, got ${query.periodSeconds}`);
+};
+
+export interface AlarmMetricQuery {
+  readonly metric: AlarmMetric;
+  readonly from: Date;
+  readonly to: Date;
+  readonly periodSeconds: number;
+}
+
 export class MetricsAdapter {
   constructor(private readonly cloudWatch: CloudWatchClient) {}
 
   /** The series in METRIC_NAMES order, each oldest first. */
   async serviceMetrics(query: ServiceMetricsQuery): Promise<MetricSeries[]> {
-    if (!(query.from.getTime() < query.to.getTime()))
-      throw new MetricQueryError(
-        `metric window must end after it starts: ${query.from.toISOString()} .. ${query.to.toISOString()}`,
-      );
-    if (!validPeriod(query.periodSeconds))
-      throw new MetricQueryError(
-        `period must be 1, 5, 10, 30 or a multiple of 60 seconds, got ${query.periodSeconds}`,
-      );
-    const queries = metricQueries(query);
-    const wanted = queries.filter((q) => q.ReturnData !== false && q.Id).map((q) => q.Id as string);
+    checkWindow(query);
+    const raw = await this.fetch(metricQueries(query), query.from, query.to, (id) => RETURNED[id]?.metric ?? id);
+    return [...raw.entries()]
+      .filter(([id]) => id in RETURNED)
+      .map(([id, points]) => {
+        const { metric, scale } = RETURNED[id] as { metric: MetricName; scale: number };
+        return { metric, points: points.map((p) => ({ at: p.at, value: convert(p.value, scale) })) };
+      })
+      .sort((a, b) => METRIC_NAMES.indexOf(a.metric) - METRIC_NAMES.indexOf(b.metric));
+  }
 
+  /**
+   * The alarm's own metric (a service with no ECS part: an RDS instance, a queue), its Maximum and
+   * Average per period, oldest first.
+   */
+  async alarmMetric(query: AlarmMetricQuery): Promise<AlarmMetricSeries> {
+    checkWindow(query);
+    const metric = {
+      Namespace: query.metric.namespace,
+      MetricName: query.metric.name,
+      Dimensions: Object.entries(query.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    };
+    const stat = (Id: string, Stat: string): MetricDataQuery => ({
+      Id,
+      MetricStat: { Metric: metric, Period: query.periodSeconds, Stat },
+      ReturnData: true,
+    });
+    const label = `${query.metric.namespace} ${query.metric.name}`;
+    const raw = await this.fetch([stat('maximum', 'Maximum'), stat('average', 'Average')], query.from, query.to, (id) => `${label} ${id}`);
+    const averages = new Map((raw.get('average') ?? []).map((p) => [p.at, p.value]));
+    return {
+      ...query.metric,
+      points: (raw.get('maximum') ?? []).map((p) => ({ at: p.at, max: p.value, avg: averages.get(p.at) ?? p.value })),
+    };
+  }
+
+  /** One GetMetricData call, paged; every returned query complete, or MetricDataIncompleteError. */
+  private async fetch(
+    queries: MetricDataQuery[],
+    from: Date,
+    to: Date,
+    nameOf: (id: string) => string,
+  ): Promise<Map<string, Array<{ at: string; value: number }>>> {
+    const wanted = queries.filter((q) => q.ReturnData !== false && q.Id).map((q) => q.Id as string);
     const points = new Map<string, Array<{ at: Date; value: number }>>();
     const status = new Map<string, { code: string; messages: string[] }>();
     const callMessages: string[] = [];
@@ -141,8 +191,8 @@ export class MetricsAdapter {
       const page = await this.cloudWatch.send(
         new GetMetricDataCommand({
           MetricDataQueries: queries,
-          StartTime: query.from,
-          EndTime: query.to,
+          StartTime: from,
+          EndTime: to,
           ScanBy: 'TimestampAscending',
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
@@ -150,7 +200,7 @@ export class MetricsAdapter {
       pages += 1;
       callMessages.push(...describeMessages(page.Messages));
       for (const result of page.MetricDataResults ?? []) {
-        if (!result.Id || !(result.Id in RETURNED)) continue;
+        if (!result.Id || !wanted.includes(result.Id)) continue;
         const series = points.get(result.Id) ?? [];
         const timestamps = result.Timestamps ?? [];
         const values = result.Values ?? [];
@@ -168,24 +218,20 @@ export class MetricsAdapter {
 
     const problems: string[] = [];
     for (const id of wanted) {
-      const name = RETURNED[id]?.metric ?? id;
       const s = status.get(id);
-      if (!s) problems.push(`${name}: not returned`);
-      else if (s.code !== 'Complete') problems.push(`${name}: ${[s.code, ...s.messages].join(', ')}`);
+      if (!s) problems.push(`${nameOf(id)}: not returned`);
+      else if (s.code !== 'Complete') problems.push(`${nameOf(id)}: ${[s.code, ...s.messages].join(', ')}`);
     }
     if (nextToken) problems.push(`more than ${MAX_METRIC_PAGES} pages`);
     if (problems.length > 0) throw new MetricDataIncompleteError([...problems, ...callMessages]);
-
-    return wanted
-      .map((id) => {
-        const { metric, scale } = RETURNED[id] as { metric: MetricName; scale: number };
-        const sorted = [...(points.get(id) ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
-        return {
-          metric,
-          points: sorted.map((p) => ({ at: p.at.toISOString(), value: convert(p.value, scale) })),
-        };
-      })
-      .sort((a, b) => METRIC_NAMES.indexOf(a.metric) - METRIC_NAMES.indexOf(b.metric));
+    return new Map(
+      wanted.map((id) => [
+        id,
+        [...(points.get(id) ?? [])]
+          .sort((a, b) => a.at.getTime() - b.at.getTime())
+          .map((p) => ({ at: p.at.toISOString(), value: p.value })),
+      ]),
+    );
   }
 }
 

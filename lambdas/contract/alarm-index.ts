@@ -95,13 +95,15 @@ export const operatorAlarmPrefix = (stackName: string): string => `${stackName}-
 
 /** A family of alarms left out by name prefix, and the config setting that does it. */
 export interface IgnoredAlarmFamily {
+  /** The built-in routing rule's id, as `incident route explain` names it. */
+  readonly id: 'builtin:target-tracking' | 'builtin:operator-alarms';
   readonly prefix: string;
   readonly family: string;
   readonly setting: string;
 }
 
 /**
- * The families the intake leaves out, as `unmappedAlarms` turns them on: target-tracking alarms, and
+ * The families the intake leaves out, as `routing` turns them on: target-tracking alarms, and
  * the stack's own operator alarms (they page the operators' topic themselves, and an incident about a
  * failing intake would go through that intake). Both the EventBridge rule and the intake read this.
  */
@@ -112,18 +114,20 @@ export const ignoredAlarmFamilies = (
   ...(settings.ignoreTargetTracking
     ? [
         {
+          id: 'builtin:target-tracking' as const,
           prefix: TARGET_TRACKING_ALARM_PREFIX,
           family: `an Application Auto Scaling target-tracking alarm (${TARGET_TRACKING_ALARM_PREFIX}*)`,
-          setting: 'unmappedAlarms.ignoreTargetTracking',
+          setting: 'routing.ignoreTargetTracking',
         },
       ]
     : []),
   ...(settings.ignoreOperatorAlarms
     ? [
         {
+          id: 'builtin:operator-alarms' as const,
           prefix: operatorAlarmPrefix(stackName),
           family: `an operator alarm of ${stackName} (${operatorAlarmPrefix(stackName)}*)`,
-          setting: 'unmappedAlarms.ignoreOperatorAlarms',
+          setting: 'routing.ignoreOperatorAlarms',
         },
       ]
     : []),

@@ -22,6 +22,7 @@ import {
   minutesOrNull,
   perSeverity,
 } from './config-schema-paging';
+import { ecsEventsSchema, otherServiceSchema, routingSchema } from './config-schema-routing';
 
 export {
   ALARM_KINDS,
@@ -233,27 +234,11 @@ export const deploymentConfigSchema = z.strictObject({
     })
     .prefault({}),
   services: z.array(serviceSchema).min(1),
-  /**
-   * Alarms of the account that map to no configured alarm. `open` gives each an incident at `severity`;
-   * `ignore` has the EventBridge rule match the configured alarm names only.
-   */
-  unmappedAlarms: z
-    .strictObject({
-      action: z.enum(['open', 'ignore']).default('open'),
-      severity: severitySchema.default('P3'),
-      /**
-       * Leave out Application Auto Scaling target-tracking alarms (`TargetTracking-*`), which change
-       * state all day as the service scales: in the EventBridge rule, and in the intake for alarms that
-       * come through an SNS topic or a Lambda alarm action.
-       */
-      ignoreTargetTracking: z.boolean().default(true),
-      /**
-       * Leave out the stack's own operator alarms (`<stackName>-operator-*`): they already page the
-       * operators' topic, and an incident about a failing intake would have to go through that intake.
-       */
-      ignoreOperatorAlarms: z.boolean().default(true),
-    })
-    .prefault({}),
+  /** Services that are not on ECS (databases, queues, external APIs): routing rules may page for them. */
+  otherServices: z.array(otherServiceSchema).default([]),
+  /** How alarms the stack did not create find their service, severity and runbook (config-schema-routing.ts). */
+  routing: routingSchema,
+  ecsEvents: ecsEventsSchema.prefault({}),
   severityRules: z.array(severityRuleSchema).readonly().prefault(DEFAULT_SEVERITY_RULES),
   contacts: z
     .record(tierNameSchema, contactTierSchema)

@@ -9,6 +9,8 @@ import { SEVERITIES } from '../domain/severity';
 import { formatPath } from '../domain/validation';
 import { ALARM_KINDS, LOAD_BALANCER_ALARM_KINDS } from '../domain/vocabulary';
 import { alarmNameFor, ignoredAlarmFamilies } from './alarm-index';
+import { asList, asString, field, isRecord, type Raw } from './config-raw';
+import { allServiceNames, routingProblems } from './config-routing';
 import {
   ALARM_DEFAULTS,
   DEFAULT_ESCALATION,
@@ -28,9 +30,14 @@ import {
  */
 export const parseConfig = (input: unknown, source: string): DeploymentConfig => {
   const result = deploymentConfigSchema.safeParse(input, { error: describeIssue });
+  const crossField = crossFieldProblems(input);
+  // A retired setting is reported once, by what replaced it, not also as an unknown key.
+  const explained = new Set(crossField.map((p) => p.path));
   const problems = distinct([
-    ...(result.success ? [] : problemsFromIssues(result.error.issues)),
-    ...crossFieldProblems(input),
+    ...(result.success ? [] : problemsFromIssues(result.error.issues)).filter(
+      (p) => !(explained.has(p.path) && p.message === UNKNOWN_KEY),
+    ),
+    ...crossField,
   ]);
   if (!result.success || problems.length > 0) {
     throw new ValidationError(`Deployment config ${source}`, problems);
@@ -88,6 +95,8 @@ const describeIssue: z.core.$ZodErrorMap = (issue) => {
  * One problem per bad field: an unknown key is reported at its own path, and of the shapes a union
  * allows, the closest one (fewest problems) is the one explained.
  */
+const UNKNOWN_KEY = 'is not a known setting (a typo?)';
+
 const problemsFromIssues = (
   issues: readonly z.core.$ZodIssue[],
   base: readonly PropertyKey[] = [],
@@ -98,7 +107,7 @@ const problemsFromIssues = (
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({
           path: formatPath([...path, key]),
-          message: 'is not a known setting (a typo?)',
+          message: UNKNOWN_KEY,
         }));
       case 'invalid_union': {
         const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
@@ -126,13 +135,6 @@ const distinct = (problems: readonly FieldProblem[]): FieldProblem[] => {
   });
 };
 
-type Raw = Record<string, unknown>;
-const isRecord = (value: unknown): value is Raw =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const field = (value: unknown, key: string): unknown => (isRecord(value) ? value[key] : undefined);
-const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
 /**
  * Rules that span fields, checked on the raw input so that they run whatever else is wrong. Anything
  * not of the expected shape is skipped here: the schema reports it.
@@ -143,9 +145,10 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
         ...serviceProblems(input.services),
         ...escalationProblems(input.escalation, input.contacts),
         ...allowlistProblems(field(input.automation, 'allowlist'), input.services),
-        ...maintenanceWindowProblems(input.maintenanceWindows, input.services),
+        ...maintenanceWindowProblems(input.maintenanceWindows, allServiceNames(input)),
         ...ownerTierProblems(field(input.postMortem, 'ownerTier'), input.contacts),
         ...ignoredFamilyProblems(input),
+        ...routingProblems(input),
       ]
     : [];
 
@@ -154,11 +157,12 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
  * workflow: the EventBridge rule drops it by name before anyone knows it is configured.
  */
 const ignoredFamilyProblems = (input: Raw): FieldProblem[] => {
-  const unmapped = input.unmappedAlarms;
-  if (field(unmapped, 'action') === 'ignore') return [];
+  const routing = input.routing;
+  // Ignoring by default, the EventBridge rule matches the stack's alarms by name, whatever they start with.
+  if (field(field(routing, 'default'), 'action') === 'ignore') return [];
   const families = ignoredAlarmFamilies(asString(input.stackName) ?? DEFAULT_STACK_NAME, {
-    ignoreTargetTracking: field(unmapped, 'ignoreTargetTracking') !== false,
-    ignoreOperatorAlarms: field(unmapped, 'ignoreOperatorAlarms') !== false,
+    ignoreTargetTracking: field(routing, 'ignoreTargetTracking') !== false,
+    ignoreOperatorAlarms: field(routing, 'ignoreOperatorAlarms') !== false,
   });
   return asList(input.services).flatMap((svc, i) =>
     ALARM_KINDS.flatMap((kind) => {
@@ -271,9 +275,7 @@ const serviceNames = (services: unknown[]): string[] => [
   ...new Set(services.map((svc) => asString(field(svc, 'name'))).filter((name) => name !== undefined)),
 ];
 
-const maintenanceWindowProblems = (windows: unknown, services: unknown): FieldProblem[] => {
-  if (!Array.isArray(services)) return [];
-  const names = serviceNames(services);
+const maintenanceWindowProblems = (windows: unknown, names: readonly string[]): FieldProblem[] => {
   return asList(windows).flatMap((window, i) => {
     const problems: FieldProblem[] = [];
     const service = asString(field(window, 'service'));

@@ -1,7 +1,7 @@
 /** The metrics of the window around the alarm: their statistics, the memory-climb test and the load factor. */
 import { LIMITS } from './diagnosis-rules';
 import { fmt, median } from './diagnosis-util';
-import type { Finding, MetricName, MetricSeries } from './evidence';
+import type { AlarmMetricSeries, Finding, MetricName, MetricSeries } from './evidence';
 
 export interface Stats {
   readonly first: number;
@@ -99,3 +99,23 @@ export const loadFactorOf = (requests: Stats | undefined): number | undefined =>
   requests && requests.values.length >= 2 && requests.baseline > 0
     ? requests.latest / requests.baseline
     : undefined;
+
+const fmtNumber = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+/** The alarm's own metric, for a service with no ECS part: its peak, latest and mean over the window. */
+export const alarmMetricFinding = (series: AlarmMetricSeries): Finding => {
+  const dims = Object.entries(series.dimensions)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const label = `${series.namespace} ${series.name}${dims ? ` (${dims})` : ''}`;
+  const points = series.points;
+  const last = points.at(-1);
+  if (!last) return { source: 'metrics', summary: `${label}: no datapoints in the window`, evidence: { metric: label } };
+  const peak = points.reduce((top, p) => (p.max > top.max ? p : top), last);
+  const mean = points.reduce((sum, p) => sum + p.avg, 0) / points.length;
+  return {
+    source: 'metrics',
+    summary: `${label}: peak ${fmtNumber(peak.max)} at ${peak.at.slice(11, 16)} UTC, latest ${fmtNumber(last.max)}, mean ${fmtNumber(mean)} over ${points.length} min`,
+    evidence: { metric: label, peak: peak.max, peakAt: peak.at, latest: last.max, mean, datapoints: points.length },
+  };
+};

@@ -37,7 +37,7 @@ import {
   tasksFinding,
 } from './diagnosis-ecs';
 import { type DependencySign, dependencySign, logsFinding, topMessages } from './diagnosis-logs';
-import { climbOf, type MetricStats, metricStats, metricsFinding } from './diagnosis-metrics';
+import { alarmMetricFinding, climbOf, type MetricStats, metricStats, metricsFinding } from './diagnosis-metrics';
 import { fmt, MINUTE_MS, parseTime } from './diagnosis-util';
 import { type Facts, isCrashLooping, verdictOf } from './diagnosis-verdict';
 import type { Diagnosis, Evidence, Finding } from './evidence';
@@ -144,7 +144,12 @@ export function diagnose(evidence: Evidence, options: DiagnoseOptions): Diagnosi
   }
 
   let stats: MetricStats | undefined;
-  if (evidence.metrics.ok) {
+  if (evidence.alarmMetric?.ok) {
+    findings.push(alarmMetricFinding(evidence.alarmMetric.value));
+  } else if (evidence.alarmMetric) {
+    missing.push('metrics');
+    findings.push(unavailable('metrics', evidence.alarmMetric.reason));
+  } else if (evidence.metrics.ok) {
     stats = metricStats(evidence.metrics.value);
     findings.push(metricsFinding(stats));
     const climb = stats.memoryPercent && climbOf(stats.memoryPercent);

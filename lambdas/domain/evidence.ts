@@ -66,6 +66,14 @@ export interface MetricSeries {
   readonly points: ReadonlyArray<{ readonly at: string; readonly value: number }>;
 }
 
+/** The alarm's own metric around the alarm (a service with no ECS part), per period, oldest first. */
+export interface AlarmMetricSeries {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly points: ReadonlyArray<{ readonly at: string; readonly max: number; readonly avg: number }>;
+}
+
 export interface LogMessageCount {
   readonly message: string;
   readonly count: number;
@@ -78,6 +86,8 @@ export interface Evidence {
   readonly stoppedTasks: SourceResult<readonly StoppedTask[]>;
   readonly metrics: SourceResult<readonly MetricSeries[]>;
   readonly logs: SourceResult<readonly LogMessageCount[]>;
+  /** For a service with no ECS part: the alarm's own metric instead of the ECS and load balancer ones. */
+  readonly alarmMetric?: SourceResult<AlarmMetricSeries>;
 }
 
 export type FindingSource = 'alarm' | 'ecs' | 'deployment' | 'tasks' | 'metrics' | 'logs';

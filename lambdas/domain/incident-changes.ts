@@ -42,6 +42,7 @@ export const openIncident = (input: OpenIncidentInput): Incident => {
     version: 0,
     reopenCount: 0,
     lastAlarmAt: input.signal.at,
+    ...(input.signal.metric ? { alarmMetric: input.signal.metric } : {}),
     pagedTiers: [],
     timeline: [],
   };

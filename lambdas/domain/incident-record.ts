@@ -19,6 +19,14 @@ export interface AlarmSignal {
   readonly service: string;
   readonly account?: string;
   readonly region?: string;
+  /** The alarm's one metric (none for metric math and composite alarms): diagnosis reads its recent data. */
+  readonly metric?: AlarmMetric;
+}
+
+export interface AlarmMetric {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
 }
 
 export interface Incident {
@@ -41,6 +49,8 @@ export interface Incident {
   /** State-change time of the newest ALARM and OK applied: how late or repeated deliveries are told apart. */
   readonly lastAlarmAt: string;
   readonly lastOkAt?: string;
+  /** The opening alarm's metric, when it has exactly one. */
+  readonly alarmMetric?: AlarmMetric;
   /** Every tier paged so far: they all hear about acknowledgement and resolution. */
   readonly pagedTiers: readonly string[];
   /** Callback of the workflow step waiting for recovery; the OK that resolves the incident resumes it. */

@@ -1,9 +1,22 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { AlarmTags } from '../adapters/alarm-tags';
 import { SfnCallbacks } from '../adapters/workflow-callbacks';
+import { routingReadsTags } from '../domain/routing';
 import { createIntakeHandler } from '../handlers/intake';
 import { composed, logger, metrics } from './runtime';
 
+const deps = composed();
+// Only a config whose routing reads tags gets the CloudWatch client (and the IAM to list tags).
+const tags = routingReadsTags(deps.config)
+  ? new AlarmTags(new CloudWatchClient({}), deps.config.routing.tagCacheMinutes * 60_000)
+  : undefined;
+
 export const handler = createIntakeHandler(
-  composed().intake({ callbacks: new SfnCallbacks(new SFNClient({})), metrics: metrics() }),
+  deps.intake({
+    callbacks: new SfnCallbacks(new SFNClient({})),
+    metrics: metrics(),
+    ...(tags ? { alarmTags: (arn: string | undefined) => tags.lookup(arn) } : {}),
+  }),
   logger,
 );

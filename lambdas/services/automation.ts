@@ -11,6 +11,7 @@ import type { DeploymentConfig, ServiceConfig } from '../contract/config-schema'
 import { diagnose } from '../domain/diagnosis';
 import { IncidentNotFoundError } from '../domain/errors';
 import type {
+  AlarmMetricSeries,
   Decision,
   Diagnosis,
   Evidence,
@@ -21,6 +22,7 @@ import type {
   SourceResult,
   StoppedTask,
 } from '../domain/evidence';
+import type { AlarmMetric } from '../domain/incident-record';
 import { type Actor, advance, appendEntries, changeSeverity, type Incident } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
 import { decide, describeAction } from '../domain/playbooks';
@@ -45,6 +47,12 @@ export interface MetricsApi {
     to: Date;
     periodSeconds: number;
   }): Promise<MetricSeries[]>;
+  alarmMetric(query: {
+    metric: AlarmMetric;
+    from: Date;
+    to: Date;
+    periodSeconds: number;
+  }): Promise<AlarmMetricSeries>;
 }
 
 export interface LogsApi {
@@ -57,7 +65,7 @@ export interface KillSwitchApi {
 
 export type AutomationConfig = Pick<
   DeploymentConfig,
-  'automation' | 'severityRules' | 'services' | 'verification'
+  'automation' | 'severityRules' | 'services' | 'otherServices' | 'verification'
 >;
 
 export interface AutomationDeps {
@@ -121,14 +129,10 @@ export const gatherEvidence = async (deps: AutomationDeps, incident: Incident): 
     at: incident.lastAlarmAt,
     ...(target ? { kind: target.kind } : {}),
   };
-  if (!svc) {
-    const reason = `${incident.alarmName} maps to no watched service`;
-    const none = { ok: false as const, reason };
-    return { alarm, service: none, stoppedTasks: none, metrics: none, logs: none };
-  }
   const timeout = deps.sourceTimeoutMs ?? 8000;
   const now = deps.clock();
   const from = new Date(Date.parse(incident.lastAlarmAt) - LOOKBACK_MINUTES * 60_000);
+  if (!svc) return gatherWithoutEcs(deps, incident, alarm, from, now, timeout);
   const [service, stoppedTasks, metrics, logs] = await Promise.all([
     source(() => deps.ecs.describeService(svc.cluster, svc.service), timeout, 'ECS DescribeServices'),
     source(() => deps.ecs.stoppedTasks(svc.cluster, svc.service), timeout, 'ECS stopped tasks'),
@@ -148,6 +152,45 @@ export const gatherEvidence = async (deps: AutomationDeps, incident: Incident): 
     source(() => deps.logs.topErrors(svc.logGroup, from, now), timeout, 'Logs Insights'),
   ]);
   return { alarm, service, stoppedTasks, metrics, logs };
+};
+
+/**
+ * A service with no ECS part (in otherServices, or named by a routing rule): the alarm's own metric
+ * and the service's log group, where it has one; ECS, deployments and tasks do not apply.
+ */
+const gatherWithoutEcs = async (
+  deps: AutomationDeps,
+  incident: Incident,
+  alarm: Evidence['alarm'],
+  from: Date,
+  now: Date,
+  timeout: number,
+): Promise<Evidence> => {
+  const other = deps.config.otherServices.find((s) => s.name === incident.service);
+  const none = {
+    ok: false as const,
+    reason: other
+      ? `${incident.service} has no ECS part`
+      : `${incident.alarmName} maps to no watched service (${incident.service})`,
+  };
+  const metric = incident.alarmMetric;
+  const logGroup = other?.logGroup;
+  const [alarmMetric, logs] = await Promise.all([
+    metric
+      ? source(
+          () => deps.metrics.alarmMetric({ metric, from, to: now, periodSeconds: 60 }),
+          timeout,
+          'CloudWatch GetMetricData',
+        )
+      : Promise.resolve({
+          ok: false as const,
+          reason: `${incident.alarmName} has no single metric to read (a metric math or composite alarm)`,
+        }),
+    logGroup
+      ? source(() => deps.logs.topErrors(logGroup, from, now), timeout, 'Logs Insights')
+      : Promise.resolve({ ok: false as const, reason: `${incident.service} has no log group configured` }),
+  ]);
+  return { alarm, service: none, stoppedTasks: none, metrics: none, logs, alarmMetric };
 };
 
 export interface DiagnoseResult {

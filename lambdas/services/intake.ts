@@ -15,8 +15,9 @@ import type { AlarmTarget } from '../contract/alarm-index';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal, Suppression } from '../domain/incident';
+import { type RouteDecision, type RoutingInput, routeAlarm, type TagLookup } from '../domain/routing';
 import { classifySeverity, SEVERITIES } from '../domain/severity';
-import { type AlarmStateChange, ignoredAlarmFamilies, parseAlarmEvent } from '../intake/alarm-event';
+import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
 import type { AlarmToRecord, IncidentService, RecordOutcome } from './incident-service';
 
 export type IntakeOutcome = RecordOutcome | 'rejected';
@@ -38,8 +39,10 @@ export interface IntakeResult {
 export interface IntakeDeps {
   readonly incidents: IncidentService;
   readonly callbacks: WorkflowCallbacks;
-  readonly config: Pick<DeploymentConfig, 'unmappedAlarms' | 'severityRules' | 'stackName'>;
+  readonly config: RoutingInput & Pick<DeploymentConfig, 'severityRules'>;
   readonly alarms: ReadonlyMap<string, AlarmTarget>;
+  /** The alarm's tags, for rules that route on them (cached by the adapter). @default none are read */
+  readonly alarmTags?: (alarmArn: string | undefined) => Promise<TagLookup>;
   /** The silence or maintenance window covering `service` at `at`, if any. @default nothing is ever silenced */
   readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
   readonly metrics?: Pick<IncidentMetricsSink, 'incidentSuppressed'>;
@@ -56,44 +59,72 @@ const KIND_TITLES: Readonly<Record<AlarmTarget['kind'], string>> = {
 /** Service name used for alarms that map to no configured service. */
 export const UNMAPPED_SERVICE = 'unmapped';
 
-/** Maps a state change to what the store records, or a reason to ignore it. */
-export const toAlarmToRecord = (
+/** Routes a state change, reading the alarm's tags only when a rule needs them. */
+export const routeChange = async (
   change: AlarmStateChange,
-  deps: Pick<IntakeDeps, 'config' | 'alarms'>,
-): AlarmToRecord | { ignored: string } => {
+  deps: Pick<IntakeDeps, 'config' | 'alarms' | 'alarmTags'>,
+): Promise<RouteDecision> => {
+  const first = routeAlarm(deps.config, deps.alarms, change);
+  if (!('needsTags' in first)) return first;
+  const tags: TagLookup = deps.alarmTags
+    ? await deps.alarmTags(change.alarmArn)
+    : { ok: false, reason: 'this intake reads no tags' };
+  const second = routeAlarm(deps.config, deps.alarms, change, tags);
+  if ('needsTags' in second) throw new Error('routing asked for tags twice');
+  return second;
+};
+
+/** Maps a state change to what the store records, or a reason to ignore it. */
+export const toAlarmToRecord = async (
+  change: AlarmStateChange,
+  deps: Pick<IntakeDeps, 'config' | 'alarms' | 'alarmTags'>,
+): Promise<AlarmToRecord | { ignored: string }> => {
   if (change.state === 'INSUFFICIENT_DATA')
     return { ignored: `${change.alarmName}: INSUFFICIENT_DATA is not an incident signal` };
-  const target = deps.alarms.get(change.alarmName);
-  if (!target && deps.config.unmappedAlarms.action === 'ignore') {
-    return { ignored: `${change.alarmName} maps to no watched service and unmapped alarms are ignored` };
-  }
-  const family = target
-    ? undefined
-    : ignoredAlarmFamilies(deps.config.stackName, deps.config.unmappedAlarms).find((f) =>
-        change.alarmName.startsWith(f.prefix),
-      );
-  if (family)
-    return { ignored: `${change.alarmName} is ${family.family}, ignored while ${family.setting} is true` };
+  const route = await routeChange(change, deps);
+  if (route.action === 'ignore') return { ignored: ignoredReason(change.alarmName, route) };
+  const target = route.watched;
+  const service = route.service ?? UNMAPPED_SERVICE;
+  const metric = singleMetric(change);
   const signal: AlarmSignal = {
     alarmName: change.alarmName,
     state: change.state,
     at: change.at,
     reason: change.reason,
-    service: target?.serviceName ?? UNMAPPED_SERVICE,
+    service,
     ...(change.account ? { account: change.account } : {}),
     ...(change.region ? { region: change.region } : {}),
+    ...(metric ? { metric } : {}),
   };
-  const floor = target?.severity ?? deps.config.unmappedAlarms.severity;
+  const floor = route.severity ?? deps.config.routing.default.severity;
   const judged = classifySeverity({}, floor, deps.config.severityRules);
   return {
     signal,
     severity: judged.severity,
     severityReason: target
       ? `${judged.reason} for ${change.alarmName}`
-      : `${change.alarmName} maps to no watched service: default severity ${floor}`,
-    title: target ? `${target.serviceName} ${KIND_TITLES[target.kind]}` : `${change.alarmName} in ALARM`,
-    ...(target ? { runbookUrl: target.runbookUrl } : {}),
+      : route.rule
+        ? `${change.alarmName} routed by rule ${route.matched.join(' + ')}: ${floor}`
+        : `${change.alarmName} matched no routing rule: default severity ${floor}`,
+    title: target
+      ? `${target.serviceName} ${KIND_TITLES[target.kind]}`
+      : `${service}: ${change.alarmName} in ALARM`,
+    ...(route.runbookUrl ? { runbookUrl: route.runbookUrl } : {}),
   };
+};
+
+const ignoredReason = (alarmName: string, route: RouteDecision): string => {
+  if (route.rule?.startsWith('builtin:')) return route.why.join('; ');
+  return route.rule
+    ? `${alarmName} is ignored by routing rule ${route.rule}`
+    : `${alarmName} matched no routing rule, and routing.default.action is ignore`;
+};
+
+/** The alarm's one metric, for diagnosis to read; none for metric math and composite alarms. */
+const singleMetric = (change: AlarmStateChange): AlarmSignal['metric'] => {
+  const [only, ...more] = change.metrics;
+  if (!only || more.length > 0 || !only.namespace || !only.name || change.composite) return undefined;
+  return { namespace: only.namespace, name: only.name, dimensions: change.dimensions };
 };
 
 const rejection = (error: unknown): IntakeResult | undefined =>
@@ -174,7 +205,7 @@ export const intakeEvent = async (event: unknown, deps: IntakeDeps): Promise<Int
 };
 
 const intakeChange = async (change: AlarmStateChange, deps: IntakeDeps): Promise<IntakeResult> => {
-  const mapped = toAlarmToRecord(change, deps);
+  const mapped = await toAlarmToRecord(change, deps);
   if ('ignored' in mapped) return { outcome: 'ignored', reason: mapped.ignored, alarmName: change.alarmName };
   // Looked up before recording, so the incident is created already suppressed (one write).
   const suppression =

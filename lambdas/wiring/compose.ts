@@ -56,7 +56,7 @@ export interface Composed {
   readonly incidents: IncidentService;
   readonly silences: SilenceDeps;
   readonly alarms: () => ReadonlyMap<string, AlarmTarget>;
-  readonly intake: (ports: Pick<IntakeDeps, 'callbacks' | 'metrics'>) => IntakeDeps;
+  readonly intake: (ports: Pick<IntakeDeps, 'callbacks' | 'metrics' | 'alarmTags'>) => IntakeDeps;
   readonly automation: (ports: AutomationPorts) => AutomationDeps;
   readonly lifecycle: (ports: PagingPorts) => LifecycleDeps;
   /** The acknowledge / resolve / approve paths (CLI, responder endpoint), paging through `lifecycle`. */
@@ -112,6 +112,7 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       alarms: alarms(),
       suppressionFor: suppression,
       ...(ports.metrics ? { metrics: ports.metrics } : {}),
+      ...(ports.alarmTags ? { alarmTags: ports.alarmTags } : {}),
     }),
     automation: (ports) => ({ ...ports, incidents, store, config, alarms: alarms(), clock }),
     lifecycle: ({ links, checksSuppression = true, ...ports }) => ({

@@ -15,10 +15,16 @@ export interface AlarmIntakeProps {
   readonly ingestFunction: lambda.IFunction;
   /**
    * Alarm names the rule matches. Undefined matches every alarm of the account and region, so an
-   * alarm that maps to no watched service still opens an incident (config `unmappedAlarms.action: open`).
+   * alarm that maps to no watched service still opens an incident (config `routing.default.action: open`).
    * @default every alarm
    */
   readonly alarmNames?: readonly string[];
+  /**
+   * With `alarmNames`: more alarms the rule matches, each a clause on the event's `detail` (routing
+   * rules that open incidents, see lib/config/alarm-rule-scope.ts), OR-ed with the names.
+   * @default none
+   */
+  readonly routedAlarms?: readonly Readonly<Record<string, unknown>>[];
   /**
    * Name prefixes whose alarms the rule leaves out, when it matches every alarm (no `alarmNames`). At
    * most two: EventBridge documents one prefix per `anything-but`, and two `anything-but`s in one
@@ -49,7 +55,7 @@ export class AlarmIntake extends Construct {
     super(scope, id);
     const ignored = props.ignoredAlarmNamePrefixes ?? [];
     const problems = [
-      ...(props.alarmNames !== undefined && props.alarmNames.length === 0
+      ...(props.alarmNames !== undefined && props.alarmNames.length === 0 && !props.routedAlarms?.length
         ? ['alarmNames is empty, so no alarm would ever start the workflow']
         : []),
       ...(props.alarmNames !== undefined && ignored.length > 0
@@ -59,6 +65,9 @@ export class AlarmIntake extends Construct {
         ? [`at most two ignoredAlarmNamePrefixes fit one event pattern, got ${ignored.length}`]
         : []),
       ...(ignored.some((p) => p === '') ? ['an empty ignored prefix would leave every alarm out'] : []),
+      ...(props.routedAlarms?.length && props.alarmNames === undefined
+        ? ['routedAlarms needs alarmNames: without them the rule already matches every alarm']
+        : []),
     ];
     if (problems.length > 0) throw new Error(`AlarmIntake: ${problems.join('; ')}`);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
@@ -86,7 +95,15 @@ export class AlarmIntake extends Construct {
         detailType: ['CloudWatch Alarm State Change'],
         detail: {
           state: { value: ['ALARM', 'OK'] },
-          ...(props.alarmNames ? { alarmName: [...props.alarmNames] } : {}),
+          ...(props.alarmNames && !props.routedAlarms?.length ? { alarmName: [...props.alarmNames] } : {}),
+          ...(props.alarmNames && props.routedAlarms?.length
+            ? {
+                $or: [
+                  ...(props.alarmNames.length > 0 ? [{ alarmName: [...props.alarmNames] }] : []),
+                  ...props.routedAlarms,
+                ],
+              }
+            : {}),
           ...(byName ? { alarmName: events.Match.anythingButPrefix(byName) } : {}),
         },
         ...(byArn ? { resources: events.Match.anythingButPrefix(alarmArnPrefix(byArn)) } : {}),

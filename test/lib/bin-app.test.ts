@@ -52,6 +52,7 @@ describe('bin/app.ts', () => {
           services: [
             { name: 'checkout', cluster: 'prod', service: 'checkout', logGroup: '/ecs/checkout', alarms: {} },
           ],
+          routing: { default: { action: 'open' } },
           contacts: { 'on-call': { email: ['oncall@example.com'] } },
           automation: { allowlist: ['payments'], dryRun: 'yes' },
         }),

@@ -25,6 +25,7 @@ export const minimalInput = (): Record<string, unknown> => ({
       alarms: { errorRate: { threshold: 10, severity: 'P2' } },
     },
   ],
+  routing: { default: { action: 'open', severity: 'P3' } },
   contacts: {
     'on-call': { email: ['oncall@example.com'] },
     'devops-lead': { email: ['devops-lead@example.com'] },
@@ -38,3 +39,44 @@ export const composeTestApp = (input: unknown = exampleInput()) => {
   const stack = composeApp(app, parseConfig(input, 'test config'));
   return { app, stack };
 };
+
+/** The example config's ECS services, plus routing rules for the alarms in test/events (AWS's own samples). */
+export const routedInput = (): Record<string, unknown> => ({
+  ...exampleInput(),
+  otherServices: [
+    { name: 'fleet', description: 'the EC2 fleet', runbookUrl: 'https://runbooks.example.com/fleet' },
+    { name: 'lambda-platform' },
+    { name: 'edge' },
+  ],
+  routing: {
+    rules: [
+      { id: 'noisy-anomaly', match: { alarmName: { glob: '*Anomaly' } }, action: 'ignore' },
+      {
+        id: 'ec2-network',
+        match: { namespace: 'AWS/EC2', metricName: 'NetworkOut' },
+        service: 'fleet',
+        severity: 'P2',
+      },
+      {
+        id: 'ec2-any',
+        match: { namespace: 'AWS/EC2', dimensions: { InstanceId: { exists: true } } },
+        service: 'fleet',
+        severity: 'P3',
+      },
+      {
+        id: 'lambda',
+        match: { namespace: 'AWS/Lambda', region: 'eu-west-1' },
+        service: 'lambda-platform',
+        severity: 'P2',
+      },
+      {
+        id: 'composites',
+        match: { alarmName: { regex: '^(Service|Composite)' } },
+        service: 'edge',
+        severity: 'P1',
+      },
+      { id: 'other-account', match: { account: '444455556666' }, action: 'ignore' },
+    ],
+    default: { action: 'open', severity: 'P4', runbookUrl: 'https://runbooks.example.com/triage' },
+  },
+});

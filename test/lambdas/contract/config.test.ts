@@ -131,12 +131,15 @@ describe('defaults', () => {
     expect(config.table).toEqual({ removalPolicy: 'retain', customerManagedKey: false });
     expect(config.stackName).toBe('IncidentResponse');
     expect(config.env).toBeUndefined();
-    expect(config.unmappedAlarms).toEqual({
-      action: 'open',
-      severity: 'P3',
+    expect(config.routing).toEqual({
+      rules: [],
+      default: { action: 'open', severity: 'P3' },
       ignoreTargetTracking: true,
       ignoreOperatorAlarms: true,
+      tagCacheMinutes: 10,
     });
+    expect(config.otherServices).toEqual([]);
+    expect(config.ecsEvents).toEqual({ enabled: true, severity: 'P2' });
     expect(config.reopenWindowMinutes).toBe(30);
     expect(config.dedupKey).toEqual(['service', 'alarm']);
     expect(config.services[0]?.alarms.errorRate).toEqual({
@@ -254,6 +257,11 @@ describe('a bad config', () => {
         path: 'services[0].alarms',
         message: 'needs at least one alarm: errorRate, p95Latency, tasksBelowDesired, cpu, memory',
       },
+      {
+        path: 'routing',
+        message:
+          'is required, an object such as {"default": {"action": "open", "severity": "P3"}}: the default route decides what happens to every alarm the stack did not create',
+      },
       { path: 'contacts', message: 'is required (an object)' },
     ]);
   });
@@ -320,8 +328,8 @@ describe('a bad config', () => {
     ],
     [
       'an unknown severity',
-      (c: Raw) => (c.unmappedAlarms = { severity: 'SEV1' }),
-      'unmappedAlarms.severity',
+      (c: Raw) => (c.routing = { default: { action: 'open', severity: 'SEV1' } }),
+      'routing.default.severity',
       'must be one of "P1", "P2", "P3", "P4"',
     ],
     [
@@ -360,12 +368,12 @@ describe('cross-field checks', () => {
       {
         path: 'services[0].alarms.errorRate.alarmName',
         message:
-          "'TargetTracking-checkout-5xx' starts with TargetTracking-, which the intake leaves out while unmappedAlarms.ignoreTargetTracking is true: rename the alarm or set it to false",
+          "'TargetTracking-checkout-5xx' starts with TargetTracking-, which the intake leaves out while routing.ignoreTargetTracking is true: rename the alarm or set it to false",
       },
       {
         path: 'services[0].alarms.cpu.alarmName',
         message:
-          "'Prod-operator-cpu' starts with Prod-operator-, which the intake leaves out while unmappedAlarms.ignoreOperatorAlarms is true: rename the alarm or set it to false",
+          "'Prod-operator-cpu' starts with Prod-operator-, which the intake leaves out while routing.ignoreOperatorAlarms is true: rename the alarm or set it to false",
       },
     ]);
   });
@@ -373,7 +381,7 @@ describe('cross-field checks', () => {
   it('accept such a name once that family is let through', () => {
     const input = withChange((c) => {
       c.services[0].alarms.errorRate.alarmName = 'TargetTracking-checkout-5xx';
-      c.unmappedAlarms = { ignoreTargetTracking: false };
+      c.routing = { default: { action: 'open' }, ignoreTargetTracking: false };
     });
 
     expect(parseConfig(input, 'test.json').services[0]?.alarms.errorRate?.alarmName).toBe(

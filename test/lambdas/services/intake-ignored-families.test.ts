@@ -37,8 +37,11 @@ const dynamo = useLocalDynamo({ perTest: true });
 let incidents: IncidentService;
 const callbacks: WorkflowCallbacks = { succeed: async () => {}, fail: async () => {} };
 
-const depsFor = (unmappedAlarms: Record<string, unknown> = {}): IntakeDeps => {
-  const config = parseConfig({ ...exampleInput(), unmappedAlarms }, 'test config');
+const depsFor = (routing: Record<string, unknown> = {}): IntakeDeps => {
+  const config = parseConfig(
+    { ...exampleInput(), routing: { default: { action: 'open', severity: 'P3' }, ...routing } },
+    'test config',
+  );
   return { incidents, callbacks, config, alarms: alarmIndex(config) };
 };
 
@@ -59,7 +62,7 @@ describe('intake of the alarm families ignored by default', () => {
     expect(out).toEqual({
       outcome: 'ignored',
       alarmName: TARGET_TRACKING,
-      reason: `${TARGET_TRACKING} is an Application Auto Scaling target-tracking alarm (TargetTracking-*), ignored while unmappedAlarms.ignoreTargetTracking is true`,
+      reason: `${TARGET_TRACKING} is an Application Auto Scaling target-tracking alarm (TargetTracking-*), ignored while routing.ignoreTargetTracking is true`,
     });
     expect(record).not.toHaveBeenCalled();
   });
@@ -70,7 +73,7 @@ describe('intake of the alarm families ignored by default', () => {
     const out = await intakeEvent(alarmAction(OPERATOR), depsFor());
 
     expect(out).toMatchObject({ outcome: 'ignored', alarmName: OPERATOR });
-    expect(out.reason).toContain('unmappedAlarms.ignoreOperatorAlarms');
+    expect(out.reason).toContain('routing.ignoreOperatorAlarms');
     expect(record).not.toHaveBeenCalled();
   });
 

@@ -29,6 +29,7 @@ const configFor = (prefix: string) =>
   parseConfig(
     {
       services: [service(`${prefix}-checkout`), service(`${prefix}-search`)],
+      routing: { default: { action: 'open' } },
       contacts: {
         'on-call': { email: ['oncall@example.com'] },
         'devops-lead': { email: ['devops-lead@example.com'] },

@@ -33,7 +33,10 @@ type Json = any;
  */
 const matches = (pattern: Json, event: Json, tokens: Record<string, string>): boolean =>
   Object.entries(pattern).every(([key, rule]) => {
+    if (key === '$or') return (rule as Json[]).some((clause) => matches(clause, event, tokens));
     const value = event?.[key];
+    // An array of objects in the event is matched element by element (EventBridge flattens it).
+    if (!Array.isArray(rule) && Array.isArray(value)) return value.some((v) => matches(rule, v, tokens));
     if (!Array.isArray(rule)) return matches(rule, value, tokens);
     const text = (v: Json) =>
       Object.entries(tokens).reduce((t, [ref, real]) => t.replaceAll(`<Ref:${ref}>`, real), tokensToText(v));
@@ -41,10 +44,19 @@ const matches = (pattern: Json, event: Json, tokens: Record<string, string>): bo
       rule.some((r: Json) => {
         if (typeof r === 'string') return v === r;
         if (r.prefix !== undefined) return typeof v === 'string' && v.startsWith(text(r.prefix));
+        if (r.exists === true) return v !== undefined;
+        if (r.wildcard !== undefined)
+          return new RegExp(
+            `^${r.wildcard
+              .split('*')
+              .map((p: string) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+              .join('.*')}$`,
+          ).test(v);
         const but = r['anything-but'];
         if (but?.prefix !== undefined) return typeof v === 'string' && !v.startsWith(text(but.prefix));
         throw new Error(`matcher not modelled: ${JSON.stringify(r)}`);
       });
+    if (rule.some((r: Json) => r?.exists === true)) return value !== undefined;
     return Array.isArray(value) ? value.some(one) : value !== undefined && one(value);
   });
 
@@ -122,6 +134,39 @@ describe('AlarmIntake rule', () => {
     expect(() => intakeIn({ alarmNames: ['checkout-cpu'], ignoredAlarmNamePrefixes: ['a-'] })).toThrow(
       /alarmNames already leave every other alarm out/,
     );
+  });
+
+  it('matches the named alarms or any routed alarm when routing rules open incidents ($or on detail)', () => {
+    const routed = [
+      { alarmName: [{ prefix: 'rds-' }] },
+      {
+        configuration: {
+          metrics: { metricStat: { metric: { namespace: ['AWS/EC2'], name: ['NetworkOut'] } } },
+        },
+      },
+      {
+        configuration: {
+          metrics: { metricStat: { metric: { dimensions: { InstanceId: [{ exists: true }] } } } },
+        },
+      },
+    ];
+    const { template } = synth({ alarmNames: ['checkout-cpu'], routedAlarms: routed });
+    const pattern = eventPatternOf(template);
+
+    expect(pattern.detail).toEqual({
+      state: { value: ['ALARM', 'OK'] },
+      $or: [{ alarmName: ['checkout-cpu'] }, ...routed],
+    });
+    const noMetrics = (name: string) => {
+      const event = stateChange(name);
+      event.detail.configuration.metrics = [];
+      return event;
+    };
+    expect(matches(pattern, noMetrics('checkout-cpu'), SAMPLE_ACCOUNT)).toBe(true);
+    expect(matches(pattern, noMetrics('rds-orders-cpu'), SAMPLE_ACCOUNT)).toBe(true);
+    expect(matches(pattern, noMetrics('queue-depth'), SAMPLE_ACCOUNT)).toBe(false);
+    // The AWS sample is an AWS/EC2 CPUUtilization alarm with an InstanceId dimension.
+    expect(matches(pattern, stateChange('ServerCpuTooHigh'), SAMPLE_ACCOUNT)).toBe(true);
   });
 
   it('refuses an empty list of alarm names, which would never start the workflow', () => {
@@ -268,11 +313,11 @@ describe('AlarmIntake in the stack', () => {
     }
   });
 
-  it('matches every alarm when unmapped alarms open incidents and both families are let through', () => {
+  it('matches every alarm when the default route opens and both families are let through', () => {
     const pattern = eventPatternOf(
       appTemplate({
         ...exampleInput(),
-        unmappedAlarms: { ignoreTargetTracking: false, ignoreOperatorAlarms: false },
+        routing: { default: { action: 'open' }, ignoreTargetTracking: false, ignoreOperatorAlarms: false },
       }),
     );
 
@@ -282,15 +327,15 @@ describe('AlarmIntake in the stack', () => {
 
   it('leaves out only the operator alarms, by name, when target tracking is let through', () => {
     const pattern = eventPatternOf(
-      appTemplate({ ...exampleInput(), unmappedAlarms: { ignoreTargetTracking: false } }),
+      appTemplate({ ...exampleInput(), routing: { default: { action: 'open' }, ignoreTargetTracking: false } }),
     );
 
     expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'IncidentResponse-operator-' } }]);
     expect(pattern).not.toHaveProperty('resources');
   });
 
-  it('matches exactly the configured alarm names when unmapped alarms are ignored', () => {
-    const template = appTemplate({ ...exampleInput(), unmappedAlarms: { action: 'ignore' } });
+  it('matches exactly the configured alarm names when the default route ignores and no rule opens', () => {
+    const template = appTemplate({ ...exampleInput(), routing: { default: { action: 'ignore' } } });
 
     expect(eventPatternOf(template).detail.alarmName).toEqual([
       'checkout-error-rate',
