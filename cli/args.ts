@@ -47,6 +47,9 @@ export const options = {
   confirm: { type: 'string' },
   timeout: { type: 'string' },
   'resolve-after': { type: 'string' },
+  history: { type: 'string' },
+  alarms: { type: 'string' },
+  silences: { type: 'string' },
   tag: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;

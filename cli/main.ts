@@ -16,6 +16,7 @@ import { declare } from './commands/declare';
 import { drill } from './commands/drill';
 import { list, report, show } from './commands/incidents';
 import { liveDrill } from './commands/live-drill';
+import { policy } from './commands/policy';
 import { postmortem } from './commands/post-incident';
 import { replay } from './commands/replay';
 import { respond } from './commands/respond';
@@ -55,6 +56,20 @@ Silences (the sandbox store, --table NAME or --stack NAME; --config for the serv
                                      alarms of SERVICE are recorded but page nobody until it expires
   silences [SERVICE]                 active silences and maintenance windows, with the time left
   unsilence SERVICE --by NAME        end the service's silences now
+
+Policy (the deployment config --config and files only; no AWS call, nothing paged or stored):
+  policy simulate --history FILE [--alarms FILE] [--silences FILE] [--json]
+                                     replay \`aws cloudwatch describe-alarm-history --history-item-type StateUpdate\`
+                                     output through routing, dedup, the reopen window, maintenance windows,
+                                     silences and the escalation policy (nobody acknowledges) on a simulated clock.
+                                     --alarms: \`aws cloudwatch describe-alarms\` output (metrics, dimensions, ARN
+                                     for routing); --silences: \`incident silences --json\` output or [{service,
+                                     from, until, reason}]. Prints per ISO week: pages per tier, incidents opened,
+                                     suppressed, duplicates, reopened, ignored; totals; the 10 noisiest alarms.
+                                     --json: {history, tiers, weeks: [{week, pages: {TIER: n}, pagesTotal, opened,
+                                     suppressed, duplicates, reopened, ignored}], totals (same figures), openAtEnd,
+                                     noisiest: [{alarmName, toAlarm, incidents, reopened, duplicates, pages,
+                                     route: {action, rule, service, severity}}], notes: [text]}
 
 Deployed stack (your AWS credentials; --stack NAME reads the stack's outputs, --region R):
   ack ID --by NAME [--note T]        take ownership; everyone paged hears it
@@ -116,6 +131,8 @@ const run = (command: string, arg: string | undefined, parsed: Parsed, io: Io): 
       return stats(parsed, io);
     case 'postmortem':
       return postmortem(arg, parsed, io);
+    case 'policy':
+      return policy(arg, parsed, io);
     case 'silence':
       return silence(arg, parsed, io);
     case 'silences':
