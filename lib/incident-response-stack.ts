@@ -1,4 +1,13 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { servicesAutomationMayRollBack } from '../lambdas/contract/alarm-index';
@@ -124,6 +133,13 @@ export class IncidentResponseStack extends Stack {
           ],
         }),
       );
+      const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+      Validations.of(intake.role ?? intake).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${region}:${account}:alarm:*]`,
+        reason:
+          'Routing rules match alarms the stack did not create by their tags: the intake reads the tags (read-only) of any alarm of its own account and region, which it cannot know at deploy',
+      });
     }
     for (const fn of [intake, lifecycle, automation, responder]) {
       fn.addEnvironment(ENV.tableName, this.incidentTable.table.tableName);

@@ -53,6 +53,30 @@ export interface SimService {
   }>;
 }
 
+/**
+ * A resource with no ECS part (an RDS instance, a queue): one CloudWatch metric and, optionally, a log
+ * group. A scenario moves its value; the alarms on it are the team's own, routed by the config.
+ */
+export interface SimResource {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  value: number;
+  readonly logGroup?: string;
+  readonly logs: Array<{ at: string; message: string }>;
+  /** One sample per simulated minute, oldest first. */
+  readonly history: Array<{ at: string; value: number }>;
+}
+
+/** An alarm the stack did not create, on a SimResource: what routing rules are for. */
+export interface SimExternalAlarm {
+  readonly alarmName: string;
+  readonly resource: string;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 /** How a task definition revision behaves once deployed, as a scenario defines it. */
 export interface RevisionBehaviour {
   readonly metrics?: Partial<SimMetrics>;
@@ -73,9 +97,12 @@ export const HEALTHY: Readonly<SimMetrics> = {
 
 interface AlarmTrack {
   readonly name: string;
-  readonly serviceName: string;
-  readonly kind: AlarmKind;
-  readonly alarm: AlarmConfig;
+  /** The watched service and the kind, for the stack's alarms; the resource, for the others. */
+  readonly serviceName?: string;
+  readonly kind?: AlarmKind;
+  readonly resource?: string;
+  readonly alarm: Pick<AlarmConfig, 'threshold' | 'evaluationPeriods' | 'periodSeconds'>;
+  readonly tags: Readonly<Record<string, string>>;
   state: 'OK' | 'ALARM';
   stateSince: string;
   breaching: number;
@@ -103,7 +130,7 @@ const metricValue = (kind: AlarmKind, s: SimService): number => {
   }
 };
 
-const breaches = (kind: AlarmKind, value: number, threshold: number): boolean =>
+const breaches = (kind: AlarmKind | undefined, value: number, threshold: number): boolean =>
   kind === 'tasksBelowDesired' ? value >= threshold : value > threshold;
 
 /** CloudWatch writes `2019-10-02T17:04:40.989+0000` in alarm state timestamps. */
@@ -115,6 +142,7 @@ export class SimulatedEnvironment {
   private readonly byName = new Map<string, SimService>();
   private readonly alarms: AlarmTrack[] = [];
   private readonly revisions = new Map<string, RevisionBehaviour>();
+  private readonly resourcesById = new Map<string, SimResource>();
   /** Every mutating ECS call the sandbox received: how tests see that dry-run called nothing. */
   readonly ecsCalls: Array<{ at: string; call: string; service: string; detail: string }> = [];
 
@@ -158,6 +186,7 @@ export class SimulatedEnvironment {
           serviceName: svc.name,
           kind,
           alarm,
+          tags: {},
           state: 'OK',
           stateSince: start,
           breaching: 0,
@@ -315,6 +344,53 @@ export class SimulatedEnvironment {
     this.service(name).logs.push({ at: this.clock().toISOString(), message });
   }
 
+  /** A line in a resource's log group (one with no ECS part). */
+  logResource(id: string, message: string): void {
+    this.resource(id).logs.push({ at: this.clock().toISOString(), message });
+  }
+
+  /** A resource with no ECS part, named `id` (the scenario's name for it). */
+  addResource(id: string, resource: Omit<SimResource, 'logs' | 'history'>): SimResource {
+    const added: SimResource = { ...resource, logs: [], history: [] };
+    this.resourcesById.set(id, added);
+    return added;
+  }
+
+  resource(id: string): SimResource {
+    const found = this.resourcesById.get(id);
+    if (!found) throw new Error(`the simulated environment has no resource "${id}"`);
+    return found;
+  }
+
+  resources(): SimResource[] {
+    return [...this.resourcesById.values()];
+  }
+
+  /** The team's own alarm on a resource: CloudWatch evaluates it like the stack's, every minute. */
+  addAlarm(spec: SimExternalAlarm): void {
+    this.resource(spec.resource);
+    this.alarms.push({
+      name: spec.alarmName,
+      resource: spec.resource,
+      alarm: { threshold: spec.threshold, evaluationPeriods: spec.evaluationPeriods, periodSeconds: 60 },
+      tags: spec.tags ?? {},
+      state: 'OK',
+      stateSince: this.clock().toISOString(),
+      breaching: 0,
+      clear: 0,
+      recent: [],
+    });
+  }
+
+  /** The tags of the alarm with this ARN, as ListTagsForResource returns them; undefined for no such alarm. */
+  alarmTags(arn: string): Readonly<Record<string, string>> | undefined {
+    return this.alarms.find((a) => this.alarmArn(a.name) === arn)?.tags;
+  }
+
+  private alarmArn(name: string): string {
+    return `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${name}`;
+  }
+
   alarmStates(): Array<{ name: string; state: 'OK' | 'ALARM'; since: string }> {
     return this.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateSince }));
   }
@@ -337,12 +413,13 @@ export class SimulatedEnvironment {
         desired: svc.desired,
       });
     }
+    for (const r of this.resourcesById.values()) r.history.push({ at: now.toISOString(), value: r.value });
     for (const track of this.alarms) {
       const periods = Math.max(
         1,
         Math.round((track.alarm.evaluationPeriods * track.alarm.periodSeconds) / 60),
       );
-      const value = metricValue(track.kind, this.service(track.serviceName));
+      const value = this.valueOf(track);
       track.recent.unshift(value);
       track.recent.length = Math.min(track.recent.length, periods);
       if (breaches(track.kind, value, track.alarm.threshold)) {
@@ -366,9 +443,27 @@ export class SimulatedEnvironment {
     return changes;
   }
 
+  private valueOf(track: AlarmTrack): number {
+    if (track.resource !== undefined) return this.resource(track.resource).value;
+    return metricValue(track.kind as AlarmKind, this.service(track.serviceName as string));
+  }
+
+  /** The alarm's metric as the event's configuration names it. */
+  private metricOf(track: AlarmTrack) {
+    if (track.resource !== undefined) {
+      const r = this.resource(track.resource);
+      return { dimensions: { ...r.dimensions }, name: r.metricName, namespace: r.namespace };
+    }
+    const svc = this.service(track.serviceName as string);
+    return {
+      dimensions: { ClusterName: svc.cluster, ServiceName: svc.service },
+      name: track.kind,
+      namespace: 'Sandbox/ECS',
+    };
+  }
+
   /** The EventBridge `CloudWatch Alarm State Change` event, shaped as AWS documents it. */
   private stateChangeEvent(track: AlarmTrack, next: 'OK' | 'ALARM', periods: number, now: Date): unknown {
-    const svc = this.service(track.serviceName);
     const threshold = track.alarm.threshold;
     const crossed = next === 'ALARM' ? 'was greater than' : 'was not greater than';
     const reasonData = JSON.stringify({
@@ -393,20 +488,16 @@ export class SimulatedEnvironment {
       account: this.account,
       time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       region: this.region,
-      resources: [`arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${track.name}`],
+      resources: [this.alarmArn(track.name)],
       detail: {
         alarmName: track.name,
         configuration: {
-          description: `${svc.name} ${track.kind}`,
+          description: track.resource ?? `${track.serviceName} ${track.kind}`,
           metrics: [
             {
               id: randomUUID(),
               metricStat: {
-                metric: {
-                  dimensions: { ClusterName: svc.cluster, ServiceName: svc.service },
-                  name: track.kind,
-                  namespace: 'Sandbox/ECS',
-                },
+                metric: this.metricOf(track),
                 period: track.alarm.periodSeconds,
                 stat: 'Average',
               },

@@ -427,6 +427,83 @@ const alarmStorm: Scenario = {
   },
 };
 
+/**
+ * The team's own alarm on an RDS instance, routed by its tags to a service with no ECS part: the
+ * diagnosis reads the alarm's metric and the database's log group, the page goes out, and nothing
+ * calls ECS.
+ */
+const rdsCpu: Scenario = {
+  name: 'rds-cpu',
+  seed: '000 "If: Database Issue" (slow queries, connection pool)',
+  summary:
+    'a runaway query pins the orders-db RDS instance at 97% CPU; its own alarm, routed by its tags, pages for orders-db.',
+  config: {
+    ...DRILL_CONFIG,
+    otherServices: [
+      {
+        name: 'orders-db',
+        description: 'the orders PostgreSQL database (RDS)',
+        runbookUrl: 'https://runbooks.example.com/orders-db',
+        logGroup: '/aws/rds/instance/orders-db/postgresql',
+      },
+    ],
+    routing: {
+      rules: [
+        {
+          id: 'rds-by-team',
+          match: { namespace: 'AWS/RDS', tags: { team: 'orders' } },
+          service: 'orders-db',
+          severityFromTag: 'severity',
+        },
+      ],
+      default: { action: 'open', severity: 'P3' },
+    },
+  },
+  durationMinutes: 30,
+  steps: [
+    {
+      atMinute: 0,
+      actor: 'environment',
+      narrate:
+        "the orders-db RDS instance and the team's own alarm orders-db-cpu (tags team=orders, severity=P2)",
+      apply: (env) => {
+        env.addResource('orders-db', {
+          namespace: 'AWS/RDS',
+          metricName: 'CPUUtilization',
+          dimensions: { DBInstanceIdentifier: 'orders-db' },
+          value: 30,
+          logGroup: '/aws/rds/instance/orders-db/postgresql',
+        });
+        env.addAlarm({
+          alarmName: 'orders-db-cpu',
+          resource: 'orders-db',
+          threshold: 80,
+          evaluationPeriods: 3,
+          tags: { team: 'orders', severity: 'P2' },
+        });
+      },
+    },
+    {
+      atMinute: 2,
+      actor: 'environment',
+      narrate: 'a runaway report query: orders-db CPU 97%, statements time out',
+      apply: (env) => {
+        env.resource('orders-db').value = 97;
+        for (let i = 0; i < 3; i++)
+          env.logResource('orders-db', 'ERROR: canceling statement due to statement timeout');
+      },
+    },
+    {
+      atMinute: 18,
+      actor: 'responder',
+      narrate: 'the DBA cancels the report query: orders-db CPU back to 30%',
+      apply: (env) => {
+        env.resource('orders-db').value = 30;
+      },
+    },
+  ],
+};
+
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
   [
     badDeploy,
@@ -439,5 +516,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     approvalDenied,
     approvalTimeout,
     mitigationFailed,
+    rdsCpu,
   ].map((s) => [s.name, s]),
 );

@@ -37,7 +37,13 @@ import {
   tasksFinding,
 } from './diagnosis-ecs';
 import { type DependencySign, dependencySign, logsFinding, topMessages } from './diagnosis-logs';
-import { alarmMetricFinding, climbOf, type MetricStats, metricStats, metricsFinding } from './diagnosis-metrics';
+import {
+  alarmMetricFinding,
+  climbOf,
+  type MetricStats,
+  metricStats,
+  metricsFinding,
+} from './diagnosis-metrics';
 import { fmt, MINUTE_MS, parseTime } from './diagnosis-util';
 import { type Facts, isCrashLooping, verdictOf } from './diagnosis-verdict';
 import type { Diagnosis, Evidence, Finding } from './evidence';
@@ -122,7 +128,14 @@ export function diagnose(evidence: Evidence, options: DiagnoseOptions): Diagnosi
 
   let service: ServiceFacts | undefined;
   let correlation: Correlation = { kind: 'none' };
-  if (evidence.service.ok) {
+  // A service with no ECS part: ECS, deployments and tasks do not apply, which is no gap in the evidence.
+  const withoutEcs = evidence.alarmMetric !== undefined && !evidence.service.ok;
+  if (withoutEcs) {
+    findings.push({
+      source: 'ecs',
+      summary: `not applicable: ${evidence.service.ok ? '' : evidence.service.reason} (no ECS, deployment or task evidence)`,
+    });
+  } else if (evidence.service.ok) {
     service = serviceFacts(evidence.service.value, since);
     correlation = correlate(evidence.service.value, alarmAt, windowMinutes * MINUTE_MS);
     findings.push(ecsFinding(service), deploymentFinding(correlation, windowMinutes));
@@ -135,7 +148,9 @@ export function diagnose(evidence: Evidence, options: DiagnoseOptions): Diagnosi
   }
 
   let tasks: TaskFacts | undefined;
-  if (evidence.stoppedTasks.ok) {
+  if (withoutEcs) {
+    // Said once, above.
+  } else if (evidence.stoppedTasks.ok) {
     tasks = taskFacts(evidence.stoppedTasks.value, since);
     findings.push(tasksFinding(tasks));
   } else {

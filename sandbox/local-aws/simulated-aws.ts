@@ -36,7 +36,10 @@ export class SimulatedAws {
         name: 'CloudWatch',
         target: 'GraniteServiceVersion20100801',
         endpointEnv: 'CLOUDWATCH',
-        operations: { GetMetricData: (input) => this.getMetricData(input) },
+        operations: {
+          GetMetricData: (input) => this.getMetricData(input),
+          ListTagsForResource: (input) => this.listTags(input),
+        },
       },
       {
         name: 'CloudWatch Logs',
@@ -158,7 +161,9 @@ export class SimulatedAws {
       GetQueryResults: (input) => {
         const query = this.queries.get(input.queryId as string);
         if (!query) throw new AwsJsonError('ResourceNotFoundException', `no query ${String(input.queryId)}`);
-        const svc = this.env.services().find((s) => s.logGroup === query.logGroup);
+        const svc =
+          this.env.services().find((s) => s.logGroup === query.logGroup) ??
+          this.env.resources().find((r) => r.logGroup === query.logGroup);
         const counts = new Map<string, number>();
         for (const line of svc?.logs ?? []) {
           const t = Date.parse(line.at);
@@ -218,6 +223,24 @@ export class SimulatedAws {
         | undefined;
       if (!stat?.Metric) continue;
       const dims = Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const resource = this.env
+        .resources()
+        .find(
+          (r) =>
+            r.namespace === (stat.Metric as { Namespace?: string }).Namespace &&
+            r.metricName === stat.Metric?.MetricName &&
+            JSON.stringify(Object.entries(r.dimensions).sort()) ===
+              JSON.stringify(Object.entries(dims).sort()),
+        );
+      if (resource) {
+        byId.set(
+          q.Id as string,
+          resource.history
+            .filter((h) => Date.parse(h.at) >= start && Date.parse(h.at) <= end)
+            .map((h) => ({ at: new Date(h.at), value: h.value })),
+        );
+        continue;
+      }
       const svc = this.env
         .services()
         .find(
@@ -265,6 +288,14 @@ export class SimulatedAws {
         };
       });
     return { MetricDataResults: results, Messages: [] };
+  }
+
+  /** ListTagsForResource: `{ Tags: [{ Key, Value }] }`; an unknown alarm is ResourceNotFound, as in CloudWatch. */
+  private listTags(input: Record<string, unknown>) {
+    const arn = String(input.ResourceARN ?? '');
+    const tags = this.env.alarmTags(arn);
+    if (!tags) throw new AwsJsonError('ResourceNotFound', `The specified resource ${arn} does not exist.`);
+    return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
   }
 
   private sample(m: SimService['metrics'], metricName: string, stat: string): number {

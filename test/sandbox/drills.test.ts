@@ -208,3 +208,43 @@ describe('mitigation-failed', () => {
     expect(lifecycleEnded(report)).toEqual({ SUCCEEDED: 2 });
   });
 });
+
+describe('rds-cpu', () => {
+  it("the team's RDS alarm, routed by its tags to a service with no ECS part: metrics and logs diagnosed, paged, no ECS call", async () => {
+    const { report } = await play('rds-cpu');
+    const incident = only(report);
+
+    expect(incident).toMatchObject({
+      service: 'orders-db',
+      alarmName: 'orders-db-cpu',
+      severity: 'P2',
+      status: 'RESOLVED',
+      runbookUrl: 'https://runbooks.example.com/orders-db',
+      alarmMetric: {
+        namespace: 'AWS/RDS',
+        name: 'CPUUtilization',
+        dimensions: { DBInstanceIdentifier: 'orders-db' },
+      },
+    });
+    // CPU 97% from minute 2, three breaching periods: ALARM at 4; back to 30% at 18, OK at 20.
+    // The diagnosis at 4 reads minutes 0-4: 30, 30, 97, 97, 97 (mean 70.2).
+    expect(incident.statusTimestamps).toMatchObject({ DETECTED: at(4), RESOLVED: at(20) });
+    const summaries = incident.timeline.map((e) => e.summary);
+    // The severity came from the alarm's tag, read through ListTagsForResource by the intake bundle.
+    expect(summaries).toContain('severity P2: orders-db-cpu routed by rule rds-by-team: P2');
+    expect(summaries).toContain(
+      'metrics: AWS/RDS CPUUtilization (DBInstanceIdentifier=orders-db): peak 97.0 at 10:04 UTC, latest 97.0, mean 70.2 over 5 min',
+    );
+    expect(summaries).toContain(
+      'logs: top messages: "ERROR: canceling statement due to statement timeout" x3',
+    );
+    expect(summaries.some((s) => s.startsWith('ecs: not applicable: orders-db has no ECS part'))).toBe(true);
+    expect(summaries.some((s) => s.startsWith('decision: page-only'))).toBe(true);
+    expect(report.ecsCalls).toEqual([]);
+    expect(report.pages.map((p) => [p.tier, p.kind])).toEqual([
+      ['on-call', 'INCIDENT'],
+      ['on-call', 'RESOLVED'],
+    ]);
+    expect(report.pages[0]?.body).toContain('Runbook: https://runbooks.example.com/orders-db');
+  });
+});
