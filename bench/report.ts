@@ -1,6 +1,7 @@
 /** The benchmark report: one JSON document and its Markdown rendering. */
 import { STORM_SERVICES } from '../sandbox/scenarios';
 import type { BundlesResult } from './bundles';
+import type { PolicySimulateResult } from './policy-simulate';
 import type { PostIncidentResult } from './post-incident';
 import type { RollbackResult } from './rollback';
 import type { Summary } from './stats';
@@ -25,6 +26,7 @@ export interface BenchReport {
   readonly storm?: StormResult;
   readonly rollback?: RollbackResult;
   readonly postIncident?: PostIncidentResult;
+  readonly policySimulate?: PolicySimulateResult;
 }
 
 const LOCAL_NOTE =
@@ -203,6 +205,19 @@ const summaryRows = (report: BenchReport): Row[] => {
         f.statsWallMs,
         ms,
         'one query per status on byStatus + the summary; dynalite on loopback',
+      ),
+    );
+  }
+  const g = report.policySimulate;
+  if (g) {
+    const note = `${int(g.opened)} incidents opened, ${int(g.pages)} pages counted; in-process`;
+    rows.push(
+      summaryRow(`(g) policy simulate: ${int(g.stateChanges)} state changes`, g.simulateMs, ms, note),
+      summaryRow(
+        `(g) policy simulate: parse ${bytes(g.historyBytes)} of describe-alarm-history JSON, route, simulate`,
+        g.parseRouteSimulateMs,
+        ms,
+        note,
       ),
     );
   }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --runs N] [-- --only a,b]`: (a) workflow overhead, (b) state transitions and
  * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback
- * started, (f) post-incident (the reminder workflow's cost, `incident stats` over a table). Loopback
+ * started, (f) post-incident (the reminder workflow's cost, `incident stats` over a table), (g) `incident
+ * policy simulate` over 10,000 state changes. Loopback
  * only. Writes bench/results/bench.json and bench.md and prints the Markdown.
  */
 import '../bin/quiet-sdk';
@@ -9,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
+import { measurePolicySimulate } from './policy-simulate';
 import { measurePostIncident } from './post-incident';
 import { type BenchReport, renderMarkdown } from './report';
 import { measureRollback } from './rollback';
@@ -23,6 +25,7 @@ const MEASURES = {
   d: 'storm',
   e: 'rollback',
   f: 'postIncident',
+  g: 'policySimulate',
 } as const;
 type MeasureKey = keyof typeof MEASURES;
 
@@ -39,6 +42,8 @@ const ALIASES: Readonly<Record<string, MeasureKey>> = {
   rollback: 'e',
   f: 'f',
   'post-incident': 'f',
+  g: 'g',
+  'policy-simulate': 'g',
 };
 
 /** Bad command-line options: reported without a stack trace. */
@@ -63,7 +68,7 @@ const parseOptions = () => {
     const key = ALIASES[name];
     if (key === undefined)
       problems.push(
-        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback, f|post-incident)`,
+        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback, f|post-incident, g|policy-simulate)`,
       );
     else only.add(key);
   }
@@ -85,6 +90,7 @@ const main = async () => {
   const storm = await step('d', measureStorm);
   const rollback = await step('e', measureRollback);
   const postIncident = await step('f', measurePostIncident);
+  const policySimulate = await step('g', measurePolicySimulate);
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     environment: {
@@ -101,6 +107,7 @@ const main = async () => {
     ...(storm ? { storm } : {}),
     ...(rollback ? { rollback } : {}),
     ...(postIncident ? { postIncident } : {}),
+    ...(policySimulate ? { policySimulate } : {}),
   };
   const markdown = renderMarkdown(report);
   mkdirSync(RESULTS, { recursive: true });
