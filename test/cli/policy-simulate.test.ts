@@ -154,6 +154,32 @@ describe('incident policy simulate on a describe-alarm-history file', () => {
     expect(out.match(/no --alarms file/g)).toHaveLength(1);
   });
 
+  it('takes silences in the shape incident silences --json prints', async () => {
+    // checkout silenced 09:50-10:30: its ALARM at 10:00 is suppressed and still firing at 10:30, so it
+    // is handled from then: on-call at 10:30; devops-lead would be due at 11:30, when the OK resolves
+    // it, so is not paged. The reopen at 11:45 (no silence) pages on-call; myalarm pages on-call once.
+    const silences = write('silences.json', {
+      silences: [
+        {
+          service: 'checkout',
+          id: 's1',
+          from: '2026-11-23T09:50:00.000Z',
+          until: '2026-11-23T10:30:00.000Z',
+          reason: 'deploy',
+          by: 'alice',
+        },
+      ],
+      maintenanceWindows: [],
+    });
+    const { code, report } = await simulate('--history', HISTORY, '--silences', silences, '--json');
+    expect(code).toBe(0);
+    expect(report?.totals).toMatchObject({
+      pages: { 'on-call': 3, 'devops-lead': 0, 'engineering-manager': 0 },
+      suppressed: 1,
+      reopened: 1,
+    });
+  });
+
   it('reads a file of several runs appended, counting an item seen twice once', async () => {
     const { AlarmHistoryItems: items } = JSON.parse(readFileSync(HISTORY, 'utf8')) as {
       AlarmHistoryItems: unknown[];
