@@ -207,6 +207,7 @@ export class IncidentResponseStack extends Stack {
         ? { ignoredAlarmNamePrefixes: alarmScope.ignoredPrefixes }
         : { alarmNames: alarmScope.alarmNames, routedAlarms: alarmScope.routed }),
       alarmTopicArns: config.intake.alarmTopicArns,
+      ...(config.ecsEvents.enabled ? { ecsServices: config.services } : {}),
     });
     new OperatorAlarms(this, 'OperatorAlarms', {
       stateMachine: this.workflow.stateMachine,

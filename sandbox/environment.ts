@@ -143,6 +143,8 @@ export class SimulatedEnvironment {
   private readonly alarms: AlarmTrack[] = [];
   private readonly revisions = new Map<string, RevisionBehaviour>();
   private readonly resourcesById = new Map<string, SimResource>();
+  /** ECS events waiting for the next evaluation to deliver them, as EventBridge would. */
+  private readonly ecsEvents: unknown[] = [];
   /** Every mutating ECS call the sandbox received: how tests see that dry-run called nothing. */
   readonly ecsCalls: Array<{ at: string; call: string; service: string; detail: string }> = [];
 
@@ -349,6 +351,42 @@ export class SimulatedEnvironment {
     this.resource(id).logs.push({ at: this.clock().toISOString(), message });
   }
 
+  /**
+   * The deployment circuit breaker gives up on the PRIMARY deployment: ECS sends SERVICE_DEPLOYMENT_FAILED
+   * and the rollback's SERVICE_DEPLOYMENT_IN_PROGRESS (the shapes of the ECS developer guide's service
+   * deployment events; `deliveries` copies of the rollback event, as EventBridge delivers at least once),
+   * and redeploys the previous revision.
+   */
+  circuitBreakerRollback(name: string, deliveries = 1): void {
+    const svc = this.service(name);
+    const failed = svc.deployments.find((d) => d.status === 'PRIMARY');
+    const previous = svc.deployments.find((d) => d.status !== 'PRIMARY');
+    if (!failed || !previous) throw new Error(`${name} has no earlier deployment to roll back to`);
+    const now = this.clock();
+    const event = (eventType: string, eventName: string, reason: string) => ({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'ECS Deployment State Change',
+      source: 'aws.ecs',
+      account: this.account,
+      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: [`arn:aws:ecs:${this.region}:${this.account}:service/${svc.cluster}/${svc.service}`],
+      detail: { eventType, eventName, deploymentId: failed.id, updatedAt: now.toISOString(), reason },
+    });
+    failed.rolloutState = 'FAILED';
+    const rollback = event(
+      'INFO',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`,
+    );
+    this.ecsEvents.push(
+      event('ERROR', 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'),
+      ...Array.from({ length: deliveries }, () => rollback),
+    );
+    this.deployRevision(name, previous.taskDefinition);
+  }
+
   /** A resource with no ECS part, named `id` (the scenario's name for it). */
   addResource(id: string, resource: Omit<SimResource, 'logs' | 'history'>): SimResource {
     const added: SimResource = { ...resource, logs: [], history: [] };
@@ -401,7 +439,7 @@ export class SimulatedEnvironment {
    */
   evaluate(): unknown[] {
     const now = this.clock();
-    const changes: unknown[] = [];
+    const changes: unknown[] = this.ecsEvents.splice(0);
     for (const svc of this.byName.values()) {
       for (const d of svc.deployments) {
         if (d.status === 'ACTIVE' && d.drainUntil && d.drainUntil <= now.toISOString()) d.status = 'INACTIVE';

@@ -504,6 +504,29 @@ const rdsCpu: Scenario = {
   ],
 };
 
+/**
+ * ECS's own deployment circuit breaker rolls a bad deploy back while the incident is open: its events
+ * go on that incident's timeline (the rollback delivered twice, as EventBridge may), and the incident
+ * resolves when the error rate clears. Automation may not act on checkout here, so the rollback is ECS's.
+ */
+const ecsRollback: Scenario = {
+  name: 'ecs-rollback',
+  seed: '000 scenario 2 (high error rate after a deployment), ECS deployment circuit breaker',
+  summary:
+    "checkout:42 fails 35% of requests; ECS's circuit breaker rolls it back at minute 6 and its events join the open incident.",
+  config: { ...DRILL_CONFIG, automation: { allowlist: ['payments'] } },
+  durationMinutes: 30,
+  steps: [
+    shipBadBuild(35),
+    {
+      atMinute: 6,
+      actor: 'environment',
+      narrate: 'the ECS deployment circuit breaker fails checkout:42 and rolls back to checkout:41',
+      apply: (env) => env.circuitBreakerRollback('checkout', 2),
+    },
+  ],
+};
+
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
   [
     badDeploy,
@@ -517,5 +540,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     approvalTimeout,
     mitigationFailed,
     rdsCpu,
+    ecsRollback,
   ].map((s) => [s.name, s]),
 );

@@ -123,7 +123,9 @@ const checkWindow = (query: { readonly from: Date; readonly to: Date; readonly p
       `metric window must end after it starts: ${query.from.toISOString()} .. ${query.to.toISOString()}`,
     );
   if (!validPeriod(query.periodSeconds))
-    throw new MetricQueryError(`period must be 1, 5, 10, 30 or a multiple of 60 seconds, got ${query.periodSeconds}`);
+    throw new MetricQueryError(
+      `period must be 1, 5, 10, 30 or a multiple of 60 seconds, got ${query.periodSeconds}`,
+    );
 };
 
 export interface AlarmMetricQuery {
@@ -139,7 +141,12 @@ export class MetricsAdapter {
   /** The series in METRIC_NAMES order, each oldest first. */
   async serviceMetrics(query: ServiceMetricsQuery): Promise<MetricSeries[]> {
     checkWindow(query);
-    const raw = await this.fetch(metricQueries(query), query.from, query.to, (id) => RETURNED[id]?.metric ?? id);
+    const raw = await this.fetch(
+      metricQueries(query),
+      query.from,
+      query.to,
+      (id) => RETURNED[id]?.metric ?? id,
+    );
     return [...raw.entries()]
       .filter(([id]) => id in RETURNED)
       .map(([id, points]) => {
@@ -166,11 +173,20 @@ export class MetricsAdapter {
       ReturnData: true,
     });
     const label = `${query.metric.namespace} ${query.metric.name}`;
-    const raw = await this.fetch([stat('maximum', 'Maximum'), stat('average', 'Average')], query.from, query.to, (id) => `${label} ${id}`);
+    const raw = await this.fetch(
+      [stat('maximum', 'Maximum'), stat('average', 'Average')],
+      query.from,
+      query.to,
+      (id) => `${label} ${id}`,
+    );
     const averages = new Map((raw.get('average') ?? []).map((p) => [p.at, p.value]));
     return {
       ...query.metric,
-      points: (raw.get('maximum') ?? []).map((p) => ({ at: p.at, max: p.value, avg: averages.get(p.at) ?? p.value })),
+      points: (raw.get('maximum') ?? []).map((p) => ({
+        at: p.at,
+        max: p.value,
+        avg: averages.get(p.at) ?? p.value,
+      })),
     };
   }
 

@@ -110,12 +110,24 @@ export const alarmMetricFinding = (series: AlarmMetricSeries): Finding => {
   const label = `${series.namespace} ${series.name}${dims ? ` (${dims})` : ''}`;
   const points = series.points;
   const last = points.at(-1);
-  if (!last) return { source: 'metrics', summary: `${label}: no datapoints in the window`, evidence: { metric: label } };
+  if (!last)
+    return {
+      source: 'metrics',
+      summary: `${label}: no datapoints in the window`,
+      evidence: { metric: label },
+    };
   const peak = points.reduce((top, p) => (p.max > top.max ? p : top), last);
   const mean = points.reduce((sum, p) => sum + p.avg, 0) / points.length;
   return {
     source: 'metrics',
     summary: `${label}: peak ${fmtNumber(peak.max)} at ${peak.at.slice(11, 16)} UTC, latest ${fmtNumber(last.max)}, mean ${fmtNumber(mean)} over ${points.length} min`,
-    evidence: { metric: label, peak: peak.max, peakAt: peak.at, latest: last.max, mean, datapoints: points.length },
+    evidence: {
+      metric: label,
+      peak: peak.max,
+      peakAt: peak.at,
+      latest: last.max,
+      mean,
+      datapoints: points.length,
+    },
   };
 };

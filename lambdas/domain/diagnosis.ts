@@ -111,6 +111,34 @@ const severitySuggestion = (f: Facts, options: DiagnoseOptions): Diagnosis['seve
  * playbook (with its rollback or scale target), a severity suggestion and a one-line summary for pages.
  * Never throws on missing evidence: each unreadable source is a finding `unavailable: <reason>`.
  */
+const ECS_EVENT_WORDS: Readonly<Record<string, string>> = {
+  SERVICE_DEPLOYMENT_FAILED: 'ECS failed',
+  SERVICE_DEPLOYMENT_IN_PROGRESS: 'ECS circuit breaker rolled back',
+  SERVICE_TASK_START_IMPAIRED: 'ECS could not start tasks of',
+};
+
+/** "ECS circuit breaker rolled back checkout:42 (deployment ecs-svc/123) at 07:49 UTC": the deploy it correlates. */
+const ecsEventFinding = (e: NonNullable<Evidence['ecsEvents']>[number], evidence: Evidence): Finding => {
+  const deployment =
+    e.deploymentId && evidence.service.ok
+      ? evidence.service.value.deployments.find((d) => d.id === e.deploymentId)
+      : undefined;
+  const what = deployment
+    ? `${deployment.taskDefinition} (deployment ${e.deploymentId})`
+    : e.deploymentId
+      ? `deployment ${e.deploymentId}`
+      : 'the service';
+  return {
+    source: 'deployment',
+    summary: `${ECS_EVENT_WORDS[e.eventName] ?? e.eventName} ${what} at ${e.at.slice(11, 16)} UTC${e.reason ? `: ${e.reason}` : ''}`,
+    evidence: {
+      ecsEvent: e.eventName,
+      at: e.at,
+      ...(deployment ? { taskDefinition: deployment.taskDefinition } : {}),
+    },
+  };
+};
+
 export function diagnose(evidence: Evidence, options: DiagnoseOptions): Diagnosis {
   const alarmAt = parseTime(evidence.alarm.at) ?? options.now.getTime();
   const windowMinutes = options.deploymentCorrelationMinutes;
@@ -146,6 +174,8 @@ export function diagnose(evidence: Evidence, options: DiagnoseOptions): Diagnosi
       unavailable('deployment', `${evidence.service.reason} (deployments come from the ECS service)`),
     );
   }
+
+  for (const e of evidence.ecsEvents ?? []) findings.push(ecsEventFinding(e, evidence));
 
   let tasks: TaskFacts | undefined;
   if (withoutEcs) {

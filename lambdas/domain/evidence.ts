@@ -86,6 +86,13 @@ export interface Evidence {
   readonly stoppedTasks: SourceResult<readonly StoppedTask[]>;
   readonly metrics: SourceResult<readonly MetricSeries[]>;
   readonly logs: SourceResult<readonly LogMessageCount[]>;
+  /** ECS trouble events already on the incident (failed or rolled-back deployments), oldest first. */
+  readonly ecsEvents?: ReadonlyArray<{
+    readonly eventName: string;
+    readonly at: string;
+    readonly reason?: string;
+    readonly deploymentId?: string;
+  }>;
   /** For a service with no ECS part: the alarm's own metric instead of the ECS and load balancer ones. */
   readonly alarmMetric?: SourceResult<AlarmMetricSeries>;
 }

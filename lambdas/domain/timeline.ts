@@ -18,6 +18,7 @@ export interface Actor {
 export const TIMELINE_KINDS = [
   'detected',
   'signal',
+  'ecs-event',
   'status',
   'severity',
   'acknowledged',
@@ -48,6 +49,16 @@ export interface DetectedDetails extends EntryDetails {
 export interface SignalDetails extends EntryDetails {
   readonly alarmState: AlarmState;
   readonly stateChangedAt: string;
+}
+
+/** `ecs-event`: ECS reported trouble on the service (a failed or rolled-back deployment, tasks that do not start). */
+export interface EcsEventDetails extends EntryDetails {
+  readonly eventName: string;
+  readonly at: string;
+  readonly reason?: string;
+  readonly deploymentId?: string;
+  /** The EventBridge event id: a redelivery adds no second entry. */
+  readonly eventId: string;
 }
 
 /** `status`: a lifecycle move. */
@@ -129,6 +140,7 @@ interface EntryOf<K extends TimelineKind, D extends EntryDetails> {
 
 export type DetectedEntry = EntryOf<'detected', DetectedDetails>;
 export type SignalEntry = EntryOf<'signal' | 'reopened', SignalDetails>;
+export type EcsEventEntry = EntryOf<'ecs-event', EcsEventDetails>;
 export type StatusEntry = EntryOf<'status', StatusDetails>;
 export type SeverityEntry = EntryOf<'severity', SeverityDetails>;
 export type AcknowledgedEntry = EntryOf<'acknowledged', EntryDetails>;
@@ -141,6 +153,7 @@ export type ErrorEntry = EntryOf<'error', ErrorDetails>;
 export type TimelineEntry =
   | DetectedEntry
   | SignalEntry
+  | EcsEventEntry
   | StatusEntry
   | SeverityEntry
   | AcknowledgedEntry

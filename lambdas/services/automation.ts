@@ -22,8 +22,8 @@ import type {
   SourceResult,
   StoppedTask,
 } from '../domain/evidence';
-import type { AlarmMetric } from '../domain/incident-record';
 import { type Actor, advance, appendEntries, changeSeverity, type Incident } from '../domain/incident';
+import type { AlarmMetric } from '../domain/incident-record';
 import { isOpen } from '../domain/lifecycle';
 import { decide, describeAction } from '../domain/playbooks';
 import type { IncidentService } from './incident-service';
@@ -151,7 +151,19 @@ export const gatherEvidence = async (deps: AutomationDeps, incident: Incident): 
     ),
     source(() => deps.logs.topErrors(svc.logGroup, from, now), timeout, 'Logs Insights'),
   ]);
-  return { alarm, service, stoppedTasks, metrics, logs };
+  const ecsEvents = incident.timeline.flatMap((e) =>
+    e.kind === 'ecs-event'
+      ? [
+          {
+            eventName: e.details?.eventName ?? 'ECS event',
+            at: e.details?.at ?? e.at,
+            ...(e.details?.reason ? { reason: e.details.reason } : {}),
+            ...(e.details?.deploymentId ? { deploymentId: e.details.deploymentId } : {}),
+          },
+        ]
+      : [],
+  );
+  return { alarm, service, stoppedTasks, metrics, logs, ...(ecsEvents.length > 0 ? { ecsEvents } : {}) };
 };
 
 /**

@@ -110,6 +110,7 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       callbacks: ports.callbacks,
       config,
       alarms: alarms(),
+      openIncidents: (service) => store.listOpen(service),
       suppressionFor: suppression,
       ...(ports.metrics ? { metrics: ports.metrics } : {}),
       ...(ports.alarmTags ? { alarmTags: ports.alarmTags } : {}),

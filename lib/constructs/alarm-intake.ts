@@ -8,6 +8,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import {
+  CIRCUIT_BREAKER_ROLLBACK_PREFIX,
+  ECS_DEPLOYMENT_STATE_CHANGE,
+  ECS_SERVICE_ACTION,
+} from '../../lambdas/intake/ecs-event';
 
 export interface AlarmIntakeProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -34,6 +39,12 @@ export interface AlarmIntakeProps {
    * @default none
    */
   readonly ignoredAlarmNamePrefixes?: readonly string[];
+  /**
+   * Watched ECS services whose trouble events (a deployment failed or rolled back by the circuit
+   * breaker, tasks that do not start) start the workflow too, to go on the service's incident.
+   * @default none: no ECS event rule
+   */
+  readonly ecsServices?: ReadonlyArray<{ readonly cluster: string; readonly service: string }>;
   /** Existing SNS topics that already carry the team's alarm notifications. @default none */
   readonly alarmTopicArns?: readonly string[];
   /** How long EventBridge keeps retrying a delivery before it goes to the dead-letter queue. @default 24 hours */
@@ -49,6 +60,7 @@ export interface AlarmIntakeProps {
  */
 export class AlarmIntake extends Construct {
   readonly rule: events.Rule;
+  readonly ecsRule?: events.Rule;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: AlarmIntakeProps) {
@@ -116,6 +128,43 @@ export class AlarmIntake extends Construct {
         maxEventAge: props.maxEventAge ?? Duration.hours(24),
       }),
     );
+
+    if (props.ecsServices && props.ecsServices.length > 0) {
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html:
+      // the service's ARN is in `resources`; a rollback is an IN_PROGRESS event whose reason says so.
+      this.ecsRule = new events.Rule(this, 'EcsServiceEvents', {
+        description:
+          'ECS trouble on the watched services (failed or rolled-back deployments, tasks that do not start)',
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: [ECS_DEPLOYMENT_STATE_CHANGE, ECS_SERVICE_ACTION],
+          resources: props.ecsServices.map(({ cluster, service }) =>
+            Stack.of(this).formatArn({
+              service: 'ecs',
+              resource: 'service',
+              resourceName: `${cluster}/${service}`,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ),
+          detail: {
+            $or: [
+              { eventName: ['SERVICE_DEPLOYMENT_FAILED', 'SERVICE_TASK_START_IMPAIRED'] },
+              {
+                eventName: ['SERVICE_DEPLOYMENT_IN_PROGRESS'],
+                reason: [{ prefix: CIRCUIT_BREAKER_ROLLBACK_PREFIX }],
+              },
+            ],
+          },
+        },
+      });
+      this.ecsRule.addTarget(
+        new targets.SfnStateMachine(props.stateMachine, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: props.maxEventAge ?? Duration.hours(24),
+        }),
+      );
+    }
 
     props.ingestFunction.addPermission('CloudWatchAlarmAction', {
       principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),

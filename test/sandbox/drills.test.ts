@@ -248,3 +248,36 @@ describe('rds-cpu', () => {
     expect(report.pages[0]?.body).toContain('Runbook: https://runbooks.example.com/orders-db');
   });
 });
+
+describe('ecs-rollback', () => {
+  it("ECS's circuit-breaker rollback joins the open incident once per event, and the incident resolves on OK", async () => {
+    const { report } = await play('ecs-rollback');
+    const incident = only(report);
+
+    expect(incident).toMatchObject({
+      service: 'checkout',
+      alarmName: 'checkout-error-rate',
+      status: 'RESOLVED',
+    });
+    // Bad build at 2, ALARM at 4, ECS rolls back at 6; clear at 6, 7 and 8: OK at 8.
+    expect(incident.statusTimestamps).toMatchObject({ DETECTED: at(4), RESOLVED: at(8) });
+    const ecs = incident.timeline.filter((e) => e.kind === 'ecs-event');
+    // The rollback event was delivered twice: one entry. The events of one minute run as concurrent
+    // executions, so their order on the timeline is the order their writes landed in.
+    expect(ecs.map((e) => e.details?.eventName).sort()).toEqual([
+      'SERVICE_DEPLOYMENT_FAILED',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+    ]);
+    expect(ecs.every((e) => e.at === at(6))).toBe(true);
+    expect(ecs.find((e) => e.details?.eventName === 'SERVICE_DEPLOYMENT_IN_PROGRESS')?.summary).toMatch(
+      /^ECS circuit breaker is rolling back checkout \(deployment ecs-svc\/\w+\) at 10:06 UTC: ECS deployment circuit breaker: rolling back to deploymentId ecs-svc\/\w+\.$/,
+    );
+    // Automation may not act on checkout here: the rollback was ECS's own.
+    expect(report.ecsCalls).toEqual([]);
+    expect(report.executions.byWorkflow.lifecycle).toEqual({ SUCCEEDED: 5 });
+    expect(report.pages.map((p) => [p.tier, p.kind])).toEqual([
+      ['on-call', 'INCIDENT'],
+      ['on-call', 'RESOLVED'],
+    ]);
+  });
+});

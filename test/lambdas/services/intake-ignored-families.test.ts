@@ -42,7 +42,13 @@ const depsFor = (routing: Record<string, unknown> = {}): IntakeDeps => {
     { ...exampleInput(), routing: { default: { action: 'open', severity: 'P3' }, ...routing } },
     'test config',
   );
-  return { incidents, callbacks, config, alarms: alarmIndex(config) };
+  return {
+    incidents,
+    callbacks,
+    config,
+    alarms: alarmIndex(config),
+    openIncidents: (s) => dynamo.store.listOpen(s),
+  };
 };
 
 beforeEach(() => {

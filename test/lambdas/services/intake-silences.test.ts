@@ -55,6 +55,7 @@ beforeEach(() => {
     fail: async () => {},
   };
   deps = {
+    openIncidents: (service) => dynamo.store.listOpen(service),
     incidents: new IncidentService(
       dynamo.store,
       { dedupFields: config.dedupKey, reopenWindowMinutes: config.reopenWindowMinutes, resolveOnOk: true },

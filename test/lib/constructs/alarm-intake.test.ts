@@ -20,8 +20,13 @@ const intakeIn = (props: Partial<AlarmIntakeProps> = {}) => {
 
 const synth = withSharedDefault((props: Partial<AlarmIntakeProps> = {}) => withTemplate(intakeIn(props)));
 
-const eventPatternOf = (template: Template) =>
-  template.toJSON().Resources[onlyIdOf(template, 'AWS::Events::Rule')].Properties.EventPattern;
+/** The pattern of the alarm rule (the ECS events rule, when there is one, is the other). */
+const eventPatternOf = (template: Template) => {
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as Json[];
+  const alarm = rules.filter((r) => r.Properties.EventPattern.source[0] === 'aws.cloudwatch');
+  if (alarm.length !== 1) throw new Error(`Expected one alarm rule, found ${alarm.length}`);
+  return alarm[0].Properties.EventPattern;
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: event and pattern JSON, read freely
 type Json = any;
@@ -43,6 +48,7 @@ const matches = (pattern: Json, event: Json, tokens: Record<string, string>): bo
     const one = (v: Json) =>
       rule.some((r: Json) => {
         if (typeof r === 'string') return v === r;
+        if (r['Fn::Join'] !== undefined) return v === text(r);
         if (r.prefix !== undefined) return typeof v === 'string' && v.startsWith(text(r.prefix));
         if (r.exists === true) return v !== undefined;
         if (r.wildcard !== undefined)
@@ -167,6 +173,37 @@ describe('AlarmIntake rule', () => {
     expect(matches(pattern, noMetrics('queue-depth'), SAMPLE_ACCOUNT)).toBe(false);
     // The AWS sample is an AWS/EC2 CPUUtilization alarm with an InstanceId dimension.
     expect(matches(pattern, stateChange('ServerCpuTooHigh'), SAMPLE_ACCOUNT)).toBe(true);
+  });
+
+  it('starts the workflow on the ECS trouble events of the watched services only', () => {
+    const { template } = synth({ ecsServices: [{ cluster: 'default', service: 'servicetest' }] });
+    const rules = template.findResources('AWS::Events::Rule');
+    const ecsRule = Object.values(rules).find(
+      (r: Json) => r.Properties.EventPattern.source[0] === 'aws.ecs',
+    ) as Json;
+    const pattern = ecsRule.Properties.EventPattern;
+    const ecs = (name: string) =>
+      JSON.parse(readFileSync(new URL(`../../events/ecs/${name}`, import.meta.url), 'utf8'));
+    // The ECS guide's samples are of us-west-2, account 111122223333.
+    const account = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-west-2', 'AWS::AccountId': '111122223333' };
+
+    expect(pattern.source).toEqual(['aws.ecs']);
+    for (const yes of [
+      'deployment-failed-circuit-breaker-aws-docs.json',
+      'deployment-in-progress-rollback-aws-docs.json',
+      'service-action-task-start-impaired-aws-docs.json',
+    ])
+      expect(matches(pattern, ecs(yes), account), yes).toBe(true);
+    for (const no of [
+      'deployment-in-progress-initial-aws-docs.json',
+      'deployment-completed-aws-docs.json',
+      'service-action-steady-state-aws-docs.json',
+    ])
+      expect(matches(pattern, ecs(no), account), no).toBe(false);
+    const elsewhere = ecs('deployment-failed-circuit-breaker-aws-docs.json');
+    elsewhere.resources = ['arn:aws:ecs:us-west-2:111122223333:service/default/other'];
+    expect(matches(pattern, elsewhere, account)).toBe(false);
+    expect(ecsRule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
   });
 
   it('refuses an empty list of alarm names, which would never start the workflow', () => {
@@ -327,7 +364,10 @@ describe('AlarmIntake in the stack', () => {
 
   it('leaves out only the operator alarms, by name, when target tracking is let through', () => {
     const pattern = eventPatternOf(
-      appTemplate({ ...exampleInput(), routing: { default: { action: 'open' }, ignoreTargetTracking: false } }),
+      appTemplate({
+        ...exampleInput(),
+        routing: { default: { action: 'open' }, ignoreTargetTracking: false },
+      }),
     );
 
     expect(pattern.detail.alarmName).toEqual([{ 'anything-but': { prefix: 'IncidentResponse-operator-' } }]);
