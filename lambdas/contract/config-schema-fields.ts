@@ -18,6 +18,11 @@ const kebabName = (what: string) =>
 export const serviceNameSchema = kebabName('service name such as checkout');
 export const tierNameSchema = kebabName('tier name such as on-call');
 
+export const accountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+export const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
+
 export const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 
 /** A list in which every entry may appear once; a repeat is reported at its own index. */

@@ -9,7 +9,13 @@
  * routed by name before any rule.
  */
 import { z } from 'zod';
-import { httpsUrl, serviceNameSchema, severitySchema } from './config-schema-fields';
+import {
+  accountIdSchema,
+  httpsUrl,
+  regionSchema,
+  serviceNameSchema,
+  severitySchema,
+} from './config-schema-fields';
 
 const RULE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -57,14 +63,8 @@ const matchSchema = z.strictObject({
   dimensions: z.record(z.string().min(1).max(255), valueMatcherSchema).optional(),
   /** The alarm's own tags, read with CloudWatch ListTagsForResource (cached per alarm). */
   tags: z.record(tagKey, valueMatcherSchema).optional(),
-  account: z
-    .string()
-    .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
-    .optional(),
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
-    .optional(),
+  account: accountIdSchema.optional(),
+  region: regionSchema.optional(),
 });
 
 const serviceFromSchema = z.union([

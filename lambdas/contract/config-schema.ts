@@ -9,8 +9,10 @@ import {
 } from '../domain/severity';
 import { ALARM_KINDS, type AlarmKind, DEDUP_KEY_PARTS, WEEKDAYS } from '../domain/vocabulary';
 import {
+  accountIdSchema,
   distinctList,
   httpsUrl,
+  regionSchema,
   serviceNameSchema,
   severitySchema,
   tierNameSchema,
@@ -217,14 +219,8 @@ export const deploymentConfigSchema = z.strictObject({
     .default(DEFAULT_STACK_NAME),
   env: z
     .strictObject({
-      account: z
-        .string()
-        .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
-        .optional(),
-      region: z
-        .string()
-        .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
-        .optional(),
+      account: accountIdSchema.optional(),
+      region: regionSchema.optional(),
     })
     .optional(),
   table: z
