@@ -976,3 +976,40 @@ describe('diagnose: findings carry the evidence of each checklist step', () => {
     expect(d.suspectedCause).toBe('memory-leak');
   });
 });
+
+describe('ECS events already on the incident', () => {
+  it('name the deployment ECS rolled back, by its task definition, for deploy correlation', () => {
+    const snapshot = deployedAt(-6);
+    const failedId = snapshot.deployments[0]?.id;
+    const diagnosis = diagnose(
+      {
+        ...evidence({ service: ok(snapshot), metrics: errors35 }),
+        ecsEvents: [
+          {
+            eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+            at: at(-1),
+            reason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/checkout-41--2880.',
+            deploymentId: failedId ?? '',
+          },
+        ],
+      },
+      options(),
+    );
+
+    expect(findingText(diagnosis)).toContain(
+      `deployment: ECS circuit breaker rolled back checkout:42 (deployment ${failedId}) at 09:59 UTC: ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/checkout-41--2880.`,
+    );
+  });
+
+  it('name the deployment by its id when the ECS service could not be read', () => {
+    const diagnosis = diagnose(
+      {
+        ...evidence({ service: { ok: false, reason: 'AccessDeniedException: no' } }),
+        ecsEvents: [{ eventName: 'SERVICE_DEPLOYMENT_FAILED', at: at(-3), deploymentId: 'ecs-svc/123' }],
+      },
+      options(),
+    );
+
+    expect(findingText(diagnosis)).toContain('deployment: ECS failed deployment ecs-svc/123 at 09:57 UTC');
+  });
+});
