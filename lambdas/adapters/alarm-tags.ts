@@ -3,9 +3,10 @@
  * alarm's ARN (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html),
  * kept per ARN for `ttlMs` so an alarm storm reads each alarm's tags once. A failure is a reason, not
  * an exception, and is not kept: routing then skips the rules that need tags, and the next event asks
- * again.
+ * again. The SDK client is loaded on the first read, so a cold start of the intake pays for it only
+ * when an alarm reaches a rule that reads tags.
  */
-import { type CloudWatchClient, ListTagsForResourceCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { TagLookup } from '../domain/routing';
 
 export class AlarmTags {
@@ -14,8 +15,10 @@ export class AlarmTags {
     { readonly until: number; readonly tags: Record<string, string> }
   >();
 
+  private client: Promise<Pick<CloudWatchClient, 'send'>> | undefined;
+
   constructor(
-    private readonly client: Pick<CloudWatchClient, 'send'>,
+    private readonly makeClient: () => Promise<Pick<CloudWatchClient, 'send'>>,
     private readonly ttlMs: number,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -26,7 +29,10 @@ export class AlarmTags {
     const kept = this.cache.get(alarmArn);
     if (kept && kept.until > now) return { ok: true, tags: kept.tags };
     try {
-      const out = await this.client.send(new ListTagsForResourceCommand({ ResourceARN: alarmArn }));
+      const { ListTagsForResourceCommand } = await import('@aws-sdk/client-cloudwatch');
+      this.client ??= this.makeClient();
+      const client = await this.client;
+      const out = await client.send(new ListTagsForResourceCommand({ ResourceARN: alarmArn }));
       const tags = Object.fromEntries(
         (out.Tags ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : [])),
       );

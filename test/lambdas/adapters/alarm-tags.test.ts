@@ -31,7 +31,11 @@ describe('AlarmTags', () => {
       },
       { Tags: [{ Key: 'team', Value: 'payments' }] },
     ]);
-    const tags = new AlarmTags(client as never, 600_000, () => new Date(now));
+    const tags = new AlarmTags(
+      async () => client as never,
+      600_000,
+      () => new Date(now),
+    );
 
     expect(await tags.lookup(ARN)).toEqual({ ok: true, tags: { team: 'orders', severity: 'P2' } });
     now += 599_999;
@@ -49,7 +53,7 @@ describe('AlarmTags', () => {
       },
     );
     const client = clientAnswering([denied, { Tags: [] }]);
-    const tags = new AlarmTags(client as never, 600_000);
+    const tags = new AlarmTags(async () => client as never, 600_000);
 
     expect(await tags.lookup(ARN)).toEqual({
       ok: false,
@@ -60,7 +64,7 @@ describe('AlarmTags', () => {
   });
 
   it('says so when the event names no alarm ARN', async () => {
-    const tags = new AlarmTags(clientAnswering([]) as never, 600_000);
+    const tags = new AlarmTags(async () => clientAnswering([]) as never, 600_000);
 
     expect(await tags.lookup(undefined)).toEqual({
       ok: false,
