@@ -10,7 +10,7 @@ const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export const severitySchema = z.enum(SEVERITIES);
 
-const kebabName = (what: string) =>
+export const kebabName = (what: string) =>
   z
     .string()
     .regex(KEBAB_CASE, `must be a kebab-case ${what} (lower-case letters, digits and single hyphens)`);

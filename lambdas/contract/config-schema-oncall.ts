@@ -7,14 +7,7 @@
  */
 import { z } from 'zod';
 import { minutesOfDay, WEEKDAYS, type Weekday } from '../domain/oncall-time';
-import { distinctList, severitySchema } from './config-schema-fields';
-
-const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-// The same rule and wording as the kebab-case names of config-schema-fields.ts (its helper is not exported).
-const kebabName = (what: string) =>
-  z
-    .string()
-    .regex(KEBAB_CASE, `must be a kebab-case ${what} (lower-case letters, digits and single hyphens)`);
+import { distinctList, kebabName, severitySchema } from './config-schema-fields';
 
 export const personNameSchema = kebabName('person name such as alice-ng');
 export const calendarNameSchema = kebabName('calendar name such as business-hours');
@@ -61,7 +54,7 @@ const dayHours = z.array(openingRange).superRefine((ranges, ctx) => {
 export const calendarSchema = z
   .strictObject({
     timeZone: timeZoneSchema,
-    /** Opening hours per weekday (`mon: ['09:00-17:00']`); a weekday left out is closed all day. */
+    /** Opening hours per weekday (`MON: ['09:00-17:00']`); a weekday left out is closed all day. */
     hours: z.strictObject(
       Object.fromEntries(WEEKDAYS.map((d) => [d, dayHours.optional()])) as {
         [D in Weekday]: z.ZodOptional<typeof dayHours>;

@@ -9,8 +9,10 @@
 import type { OncallCalendar } from '../contract/config-schema-oncall';
 
 /** Weekday keys, in the order of `Date.prototype.getUTCDay` (Sunday first). */
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+// One spelling of the weekdays across the config (maintenance windows use it too).
+import { WEEKDAYS, type Weekday } from './vocabulary';
+
+export { WEEKDAYS, type Weekday };
 
 /** Minutes after local midnight of `HH:MM`, or of the `24:00` that may end an opening range. */
 export const minutesOfDay = (time: string): number =>
@@ -109,7 +111,7 @@ const holidaysOf = (calendar: OncallCalendar): ReadonlySet<string> => {
 /** The opening intervals of one local day, as instants, in order (none on a holiday). */
 const openings = (calendar: OncallCalendar, day: number): [number, number][] => {
   if (holidaysOf(calendar).has(isoOfDay(day))) return [];
-  const weekday = WEEKDAYS[weekdayOf(day)] ?? 'sun';
+  const weekday = WEEKDAYS[weekdayOf(day)] ?? 'SUN';
   return (calendar.hours[weekday] ?? [])
     .map((range): [number, number] => [
       resolveLocal(calendar.timeZone, day, minutesOfDay(range.slice(0, 5))).instant,

@@ -22,7 +22,7 @@ const input: OncallConfigInput = {
   calendars: {
     'business-hours': {
       timeZone: NY,
-      hours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, ['09:00-17:00']])),
+      hours: Object.fromEntries(['MON', 'TUE', 'WED', 'THU', 'FRI'].map((d) => [d, ['09:00-17:00']])),
       holidays: ['2026-09-07', '2026-11-26', '2026-12-25'],
     },
   },
@@ -49,7 +49,7 @@ const input: OncallConfigInput = {
           rotation: {
             unit: 'week',
             every: 1,
-            handoff: { weekday: 'mon', time: '09:00' },
+            handoff: { weekday: 'MON', time: '09:00' },
             anchor: '2026-11-02',
           },
           activeOutside: 'business-hours',
@@ -61,7 +61,7 @@ const input: OncallConfigInput = {
           rotation: {
             unit: 'week',
             every: 1,
-            handoff: { weekday: 'mon', time: '09:00' },
+            handoff: { weekday: 'MON', time: '09:00' },
             anchor: '2026-11-30',
           },
           activeDuring: 'business-hours',
@@ -338,11 +338,11 @@ describe('oncallConfigSchema', () => {
   it('names overlapping opening ranges and a weekday on a daily rotation', () => {
     expect(
       issues((c) => {
-        Object.assign(c.calendars?.['business-hours']?.hours ?? {}, { sat: ['09:00-12:00', '11:00-13:00'] });
-        Object.assign(c.schedules?.daily?.layers[0]?.rotation.handoff ?? {}, { weekday: 'mon' });
+        Object.assign(c.calendars?.['business-hours']?.hours ?? {}, { SAT: ['09:00-12:00', '11:00-13:00'] });
+        Object.assign(c.schedules?.daily?.layers[0]?.rotation.handoff ?? {}, { weekday: 'MON' });
       }),
     ).toEqual([
-      'calendars.business-hours.hours.sat.1: must start at or after the end of 09:00-12:00 (ranges sorted, none overlapping)',
+      'calendars.business-hours.hours.SAT.1: must start at or after the end of 09:00-12:00 (ranges sorted, none overlapping)',
       'schedules.daily.layers.0.rotation.handoff.weekday: is only for weekly rotations (unit: week)',
     ]);
   });
