@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,24 @@ describe('incident route explain', () => {
     );
   });
 
-  it('prints an INSUFFICIENT_DATA change as ignored before routing', async () => {
+  it('prints an INSUFFICIENT_DATA change as ignored before routing, and says why', async () => {
+    const event = JSON.parse(
+      readFileSync(join(events, 'eventbridge/metric-alarm-state-change-aws-docs.json'), 'utf8'),
+    );
+    event.detail.state.value = 'INSUFFICIENT_DATA';
+    const file = join(mkdtempSync(join(tmpdir(), 'route-explain-insufficient-')), 'event.json');
+    writeFileSync(file, JSON.stringify(event));
+
+    const json = await runCli('route', 'explain', file, '--config', configPath, '--json');
+    const text = await runCli('route', 'explain', file, '--config', configPath);
+
+    expect(json.out).toBe('{"rule":null,"service":null,"severity":null,"action":"ignore"}\n');
+    expect(text.out).toMatch(
+      /^ignored before routing: INSUFFICIENT_DATA is not an incident signal \(alarm ServerCpuTooHigh at /,
+    );
+  });
+
+  it('prints a configuration change event as ignored before routing', async () => {
     const result = await explain(
       'eventbridge/configuration-change-metric-alarm-update-aws-docs.json',
       '--json',

@@ -9,6 +9,7 @@ import {
   type TagLookup,
 } from '../../../lambdas/domain/routing';
 import { parseAlarmEvent } from '../../../lambdas/intake/alarm-event';
+import { toAlarmToRecord } from '../../../lambdas/services/intake';
 import { routedInput } from '../../support/fixtures';
 
 const config = parseConfig(routedInput(), 'routed test config');
@@ -283,5 +284,18 @@ describe('the routing config', () => {
     expect(() => parseConfig(input, 'x')).toThrow(
       'unmappedAlarms: was replaced by routing: move action and severity to routing.default, ignoreTargetTracking and ignoreOperatorAlarms to routing',
     );
+  });
+});
+
+describe('INSUFFICIENT_DATA', () => {
+  it('is no incident signal: the intake leaves it out before routing, with the reason', async () => {
+    const change = {
+      ...sample('eventbridge/metric-alarm-state-change-aws-docs.json'),
+      state: 'INSUFFICIENT_DATA' as const,
+    };
+
+    expect(await toAlarmToRecord(change, { config, alarms: watched })).toEqual({
+      ignored: 'ServerCpuTooHigh: INSUFFICIENT_DATA is not an incident signal',
+    });
   });
 });
