@@ -12,88 +12,21 @@ import {
   type AlarmKind,
   type DeploymentConfig,
 } from '../lambdas/contract/config-schema';
+import {
+  breaches,
+  DRAIN_MINUTES,
+  HEALTHY,
+  metricValue,
+  type RevisionBehaviour,
+  type SimDeployment,
+  type SimExternalAlarm,
+  type SimMetrics,
+  type SimResource,
+  type SimService,
+} from './sim-model';
+import { alarmStateChangeEvent, ecsDeploymentEvent } from './simulated-events';
 
-export interface SimDeployment {
-  readonly id: string;
-  readonly taskDefinition: string;
-  /** An ACTIVE deployment drains until then, and then leaves the service's list, as in ECS. */
-  drainUntil?: string;
-  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
-  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  readonly createdAt: string;
-}
-
-export interface SimMetrics {
-  errorRatePercent: number;
-  p95LatencyMs: number;
-  cpuPercent: number;
-  memoryPercent: number;
-  requestsPerMinute: number;
-}
-
-export interface SimService {
-  readonly name: string;
-  readonly cluster: string;
-  readonly service: string;
-  readonly logGroup: string;
-  desired: number;
-  running: number;
-  deployments: SimDeployment[];
-  metrics: SimMetrics;
-  readonly events: Array<{ createdAt: string; message: string }>;
-  readonly logs: Array<{ at: string; message: string }>;
-  /** One sample per simulated minute, oldest first: what GetMetricData returns. */
-  readonly history: Array<{ at: string; metrics: SimMetrics; running: number; desired: number }>;
-  readonly stoppedTasks: Array<{
-    taskArn: string;
-    taskDefinition: string;
-    stoppedAt: string;
-    stoppedReason: string;
-    exitCode: number;
-  }>;
-}
-
-/**
- * A resource with no ECS part (an RDS instance, a queue): one CloudWatch metric and, optionally, a log
- * group. A scenario moves its value; the alarms on it are the team's own, routed by the config.
- */
-export interface SimResource {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  value: number;
-  readonly logGroup?: string;
-  readonly logs: Array<{ at: string; message: string }>;
-  /** One sample per simulated minute, oldest first. */
-  readonly history: Array<{ at: string; value: number }>;
-}
-
-/** An alarm the stack did not create, on a SimResource: what routing rules are for. */
-export interface SimExternalAlarm {
-  readonly alarmName: string;
-  readonly resource: string;
-  readonly threshold: number;
-  readonly evaluationPeriods: number;
-  readonly tags?: Readonly<Record<string, string>>;
-}
-
-/** How a task definition revision behaves once deployed, as a scenario defines it. */
-export interface RevisionBehaviour {
-  readonly metrics?: Partial<SimMetrics>;
-  /** Tasks of this revision exit on start: running drops to 0. */
-  readonly crashes?: boolean;
-}
-
-/** How long a replaced deployment stays listed as ACTIVE while its tasks drain. */
-export const DRAIN_MINUTES = 5;
-
-export const HEALTHY: Readonly<SimMetrics> = {
-  errorRatePercent: 0.2,
-  p95LatencyMs: 120,
-  cpuPercent: 35,
-  memoryPercent: 45,
-  requestsPerMinute: 1200,
-};
+export * from './sim-model';
 
 interface AlarmTrack {
   readonly name: string;
@@ -114,27 +47,6 @@ export interface SimulatedEnvironmentOptions {
   readonly account?: string;
   readonly region?: string;
 }
-
-const metricValue = (kind: AlarmKind, s: SimService): number => {
-  switch (kind) {
-    case 'errorRate':
-      return s.metrics.errorRatePercent;
-    case 'p95Latency':
-      return s.metrics.p95LatencyMs;
-    case 'tasksBelowDesired':
-      return s.desired - s.running;
-    case 'cpu':
-      return s.metrics.cpuPercent;
-    case 'memory':
-      return s.metrics.memoryPercent;
-  }
-};
-
-const breaches = (kind: AlarmKind | undefined, value: number, threshold: number): boolean =>
-  kind === 'tasksBelowDesired' ? value >= threshold : value > threshold;
-
-/** CloudWatch writes `2019-10-02T17:04:40.989+0000` in alarm state timestamps. */
-const cloudwatchTime = (d: Date): string => d.toISOString().replace('Z', '+0000');
 
 export class SimulatedEnvironment {
   readonly account: string;
@@ -363,17 +275,18 @@ export class SimulatedEnvironment {
     const previous = svc.deployments.find((d) => d.status !== 'PRIMARY');
     if (!failed || !previous) throw new Error(`${name} has no earlier deployment to roll back to`);
     const now = this.clock();
-    const event = (eventType: string, eventName: string, reason: string) => ({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'ECS Deployment State Change',
-      source: 'aws.ecs',
-      account: this.account,
-      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: this.region,
-      resources: [`arn:aws:ecs:${this.region}:${this.account}:service/${svc.cluster}/${svc.service}`],
-      detail: { eventType, eventName, deploymentId: failed.id, updatedAt: now.toISOString(), reason },
-    });
+    const event = (eventType: string, eventName: string, reason: string) =>
+      ecsDeploymentEvent({
+        account: this.account,
+        region: this.region,
+        cluster: svc.cluster,
+        service: svc.service,
+        eventType,
+        eventName,
+        deploymentId: failed.id,
+        reason,
+        now,
+      });
     failed.rolloutState = 'FAILED';
     const rollback = event(
       'INFO',
@@ -474,7 +387,23 @@ export class SimulatedEnvironment {
             ? 'OK'
             : undefined;
       if (!next) continue;
-      changes.push(this.stateChangeEvent(track, next, periods, now));
+      changes.push(
+        alarmStateChangeEvent({
+          account: this.account,
+          region: this.region,
+          alarmName: track.name,
+          alarmArn: this.alarmArn(track.name),
+          description: track.resource ?? `${track.serviceName} ${track.kind}`,
+          metric: this.metricOf(track),
+          periodSeconds: track.alarm.periodSeconds,
+          threshold: track.alarm.threshold,
+          periods,
+          recent: track.recent,
+          from: { value: track.state, since: track.stateSince },
+          next,
+          now,
+        }),
+      );
       track.state = next;
       track.stateSince = now.toISOString();
     }
@@ -490,71 +419,17 @@ export class SimulatedEnvironment {
   private metricOf(track: AlarmTrack) {
     if (track.resource !== undefined) {
       const r = this.resource(track.resource);
-      return { dimensions: { ...r.dimensions }, name: r.metricName, namespace: r.namespace };
+      return {
+        dimensions: { ...r.dimensions } as Record<string, string>,
+        name: r.metricName,
+        namespace: r.namespace,
+      };
     }
     const svc = this.service(track.serviceName as string);
     return {
       dimensions: { ClusterName: svc.cluster, ServiceName: svc.service },
-      name: track.kind,
+      name: track.kind ?? 'unknown',
       namespace: 'Sandbox/ECS',
-    };
-  }
-
-  /** The EventBridge `CloudWatch Alarm State Change` event, shaped as AWS documents it. */
-  private stateChangeEvent(track: AlarmTrack, next: 'OK' | 'ALARM', periods: number, now: Date): unknown {
-    const threshold = track.alarm.threshold;
-    const crossed = next === 'ALARM' ? 'was greater than' : 'was not greater than';
-    const reasonData = JSON.stringify({
-      version: '1.0',
-      queryDate: cloudwatchTime(now),
-      statistic: 'Average',
-      period: track.alarm.periodSeconds,
-      recentDatapoints: [...track.recent].reverse(),
-      threshold,
-    });
-    const state = (value: 'OK' | 'ALARM', at: string, reason: string, data?: string) => ({
-      reason,
-      ...(data ? { reasonData: data } : {}),
-      timestamp: at,
-      value,
-    });
-    return {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account: this.account,
-      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: this.region,
-      resources: [this.alarmArn(track.name)],
-      detail: {
-        alarmName: track.name,
-        configuration: {
-          description: track.resource ?? `${track.serviceName} ${track.kind}`,
-          metrics: [
-            {
-              id: randomUUID(),
-              metricStat: {
-                metric: this.metricOf(track),
-                period: track.alarm.periodSeconds,
-                stat: 'Average',
-              },
-              returnData: true,
-            },
-          ],
-        },
-        previousState: state(
-          track.state,
-          cloudwatchTime(new Date(track.stateSince)),
-          `${track.name} was ${track.state}`,
-        ),
-        state: state(
-          next,
-          cloudwatchTime(now),
-          `Threshold Crossed: ${periods} out of the last ${periods} datapoints [${track.recent[0]}] ${crossed} the threshold (${threshold}) (minimum ${periods} datapoint for ${track.state} -> ${next} transition).`,
-          reasonData,
-        ),
-      },
     };
   }
 }
