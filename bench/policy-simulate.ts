@@ -6,8 +6,8 @@
  */
 import { parseAlarmHistory } from '../cli/alarm-history';
 import { alarmIndex } from '../lambdas/contract/alarm-index';
-import { type HistoryChange, simulatePolicy } from '../lambdas/domain/policy-simulation';
-import { type RouteDecision, routeAlarm } from '../lambdas/domain/routing';
+import { type HistoryChange, SIMULATION_TAGS, simulatePolicy } from '../lambdas/domain/policy-simulation';
+import { type RouteDecision, routeWithTags } from '../lambdas/domain/routing';
 import { UNMAPPED_SERVICE } from '../lambdas/services/intake';
 import { loadConfig } from '../lib/config/load';
 import { FLAPPING_WINDOWS, flappingHistory, flappingHistoryJson } from '../test/support/flapping-history';
@@ -30,25 +30,16 @@ const CONFIG = new URL('../config/example.json', import.meta.url).pathname;
 export const measurePolicySimulate = async (runs: number): Promise<PolicySimulateResult> => {
   const config = { ...loadConfig(CONFIG), maintenanceWindows: FLAPPING_WINDOWS };
   const watched = alarmIndex(config);
-  const route = (changes: readonly HistoryChange[]) => {
+  const route = async (changes: readonly HistoryChange[]) => {
     const routes = new Map<string, RouteDecision>();
     for (const alarmName of new Set(changes.map((c) => c.alarmName))) {
-      const decision = routeAlarm(
-        config,
-        watched,
-        { alarmName, metrics: [], dimensions: {} },
-        {
-          ok: false,
-          reason: 'the simulation reads no tags',
-        },
-      );
-      if ('needsTags' in decision) throw new Error('routing asked for tags twice');
-      routes.set(alarmName, decision);
+      const alarm = { alarmName, metrics: [], dimensions: {} };
+      routes.set(alarmName, await routeWithTags(config, watched, alarm, () => SIMULATION_TAGS));
     }
     return routes;
   };
   const changes = flappingHistory();
-  const routes = route(changes);
+  const routes = await route(changes);
   const text = flappingHistoryJson(changes);
   const simulate = (history: readonly HistoryChange[], decisions: ReadonlyMap<string, RouteDecision>) =>
     simulatePolicy({ changes: history, config, routes: decisions, unmappedService: UNMAPPED_SERVICE });
@@ -64,7 +55,7 @@ export const measurePolicySimulate = async (runs: number): Promise<PolicySimulat
       (
         await timed(async () => {
           const parsed = parseAlarmHistory(text, 'bench').changes;
-          return simulate(parsed, route(parsed));
+          return simulate(parsed, await route(parsed));
         })
       ).ms,
     );

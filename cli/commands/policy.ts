@@ -11,20 +11,17 @@
 import { readFileSync } from 'node:fs';
 import { alarmIndex } from '../../lambdas/contract/alarm-index';
 import type { HistoryChange } from '../../lambdas/domain/policy-simulation';
-import { type PolicySimulationReport, simulatePolicy } from '../../lambdas/domain/policy-simulation';
 import {
-  type RoutableAlarm,
-  type RouteDecision,
-  routeAlarm,
-  type TagLookup,
-} from '../../lambdas/domain/routing';
+  type PolicySimulationReport,
+  SIMULATION_TAGS,
+  simulatePolicy,
+} from '../../lambdas/domain/policy-simulation';
+import { type RoutableAlarm, type RouteDecision, routeWithTags } from '../../lambdas/domain/routing';
 import type { Silence } from '../../lambdas/domain/silences';
 import { UNMAPPED_SERVICE } from '../../lambdas/services/intake';
 import { parseAlarmHistory, parseDescribeAlarms, parseSilences } from '../alarm-history';
 import { config, type Io, missingFlags, type Parsed, UsageError } from '../args';
 import { formatPolicySimulation } from '../policy-format';
-
-const NO_TAGS: TagLookup = { ok: false, reason: 'the simulation reads no tags' };
 
 /** The report as `--json` prints it. */
 export type PolicySimulationOutput = PolicySimulationReport & { readonly notes: readonly string[] };
@@ -74,12 +71,10 @@ export const policy = async (sub: string | undefined, parsed: Parsed, io: Io): P
     const alarm = described?.get(name) ?? { alarmName: name, metrics: [], dimensions: {} };
     if (described && !described.has(name)) undescribed.push(name);
     routable.set(name, alarm);
-    let route = routeAlarm(cfg, watched, alarm);
-    if ('needsTags' in route) {
+    const route = await routeWithTags(cfg, watched, alarm, () => {
       readTags.push(name);
-      route = routeAlarm(cfg, watched, alarm, NO_TAGS);
-      if ('needsTags' in route) throw new Error('routing asked for tags twice');
-    }
+      return SIMULATION_TAGS;
+    });
     routes.set(name, route);
   }
   const changes = history.changes.map((change): HistoryChange => {

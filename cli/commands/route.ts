@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { alarmIndex } from '../../lambdas/contract/alarm-index';
-import { type RouteDecision, routeAlarm, type TagLookup } from '../../lambdas/domain/routing';
+import { routeWithTags, type TagLookup } from '../../lambdas/domain/routing';
 import { parseAlarmEvent } from '../../lambdas/intake/alarm-event';
 import { asUsage, config, type Io, type Parsed, UsageError } from '../args';
 
@@ -58,8 +58,7 @@ export const routeExplain = async (file: string | undefined, parsed: Parsed, io:
       continue;
     }
     const change = item.change;
-    const first = routeAlarm(cfg, watched, change);
-    const decision = ('needsTags' in first ? routeAlarm(cfg, watched, change, tags) : first) as RouteDecision;
+    const decision = await routeWithTags(cfg, watched, change, () => tags);
     if (parsed.values.json) {
       const line: RouteExplanation = {
         rule: decision.rule,

@@ -33,7 +33,7 @@ export {
   type SignalResult,
 } from './incident-signals';
 export { completePostMortem, countReminder, requirePostMortem } from './post-mortem';
-export { endSuppression, suppress, suppressionEndedBy } from './suppression';
+export { endSuppression, liftSuppression, owesPostMortem, suppress, suppressionEndedBy } from './suppression';
 export {
   type AcknowledgedEntry,
   type ActionDetails,

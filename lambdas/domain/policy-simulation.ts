@@ -26,22 +26,25 @@ import {
   type Actor,
   type AlarmSignal,
   acceptsAlarm,
-  advance,
   applySignal,
   endSuppression,
   type Incident,
+  liftSuppression,
   openIncident,
   type SignalPolicy,
   suppress,
 } from './incident';
 import { isOpen } from './lifecycle';
-import type { RouteDecision } from './routing';
+import type { RouteDecision, TagLookup } from './routing';
 import { classifySeverity, type Severity } from './severity';
 import { activeSuppression, type Silence } from './silences';
 
 export type HistoryStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
 /** One state change of an alarm history, already read and validated. */
+/** What routing gets for tags in a simulation: none are read, so rules that need them are skipped. */
+export const SIMULATION_TAGS: TagLookup = { ok: false, reason: 'the simulation reads no tags' };
+
 export interface HistoryChange {
   readonly alarmName: string;
   /** ISO-8601 UTC (toISOString): when CloudWatch changed the state. */
@@ -267,16 +270,14 @@ export const simulatePolicy = (input: SimulationInput): PolicySimulationReport =
       const untilMs = Date.parse(suppressed.until);
       if (untilMs > ms) return;
       const until = new Date(untilMs);
-      if (!isOpen(t.incident.status)) {
-        const { suppressed: _ended, ...rest } = t.incident;
-        t.incident = advance(rest, 'CLOSED', SIMULATION, until, 'recovered before the suppression ended');
-        return;
+      const again = isOpen(t.incident.status)
+        ? activeSuppression(t.incident.service, until, silences, config.maintenanceWindows)
+        : undefined;
+      if (again && Date.parse(again.until) > untilMs) t.incident = suppress(t.incident, again, until);
+      else {
+        t.incident = liftSuppression(t.incident, until, { actor: SIMULATION }).incident;
+        if (!isOpen(t.incident.status)) return;
       }
-      const again = activeSuppression(t.incident.service, until, silences, config.maintenanceWindows);
-      t.incident =
-        again && Date.parse(again.until) > untilMs
-          ? suppress(t.incident, again, until)
-          : endSuppression(t.incident, until);
     }
   };
 

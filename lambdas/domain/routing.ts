@@ -275,6 +275,24 @@ export const routeAlarm = (
   };
 };
 
+/**
+ * Routes one alarm, asking `lookup` for its tags only when a rule that reads them is reached: what
+ * every caller does with {@link routeAlarm}'s `needsTags` (the intake reads CloudWatch, the CLI and the
+ * simulation answer without AWS).
+ */
+export const routeWithTags = async (
+  config: RoutingInput,
+  watched: ReadonlyMap<string, AlarmTarget>,
+  alarm: RoutableAlarm,
+  lookup: () => TagLookup | Promise<TagLookup>,
+): Promise<RouteDecision> => {
+  const first = routeAlarm(config, watched, alarm);
+  if (!('needsTags' in first)) return first;
+  const second = routeAlarm(config, watched, alarm, await lookup());
+  if ('needsTags' in second) throw new Error('routing asked for tags twice');
+  return second;
+};
+
 /** Whether routing ever reads tags: the intake then needs CloudWatch ListTagsForResource. */
 export const routingReadsTags = (config: Pick<RoutingInput, 'routing'>): boolean =>
   config.routing.rules.some(readsTags);

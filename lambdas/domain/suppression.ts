@@ -1,6 +1,8 @@
 /** An incident recorded while its service is silenced: nobody is paged until the suppression ends. */
+import { advance } from './incident-changes';
 import type { Incident, Suppression } from './incident-record';
-import { appendEntries, type NoteEntry } from './timeline';
+import { isOpen } from './lifecycle';
+import { type Actor, appendEntries, type NoteEntry } from './timeline';
 
 /** Alarms on this incident's service are silenced: it is recorded, and nobody is paged until `until`. */
 export const suppress = (incident: Incident, suppression: Suppression, now: Date): Incident =>
@@ -37,6 +39,53 @@ export const endSuppression = (
     },
   });
 };
+
+/**
+ * The suppression has reached its end and no other silence or window follows: an incident that still
+ * fires is handled from now (`handle`); one that recovered meanwhile closes, nobody having been paged,
+ * unless it owes a post-mortem from before, which then stays owed. The lifecycle's end-of-silence step
+ * and the policy simulation both decide with this.
+ */
+export const liftSuppression = (
+  incident: Incident,
+  now: Date,
+  options: { readonly actor: Actor; readonly execution?: string },
+): { readonly incident: Incident; readonly handle: boolean } => {
+  if (!incident.suppressed) return { incident, handle: false };
+  if (isOpen(incident.status))
+    return {
+      incident: endSuppression(incident, now, options.execution ? { execution: options.execution } : {}),
+      handle: true,
+    };
+  const { suppressed: ended, ...rest } = incident;
+  if (owesPostMortem(rest))
+    return {
+      incident: appendEntries(rest, now, {
+        kind: 'note',
+        actor: { type: 'automation', name: 'silences' },
+        summary: `silence ended at ${ended.until}; recovered meanwhile, and the post-mortem from before is still owed`,
+        details: {
+          endedSuppression: ended.until,
+          ...(options.execution ? { execution: options.execution } : {}),
+        },
+      }),
+      handle: false,
+    };
+  return {
+    incident: advance(
+      rest,
+      'CLOSED',
+      options.actor,
+      now,
+      'recorded during a silence and recovered before it ended; nobody was paged',
+    ),
+    handle: false,
+  };
+};
+
+/** A resolved incident whose post-mortem is not done yet. */
+export const owesPostMortem = (i: Incident): boolean =>
+  i.status === 'RESOLVED' && i.postMortem !== undefined && !i.postMortem.doneAt;
 
 /** Whether `execution` is the one that ended this incident's last suppression (a retried step asks). */
 export const suppressionEndedBy = (incident: Incident, execution: string): boolean => {

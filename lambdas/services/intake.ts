@@ -15,7 +15,7 @@ import type { AlarmTarget } from '../contract/alarm-index';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { IncidentError, ValidationError } from '../domain/errors';
 import type { AlarmSignal, Incident, Suppression } from '../domain/incident';
-import { type RouteDecision, type RoutingInput, routeAlarm, type TagLookup } from '../domain/routing';
+import { type RouteDecision, type RoutingInput, routeWithTags, type TagLookup } from '../domain/routing';
 import { classifySeverity, SEVERITIES } from '../domain/severity';
 import { type AlarmStateChange, parseAlarmEvent } from '../intake/alarm-event';
 import { isEcsEvent } from '../intake/ecs-event';
@@ -64,19 +64,13 @@ const KIND_TITLES: Readonly<Record<AlarmTarget['kind'], string>> = {
 export const UNMAPPED_SERVICE = 'unmapped';
 
 /** Routes a state change, reading the alarm's tags only when a rule needs them. */
-export const routeChange = async (
+export const routeChange = (
   change: AlarmStateChange,
   deps: Pick<IntakeDeps, 'config' | 'alarms' | 'alarmTags'>,
-): Promise<RouteDecision> => {
-  const first = routeAlarm(deps.config, deps.alarms, change);
-  if (!('needsTags' in first)) return first;
-  const tags: TagLookup = deps.alarmTags
-    ? await deps.alarmTags(change.alarmArn)
-    : { ok: false, reason: 'this intake reads no tags' };
-  const second = routeAlarm(deps.config, deps.alarms, change, tags);
-  if ('needsTags' in second) throw new Error('routing asked for tags twice');
-  return second;
-};
+): Promise<RouteDecision> =>
+  routeWithTags(deps.config, deps.alarms, change, () =>
+    deps.alarmTags ? deps.alarmTags(change.alarmArn) : { ok: false, reason: 'this intake reads no tags' },
+  );
 
 /** Maps a state change to what the store records, or a reason to ignore it. */
 export const toAlarmToRecord = async (

@@ -3,14 +3,7 @@
  * incident is silenced again (wait more), still open (handle it as any new incident), or recovered
  * meanwhile (close it without paging anybody).
  */
-import {
-  advance,
-  appendEntries,
-  endSuppression as endSilence,
-  type Incident,
-  suppress,
-  suppressionEndedBy,
-} from '../../domain/incident';
+import { liftSuppression, owesPostMortem, suppress, suppressionEndedBy } from '../../domain/incident';
 import { isOpen } from '../../domain/lifecycle';
 import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './deps';
 import { postIncident } from './post-mortem';
@@ -61,29 +54,10 @@ export const endSuppression = async (
   const updated = await deps.incidents.update(incidentId, (i, at) => {
     handle = false;
     if (i.suppressed?.until !== until) return i;
-    if (isOpen(i.status)) {
-      handle = true;
-      return endSilence(i, at, { execution });
-    }
-    const { suppressed: _ended, ...rest } = i;
-    if (owesPostMortem(rest))
-      return appendEntries(rest, at, {
-        kind: 'note',
-        actor: { type: 'automation', name: 'silences' },
-        summary: `silence ended at ${until}; recovered meanwhile, and the post-mortem from before is still owed`,
-        details: { endedSuppression: until, execution },
-      });
-    return advance(
-      rest,
-      'CLOSED',
-      WORKFLOW,
-      at,
-      'recorded during a silence and recovered before it ended; nobody was paged',
-    );
+    const lifted = liftSuppression(i, at, { actor: WORKFLOW, execution });
+    handle = lifted.handle;
+    return lifted.incident;
   });
   if (owesPostMortem(updated)) await postIncident(deps, incidentId);
   return { ...result(updated), handle };
 };
-
-const owesPostMortem = (i: Incident): boolean =>
-  i.status === 'RESOLVED' && i.postMortem !== undefined && !i.postMortem.doneAt;
