@@ -160,11 +160,20 @@ export const oncallConfigSchema = z
     people: z.array(personSchema).min(1, 'needs at least one person'),
     calendars: z.record(calendarNameSchema, calendarSchema).default({}),
     schedules: z.record(scheduleNameSchema, scheduleSchema).default({}),
-    /** People paged at once when a schedule has nobody on call (the timeline records a coverage gap). */
-    fallback: distinctList(personNameSchema).min(
+    /**
+     * People, or tiers with endpoints of their own, paged at once when a schedule has nobody on call
+     * (the timeline records a coverage gap). Names are checked against `people` and `contacts` by the
+     * deployment config's cross-field rules (config-oncall.ts).
+     */
+    fallback: distinctList(kebabName('person or tier name such as devops-lead')).min(
       1,
-      'needs at least one person to page when nobody is on call',
+      'needs at least one person or tier to page when nobody is on call',
     ),
+    /**
+     * Per severity, a calendar during whose hours alone its pages go: outside them the first page waits
+     * for the next opening (a P4 at Sat 03:00 goes at Mon 09:00), and later steps count from then.
+     */
+    deferral: z.partialRecord(severitySchema, calendarNameSchema).default({}),
   })
   .superRefine((config, ctx) => {
     const people = new Set<string>();
@@ -177,9 +186,15 @@ export const oncallConfigSchema = z
     const person = (name: string, path: (string | number)[]) => {
       if (!people.has(name)) ctx.addIssue({ code: 'custom', path, message: `${name} is not in people` });
     };
-    config.fallback.forEach((name, index) => {
-      person(name, ['fallback', index]);
-    });
+    for (const [severity, calendar] of Object.entries(config.deferral)) {
+      if (calendar !== undefined && !(calendar in config.calendars)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deferral', severity],
+          message: `${calendar} is not in calendars`,
+        });
+      }
+    }
     for (const [scheduleName, schedule] of Object.entries(config.schedules)) {
       schedule.layers.forEach((layer, layerIndex) => {
         const at = ['schedules', scheduleName, 'layers', layerIndex];

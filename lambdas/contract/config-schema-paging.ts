@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Severity } from '../domain/severity';
 import { ESCALATION_TRIGGERS } from '../domain/vocabulary';
-import { distinctList, tierNameSchema } from './config-schema-fields';
+import { distinctList, kebabName, severitySchema, tierNameSchema } from './config-schema-fields';
 
 export const contactTierSchema = z
   .strictObject({
@@ -56,15 +56,33 @@ export const contactTierSchema = z
         }
       })
       .optional(),
+    /**
+     * Page the people on call in this schedule (`oncall.schedules`) when the tier is paged, read when
+     * each page goes. The tier's own endpoints (a team channel, say) still get every page too.
+     */
+    schedule: kebabName('schedule name such as app').optional(),
+    /** Only this layer of `schedule` (its rotation member while the layer is active). @default the whole schedule */
+    layer: kebabName('layer name such as primary').optional(),
+    /** Severities the tier is paged for, e.g. ['P1'] for "secondary, P1 only". @default all */
+    severities: distinctList(severitySchema).min(1).optional(),
   })
-  .refine(
-    (tier) =>
+  .superRefine((tier, ctx) => {
+    if (tier.layer !== undefined && tier.schedule === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['layer'], message: 'names a layer: set schedule too' });
+    }
+    const endpoints =
       tier.email.length > 0 ||
       tier.sms.length > 0 ||
       tier.chat?.slackChannelId !== undefined ||
-      tier.chat?.teamsChannelId !== undefined,
-    'needs at least one endpoint: an email, an SMS number or a chat channel',
-  );
+      tier.chat?.teamsChannelId !== undefined;
+    if (!endpoints && tier.schedule === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'needs at least one endpoint (an email, an SMS number or a chat channel) or a schedule',
+      });
+    }
+  });
 
 const escalationStepSchema = z.strictObject({
   afterMinutes: z.int().min(0),

@@ -17,6 +17,7 @@ import {
   severitySchema,
   tierNameSchema,
 } from './config-schema-fields';
+import { oncallConfigSchema } from './config-schema-oncall';
 import {
   contactTierSchema,
   DEFAULT_ESCALATION,
@@ -240,6 +241,8 @@ export const deploymentConfigSchema = z.strictObject({
     .record(tierNameSchema, contactTierSchema)
     .refine((tiers) => Object.keys(tiers).length > 0, 'needs at least one escalation tier, such as on-call'),
   escalation: perSeverity(escalationPolicySchema, DEFAULT_ESCALATION),
+  /** People, calendars and rotation schedules that tiers with a `schedule` page (config-schema-oncall.ts). */
+  oncall: oncallConfigSchema.optional(),
   statusUpdateMinutes: perSeverity(minutesOrNull, { P1: 60, P2: 240, P3: 1440, P4: null }),
   /**
    * Plan-wait-fire rounds (an escalation step or a status update each) one escalation execution runs

@@ -68,6 +68,8 @@ export interface ScheduleOnCall {
 export interface OnCallOptions {
   /** Skip layers whose `severities` leave this one out (@default every layer counts). */
   readonly severity?: Severity;
+  /** Only this layer may be on call (a tier that names one layer); overrides still apply. @default any */
+  readonly layer?: string;
 }
 
 const periodLabel = (layer: OncallLayer, startDay: number): string => {
@@ -238,7 +240,9 @@ const scheduleAt = (
   const layers = schedule.layers.map((l) =>
     layerAt(scheduleName, schedule.timeZone, l, config.calendars, instant, options),
   );
-  const winner = layers.filter((l) => l.active).pop();
+  const winner = layers
+    .filter((l) => l.active && (options.layer === undefined || l.layer === options.layer))
+    .pop();
   const active = overrides.filter((o) => o.from <= instant && instant < o.to);
   const onCall = applyOverrides(scheduleName, winner, active);
   const bounds = overrides.flatMap((o) => [o.from, o.to]);
@@ -277,6 +281,16 @@ export const onCallAt = (
       scheduleAt(config, name, parseOverrides(overrides, name), instant.getTime(), options),
     ]),
   );
+
+/** Who is on call in one schedule at an instant (what a tier that names the schedule pages). */
+export const onCallIn = (
+  config: OncallConfig,
+  overrides: readonly OncallOverride[],
+  schedule: string,
+  instant: Date,
+  options: OnCallOptions = {},
+): ScheduleOnCall =>
+  scheduleAt(config, schedule, parseOverrides(overrides, schedule), instant.getTime(), options);
 
 /** A stretch of one schedule with one answer, as `shifts` lists them. */
 export type Shift = Omit<ScheduleOnCall, 'layers'>;

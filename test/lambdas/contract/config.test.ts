@@ -324,7 +324,7 @@ describe('a bad config', () => {
       'a tier nobody can be reached on',
       (c: Raw) => (c.contacts.cto = { email: [], sms: [] }),
       'contacts.cto',
-      'needs at least one endpoint: an email, an SMS number or a chat channel',
+      'needs at least one endpoint (an email, an SMS number or a chat channel) or a schedule',
     ],
     [
       'an unknown severity',
