@@ -11,12 +11,15 @@
  * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
  * | used link       | `LINK#<jti>`        | `LINK`     | a page link that was used once; expires with the link (TTL `expiresAt`) |
  * | silence         | `SERVICE#<name>`    | `SILENCE#<until>#<id>` | a silence on the service; the sort key orders by end, so the active ones are one key range; removed a day after it ends (TTL `expiresAt`) |
+ * | on-call override | `SCHEDULE#<name>`  | `OVERRIDE#<to>#<id>` | an add, remove or replace override of the schedule (oncall-overrides.ts); the sort key orders by end, so the ones still in force are one key range; a delete only stamps `deletedAt`/`deletedBy`; removed 7 days after it ends (TTL `expiresAt`) |
+ * | override token  | `OVERRIDE-TOKEN#<token>` | `TOKEN` | the idempotency token of an override and the override it stored: a retry with the token gets that one back; expires with it (TTL `expiresAt`) |
  *
  * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
  * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
  * status `CREATING`, which is how a sweeper finds a creation that crashed half-way.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { OncallOverride } from '../contract/config-schema-oncall';
 import { INCIDENT_TABLE_INDEXES, INCIDENT_TABLE_KEYS } from '../contract/table-design';
 import type { Incident } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
@@ -75,6 +78,16 @@ export const silenceKey = (s: Pick<Silence, 'service' | 'until' | 'id'>) => ({
   pk: `SERVICE#${s.service}`,
   sk: `${SILENCE_PREFIX}${new Date(s.until).toISOString()}#${s.id}`,
 });
+
+/** An override item stays this long after it ends (kept for the record of who covered what), then TTL removes it. */
+export const OVERRIDE_TTL_GRACE_SECONDS = 7 * 24 * 3600;
+export const OVERRIDE_PREFIX = 'OVERRIDE#';
+export const schedulePartition = (schedule: string) => `SCHEDULE#${schedule}`;
+export const overrideKey = (o: Pick<OncallOverride, 'schedule' | 'to' | 'id'>) => ({
+  pk: schedulePartition(o.schedule),
+  sk: `${OVERRIDE_PREFIX}${new Date(o.to).toISOString()}#${o.id}`,
+});
+export const overrideTokenKey = (token: string) => ({ pk: `OVERRIDE-TOKEN#${token}`, sk: 'TOKEN' });
 
 export const toSilence = (item: Record<string, unknown>): Silence => ({
   service: item.service as string,
