@@ -1,0 +1,278 @@
+/**
+ * The outbound integrations part of the deployment config (issue 15): `tickets` (one GitHub or Jira
+ * issue per incident of the configured severities), `webhooks` (signed deliveries of lifecycle
+ * events) and `actions` (custom remediation: an SSM Automation runbook, a Lambda function, or an HTTP
+ * call to a fixed host). Classic zod, like config-schema-paging.ts: the Lambda bundles only import
+ * its types.
+ *
+ * Not yet part of deploymentConfigSchema: wiring it in (with the playbook references to actions,
+ * the IAM scoped to the named documents and functions, and the secrets' grants) is a later change.
+ * Until then nothing reads it.
+ */
+import { z } from 'zod';
+import { unknownTemplateVariables } from '../domain/ssm-automation';
+import { WEBHOOK_EVENT_KINDS } from '../domain/webhook-signature';
+import { distinctList, httpsUrl, kebabName, severitySchema } from './config-schema-fields';
+
+export const secretArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:name-AbCdEf',
+  );
+
+const roleArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/,
+    'must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-automation',
+  );
+
+const functionArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/,
+    'must be a Lambda function ARN such as arn:aws:lambda:eu-west-1:123456789012:function:clear-cache',
+  );
+
+/** A template string: only `{{incident.id}}`, `{{incident.service}}` and `{{incident.severity}}` may appear. */
+const templateSchema = z.string().superRefine((template, ctx) => {
+  for (const name of unknownTemplateVariables(template)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `names {{${name}}}; only incident.id, incident.service and incident.severity can be templated`,
+    });
+  }
+});
+
+/** The URL, or undefined where the field's own check already refused it. */
+const parsedUrl = (value: string): URL | undefined => (URL.canParse(value) ? new URL(value) : undefined);
+
+const compiles = (pattern: string): boolean => {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Which severities get something. @default P1 and P2 */
+const ticketSeverities = distinctList(severitySchema).min(1).default(['P1', 'P2']);
+
+export const githubTicketsSchema = z.strictObject({
+  provider: z.literal('github'),
+  owner: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub user or organization name'),
+  repo: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a repository name (without .git)')
+    .refine(
+      (repo) => repo !== '.' && repo !== '..' && !repo.endsWith('.git'),
+      'must be a repository name (without .git)',
+    ),
+  /** A fine-grained token with Issues: read and write on the repository. */
+  tokenSecretArn: secretArnSchema,
+  labels: distinctList(z.string().min(1).max(50)).default([]),
+  severities: ticketSeverities,
+  /** Close the issue (state_reason completed) when the incident resolves. @default true */
+  closeOnResolve: z.boolean().default(true),
+});
+
+export const jiraTicketsSchema = z.strictObject({
+  provider: z.literal('jira'),
+  /** The site, such as https://example.atlassian.net (no path). */
+  baseUrl: httpsUrl,
+  projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as OPS'),
+  /** @default Task */
+  issueType: z.string().min(1).default('Task'),
+  /** The secret holding the email address of the account the API token belongs to. */
+  emailSecretArn: secretArnSchema,
+  tokenSecretArn: secretArnSchema,
+  /** The workflow transition that resolves an issue, by name or id; none leaves issues open. */
+  resolveTransition: z
+    .union([
+      z.strictObject({ name: z.string().min(1) }),
+      z.strictObject({ id: z.string().regex(/^\d+$/, 'must be a transition id such as 31') }),
+    ])
+    .optional(),
+  labels: distinctList(z.string().regex(/^\S{1,255}$/, 'must be a Jira label (no spaces)')).default([]),
+  severities: ticketSeverities,
+});
+
+export const ticketsSchema = z
+  .discriminatedUnion('provider', [githubTicketsSchema, jiraTicketsSchema])
+  .superRefine((tickets, ctx) => {
+    if (tickets.provider !== 'jira') return;
+    const url = parsedUrl(tickets.baseUrl);
+    if (url !== undefined && (url.pathname !== '/' || url.search !== '' || url.hash !== '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: 'must be the site alone, with no path or query',
+      });
+    }
+    tickets.labels.forEach((label, index) => {
+      if (label.startsWith('incident-')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['labels', index],
+          message: 'must not start with incident-: that prefix is the marker label',
+        });
+      }
+    });
+  });
+
+export const webhookSchema = z.strictObject({
+  name: kebabName('webhook name such as status-bot'),
+  url: httpsUrl,
+  /** The signing secret; during a rotation its previous version signs too. */
+  secretArn: secretArnSchema,
+  events: distinctList(z.enum(WEBHOOK_EVENT_KINDS)).min(1, 'needs at least one event'),
+  /** @default all */
+  severities: distinctList(severitySchema).min(1).optional(),
+});
+
+export const webhooksSchema = z.array(webhookSchema).superRefine((webhooks, ctx) => {
+  webhooks.forEach((webhook, index) => {
+    if (webhooks.findIndex((w) => w.name === webhook.name) !== index) {
+      ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `repeats webhook ${webhook.name}` });
+    }
+    const url = parsedUrl(webhook.url);
+    if (url !== undefined && (url.username !== '' || url.password !== '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'url'],
+        message: 'must not carry credentials: the signature authenticates the delivery',
+      });
+    }
+  });
+});
+
+const parameterName = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,50}$/, 'must be a runbook parameter name such as InstanceId');
+
+export const ssmAutomationActionSchema = z
+  .strictObject({
+    type: z.literal('ssm-automation'),
+    documentName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/-]{3,128}$/, 'must be an SSM document name such as AWS-RestartEC2Instance'),
+    /** @default the document's default version */
+    documentVersion: z
+      .string()
+      .regex(/^(\$DEFAULT|\$LATEST|[1-9]\d*)$/, 'must be $DEFAULT, $LATEST or a version number')
+      .optional(),
+    /** Runbook parameter → template of its one value. */
+    parameters: z.record(parameterName, templateSchema).default({}),
+    /** Runbook parameter → the pattern its rendered value must match whole. One per parameter. */
+    parameterPatterns: z.record(parameterName, z.string().min(1)).default({}),
+    /** The AutomationAssumeRole the runbook runs as. */
+    roleArn: roleArnSchema,
+    /** After this the execution is stopped. @default 15 */
+    timeoutMinutes: z.int().min(1).max(720).default(15),
+  })
+  .superRefine((action, ctx) => {
+    for (const name of Object.keys(action.parameters)) {
+      if (!(name in action.parameterPatterns)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameterPatterns', name],
+          message: `needs a pattern: every value of parameters.${name} is checked before it is sent`,
+        });
+      }
+    }
+    for (const [name, pattern] of Object.entries(action.parameterPatterns)) {
+      if (!(name in action.parameters)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameterPatterns', name],
+          message: `${name} is not in parameters`,
+        });
+      } else if (!compiles(pattern)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameterPatterns', name],
+          message: 'is not a valid regular expression',
+        });
+      }
+    }
+  });
+
+export const lambdaActionSchema = z.strictObject({
+  type: z.literal('lambda'),
+  functionArn: functionArnSchema,
+  /** The invocation payload: key → template of its value. @default {} */
+  payload: z.record(z.string().min(1), templateSchema).default({}),
+});
+
+export const HTTP_ACTION_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export const httpActionSchema = z
+  .strictObject({
+    type: z.literal('http'),
+    method: z.enum(HTTP_ACTION_METHODS),
+    /** Scheme and host (and port) alone: nothing of it is templated, so no incident value can change where the call goes. */
+    baseUrl: httpsUrl,
+    /** The path, starting with `/`; its variables are URL-encoded when rendered. */
+    pathTemplate: templateSchema.refine((path) => path.startsWith('/'), 'must start with /'),
+    /** A secret whose value is sent as the Authorization header. @default none */
+    authSecretArn: secretArnSchema.optional(),
+    expectedStatuses: distinctList(z.int().min(200).max(399)).min(1).default([200]),
+  })
+  .superRefine((action, ctx) => {
+    const url = parsedUrl(action.baseUrl);
+    if (action.baseUrl.includes('{{')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: 'is never templated: the host is fixed, only pathTemplate takes incident values',
+      });
+    } else if (
+      url !== undefined &&
+      (url.pathname !== '/' ||
+        url.search !== '' ||
+        url.hash !== '' ||
+        url.username !== '' ||
+        url.password !== '')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: 'must be scheme and host alone (https://admin.example.com); the path goes in pathTemplate',
+      });
+    }
+    if (/\/\/|\/\.\.?(\/|$)|[?#]/.test(action.pathTemplate.replace(/\{\{[^{}]*\}\}/g, 'x'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pathTemplate'],
+        message: 'must be a plain path: no //, no . or .. segment, no query or fragment',
+      });
+    }
+  });
+
+export const actionSchema = z.discriminatedUnion('type', [
+  ssmAutomationActionSchema,
+  lambdaActionSchema,
+  httpActionSchema,
+]);
+
+export const actionNameSchema = kebabName('action name such as clear-cache');
+
+export const integrationsConfigSchema = z.strictObject({
+  /** @default no tickets */
+  tickets: ticketsSchema.optional(),
+  webhooks: webhooksSchema.default([]),
+  actions: z.record(actionNameSchema, actionSchema).default({}),
+});
+
+export type IntegrationsConfigInput = z.input<typeof integrationsConfigSchema>;
+export type IntegrationsConfig = z.output<typeof integrationsConfigSchema>;
+export type TicketsConfig = z.output<typeof ticketsSchema>;
+export type WebhookConfig = z.output<typeof webhookSchema>;
+export type ActionConfig = z.output<typeof actionSchema>;
+export type SsmAutomationActionConfig = z.output<typeof ssmAutomationActionSchema>;
+export type LambdaActionConfig = z.output<typeof lambdaActionSchema>;
+export type HttpActionConfig = z.output<typeof httpActionSchema>;
