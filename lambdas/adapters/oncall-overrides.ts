@@ -110,7 +110,7 @@ export class OverrideStore {
       throw new ValidationError('override', [
         {
           path: 'token',
-          message: `token "${token}" was used for override ${stored.id}, whose ${differ.join(', ')} differ: a new override needs a new token`,
+          message: `token "${token}" was used for override ${stored.id}, whose ${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'}: a new override needs a new token`,
         },
       ]);
     }
