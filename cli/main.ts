@@ -10,12 +10,13 @@
 import { parseArgs } from 'node:util';
 import { IncidentError } from '../lambdas/domain/errors';
 import { SCENARIOS } from '../sandbox/scenarios';
-import { DEFAULT_CONFIG, DEFAULT_SANDBOX_DB, type Io, options, type Parsed, UsageError } from './args';
+import { DEFAULT_CONFIG, DEFAULT_SANDBOX_DB, type Io, options, UsageError } from './args';
 import { answer } from './commands/approve';
 import { declare } from './commands/declare';
 import { drill } from './commands/drill';
 import { list, report, show } from './commands/incidents';
 import { liveDrill } from './commands/live-drill';
+import { ONCALL_OPTIONS, type OncallParsed, oncall, override, overrides } from './commands/oncall';
 import { policy } from './commands/policy';
 import { postmortem } from './commands/post-incident';
 import { replay } from './commands/replay';
@@ -57,6 +58,23 @@ Silences (the sandbox store, --table NAME or --stack NAME; --config for the serv
   silences [SERVICE]                 active silences and maintenance windows, with the time left
   unsilence SERVICE --by NAME        end the service's silences now
 
+On call (the config's oncall section --config; overrides in the sandbox store, --table NAME or --stack NAME):
+  oncall [--at ISO] [--schedule NAME] [--severity P1] [--json]
+                                     who is on call now (or at --at), per tier (as paged for --severity, default
+                                     P1) and per schedule, why and until when; coverage gaps name the fallback;
+                                     warns of handoffs in a DST gap or overlap in the next 366 days.
+                                     --json: {"at", "tiers": {TIER: [name]}, "schedules": {SCHEDULE: [person]}}
+  oncall --from ISO --to ISO [--schedule NAME] [--severity P1] [--json]
+                                     the shifts, handoff by handoff (--json: an array of shifts)
+  override SCHEDULE --add|--remove|--replace PERSON [--replaces PERSON] --from ISO --to ISO --reason T --by NAME [--token T]
+                                     put PERSON on call beside whoever is, take them off, or in the place of
+                                     --replaces (default whoever is scheduled); the override created last wins;
+                                     a retry with the same --token stores nothing twice
+  override SCHEDULE --delete ID --by NAME
+                                     the override no longer applies (kept on the record, with who deleted it)
+  overrides [SCHEDULE] [--at ISO] [--json]
+                                     overrides in force now (or at --at) and to come, with who set them and why
+
 Policy (the deployment config --config and files only; no AWS call, nothing paged or stored):
   policy simulate --history FILE [--alarms FILE] [--silences FILE] [--json]
                                      replay \`aws cloudwatch describe-alarm-history --history-item-type StateUpdate\`
@@ -87,9 +105,14 @@ Durations: a number and a unit (d, h, m), such as 90m, 2h, 1d or 1h30m
 `;
 
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
-  let parsed: Parsed;
+  let parsed: OncallParsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...options, ...ONCALL_OPTIONS },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -115,7 +138,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
 };
 
 /** One command, with its first positional argument (an incident ID, a service, a file). */
-const run = (command: string, arg: string | undefined, parsed: Parsed, io: Io): Promise<number> => {
+const run = (command: string, arg: string | undefined, parsed: OncallParsed, io: Io): Promise<number> => {
   switch (command) {
     case 'drill':
       return parsed.values.live ? liveDrill(parsed, io) : drill(parsed, io);
@@ -148,6 +171,12 @@ const run = (command: string, arg: string | undefined, parsed: Parsed, io: Io): 
       return respond(command, arg, parsed, io);
     case 'declare':
       return declare(parsed, io);
+    case 'oncall':
+      return oncall(parsed, io);
+    case 'override':
+      return override(arg, parsed, io);
+    case 'overrides':
+      return overrides(arg, parsed, io);
     case 'route':
       if (arg !== 'explain') throw new UsageError(`unknown route command "${arg ?? ''}": route explain FILE`);
       return routeExplain(parsed.positionals[2], parsed, io);
