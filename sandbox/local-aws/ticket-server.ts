@@ -57,6 +57,8 @@ export interface Fault {
   readonly retryAfter?: number;
   /** Carry the request out before failing it (the write happened, its answer is lost). @default false */
   readonly afterEffect?: boolean;
+  /** Only requests of this method and path, such as `POST /rest/api/3/issue`. @default any request */
+  readonly on?: string;
 }
 
 export interface TicketServer {
@@ -66,7 +68,7 @@ export interface TicketServer {
   readonly githubIssues: readonly StoredGitHubIssue[];
   readonly jiraIssues: readonly StoredJiraIssue[];
   failNext(count: number, fault: Fault): void;
-  dropNext(count: number, options?: { readonly afterEffect?: boolean }): void;
+  dropNext(count: number, options?: Omit<Fault, 'status' | 'retryAfter'>): void;
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,13 @@ export const startTicketServer = async (): Promise<TicketServer> => {
   const requests: RecordedRequest[] = [];
   const githubIssues: StoredGitHubIssue[] = [];
   const jiraIssues: StoredJiraIssue[] = [];
-  const faults: ({ kind: 'fail'; fault: Fault } | { kind: 'drop'; afterEffect: boolean })[] = [];
+  /** Queued faults; `status: 'dropped'` closes the connection instead of answering. */
+  const faults: (Omit<Fault, 'status'> & { readonly status: number | 'dropped' })[] = [];
+  /** The first queued fault for this request, taken off the queue. */
+  const takeFault = (request: string) => {
+    const index = faults.findIndex((f) => f.on === undefined || f.on === request);
+    return index === -1 ? undefined : faults.splice(index, 1)[0];
+  };
   let baseUrl = '';
 
   const githubJson = (issue: StoredGitHubIssue) => ({
@@ -286,12 +294,10 @@ export const startTicketServer = async (): Promise<TicketServer> => {
         body = text;
       }
       const method = req.method ?? 'GET';
-      const fault = faults.shift();
-      const carriedOut =
-        fault === undefined || (fault.kind === 'fail' ? fault.fault.afterEffect : fault.afterEffect);
-      const reply = carriedOut ? route(method, url, req.headers, body) : undefined;
-      const answered =
-        fault === undefined ? (reply?.status ?? 500) : fault.kind === 'fail' ? fault.fault.status : 'dropped';
+      const fault = takeFault(`${method} ${url.pathname}`);
+      const reply =
+        fault === undefined || fault.afterEffect ? route(method, url, req.headers, body) : undefined;
+      const answered = fault?.status ?? reply?.status ?? 500;
       requests.push({
         method,
         path: url.pathname,
@@ -300,14 +306,14 @@ export const startTicketServer = async (): Promise<TicketServer> => {
         body,
         answered,
       });
-      if (fault?.kind === 'drop') {
+      if (answered === 'dropped') {
         req.socket.destroy();
-      } else if (fault?.kind === 'fail') {
-        const message = `injected ${fault.fault.status}`;
+      } else if (fault !== undefined) {
+        const message = `injected ${answered}`;
         send(
           res,
-          { status: fault.fault.status, body: { message, errorMessages: [message], errors: {} } },
-          fault.fault.retryAfter,
+          { status: answered, body: { message, errorMessages: [message], errors: {} } },
+          fault.retryAfter,
         );
       } else if (reply !== undefined) {
         send(res, reply);
@@ -325,11 +331,10 @@ export const startTicketServer = async (): Promise<TicketServer> => {
     githubIssues,
     jiraIssues,
     failNext: (count, fault) => {
-      for (let i = 0; i < count; i++) faults.push({ kind: 'fail', fault });
+      for (let i = 0; i < count; i++) faults.push(fault);
     },
     dropNext: (count, options) => {
-      for (let i = 0; i < count; i++)
-        faults.push({ kind: 'drop', afterEffect: options?.afterEffect ?? false });
+      for (let i = 0; i < count; i++) faults.push({ ...options, status: 'dropped' });
     },
     stop: () =>
       new Promise<void>((resolve) => {

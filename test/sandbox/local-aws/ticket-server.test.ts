@@ -178,6 +178,13 @@ describe('ticket server faults', () => {
     expect(server.requests.map((r) => r.answered)).toEqual(['dropped', 'dropped']);
   });
 
+  it('keeps a fault for the method and path it names, letting other requests through', async () => {
+    server.failNext(1, { status: 500, on: 'POST /repos/acme/incidents/issues' });
+    expect((await call('GET', '/search/issues?q=x', GITHUB)).status).toBe(200);
+    expect((await call('POST', '/repos/acme/incidents/issues', GITHUB, { title: 'a' })).status).toBe(500);
+    expect((await call('POST', '/repos/acme/incidents/issues', GITHUB, { title: 'a' })).status).toBe(201);
+  });
+
   it('injects a 401 for the next request only, then answers as before', async () => {
     server.failNext(1, { status: 401 });
     expect((await call('GET', '/search/issues?q=x', GITHUB)).status).toBe(401);
