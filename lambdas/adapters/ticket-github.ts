@@ -13,7 +13,8 @@
  * - close: `PATCH /repos/{owner}/{repo}/issues/{issue_number}` {state: closed, state_reason: completed}
  *   → 200 (state_reason only counts with a state change): https://docs.github.com/en/rest/issues/issues#update-an-issue
  *
- * Headers: `Authorization: Bearer`, `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`.
+ * Headers: `Authorization: Bearer`, `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`, and
+ * the `User-Agent` GitHub requires of every request.
  * A secondary rate limit may come as 403 with Retry-After or with `x-ratelimit-remaining: 0`; it is
  * treated as the 429 it means.
  */
@@ -37,6 +38,7 @@ export const GITHUB_API_VERSION = '2022-11-28';
 /** A GitHub API call that failed; names the status and the endpoint, never the token. */
 export class GitHubTicketError extends TicketApiError {}
 
+/** The repository and the token (read from Secrets Manager by the caller). */
 export interface GitHubTicketOptions extends TicketHttpOptions {
   readonly owner: string;
   readonly repo: string;

@@ -33,6 +33,7 @@ export class JiraTicketError extends TicketApiError {}
 /** The transition that resolves an issue in the project's workflow, by its name or its id. */
 export type JiraTransition = { readonly name: string } | { readonly id: string };
 
+/** The project, issue type, credentials (read from Secrets Manager by the caller) and resolve transition. */
 export interface JiraTicketOptions extends TicketHttpOptions {
   readonly projectKey: string;
   /** @default Task (the config's default) */

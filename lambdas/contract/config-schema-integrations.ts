@@ -14,6 +14,7 @@ import { unknownTemplateVariables } from '../domain/ssm-automation';
 import { WEBHOOK_EVENT_KINDS } from '../domain/webhook-signature';
 import { distinctList, httpsUrl, kebabName, severitySchema } from './config-schema-fields';
 
+/** A Secrets Manager secret, by its full ARN (the grants are scoped to it). */
 export const secretArnSchema = z
   .string()
   .regex(
@@ -60,6 +61,7 @@ const compiles = (pattern: string): boolean => {
 /** Which severities get something. @default P1 and P2 */
 const ticketSeverities = distinctList(severitySchema).min(1).default(['P1', 'P2']);
 
+/** GitHub issues in one repository, created with a token read from Secrets Manager. */
 export const githubTicketsSchema = z.strictObject({
   provider: z.literal('github'),
   owner: z
@@ -80,6 +82,7 @@ export const githubTicketsSchema = z.strictObject({
   closeOnResolve: z.boolean().default(true),
 });
 
+/** Jira Cloud issues in one project, created over REST v3 with basic auth (email and API token). */
 export const jiraTicketsSchema = z.strictObject({
   provider: z.literal('jira'),
   /** The site, such as https://example.atlassian.net (no path). */
@@ -101,6 +104,7 @@ export const jiraTicketsSchema = z.strictObject({
   severities: ticketSeverities,
 });
 
+/** One ticket per incident of the listed severities, in GitHub or Jira. */
 export const ticketsSchema = z
   .discriminatedUnion('provider', [githubTicketsSchema, jiraTicketsSchema])
   .superRefine((tickets, ctx) => {
@@ -124,6 +128,7 @@ export const ticketsSchema = z
     });
   });
 
+/** One signed webhook: where, with which secret, for which events and severities. */
 export const webhookSchema = z.strictObject({
   name: kebabName('webhook name such as status-bot'),
   url: httpsUrl,
@@ -134,6 +139,7 @@ export const webhookSchema = z.strictObject({
   severities: distinctList(severitySchema).min(1).optional(),
 });
 
+/** The webhooks, each name once. */
 export const webhooksSchema = z.array(webhookSchema).superRefine((webhooks, ctx) => {
   webhooks.forEach((webhook, index) => {
     if (webhooks.findIndex((w) => w.name === webhook.name) !== index) {
@@ -154,6 +160,7 @@ const parameterName = z
   .string()
   .regex(/^[A-Za-z0-9]{1,50}$/, 'must be a runbook parameter name such as InstanceId');
 
+/** StartAutomationExecution of a runbook, waited for until a final status or stopped at the timeout. */
 export const ssmAutomationActionSchema = z
   .strictObject({
     type: z.literal('ssm-automation'),
@@ -201,6 +208,7 @@ export const ssmAutomationActionSchema = z
     }
   });
 
+/** An invocation of one Lambda function with a templated payload. */
 export const lambdaActionSchema = z.strictObject({
   type: z.literal('lambda'),
   functionArn: functionArnSchema,
@@ -208,8 +216,10 @@ export const lambdaActionSchema = z.strictObject({
   payload: z.record(z.string().min(1), templateSchema).default({}),
 });
 
+/** The methods an `http` action may use. */
 export const HTTP_ACTION_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** An HTTP call to a host fixed in the config; only the path takes incident values. */
 export const httpActionSchema = z
   .strictObject({
     type: z.literal('http'),
@@ -253,14 +263,17 @@ export const httpActionSchema = z
     }
   });
 
+/** A custom remediation action, by its `type`. */
 export const actionSchema = z.discriminatedUnion('type', [
   ssmAutomationActionSchema,
   lambdaActionSchema,
   httpActionSchema,
 ]);
 
+/** How playbooks will name an action. */
 export const actionNameSchema = kebabName('action name such as clear-cache');
 
+/** The three parts together, as deploymentConfigSchema will take them. */
 export const integrationsConfigSchema = z.strictObject({
   /** @default no tickets */
   tickets: ticketsSchema.optional(),
@@ -268,6 +281,7 @@ export const integrationsConfigSchema = z.strictObject({
   actions: z.record(actionNameSchema, actionSchema).default({}),
 });
 
+/** The shapes before (input) and after (output, defaults filled) validation. */
 export type IntegrationsConfigInput = z.input<typeof integrationsConfigSchema>;
 export type IntegrationsConfig = z.output<typeof integrationsConfigSchema>;
 export type TicketsConfig = z.output<typeof ticketsSchema>;

@@ -42,13 +42,16 @@ export const FAILED_AUTOMATION_STATUSES = [
   'Exited',
 ] as const;
 
+/** Every status, each in exactly one of the three classes. */
 export const AUTOMATION_EXECUTION_STATUSES = [
   ...RUNNING_AUTOMATION_STATUSES,
   ...SUCCEEDED_AUTOMATION_STATUSES,
   ...FAILED_AUTOMATION_STATUSES,
 ] as const;
+/** One of AUTOMATION_EXECUTION_STATUSES. */
 export type AutomationExecutionStatus = (typeof AUTOMATION_EXECUTION_STATUSES)[number];
 
+/** What a status means for the poll loop. */
 export type AutomationStatusClass = 'running' | 'succeeded' | 'failed';
 
 const CLASS_OF: ReadonlyMap<string, AutomationStatusClass> = new Map([
@@ -70,6 +73,7 @@ export type AutomationPollDecision =
   | { readonly kind: 'done'; readonly outcome: 'ok' | 'failed'; readonly status: string }
   | { readonly kind: 'stop'; readonly status: string; readonly reason: string };
 
+/** One GetAutomationExecution answer, and where the action stands in its time. */
 export interface AutomationPollInput {
   readonly status: string;
   /** Seconds since StartAutomationExecution returned. */
@@ -108,6 +112,7 @@ export const automationPollDecision = (input: AutomationPollInput): AutomationPo
 
 /** What a template may name, as `{{incident.id}}`. */
 export const TEMPLATE_VARIABLES = ['incident.id', 'incident.service', 'incident.severity'] as const;
+/** One of TEMPLATE_VARIABLES. */
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 /** The incident facts templates are rendered from. */

@@ -28,6 +28,7 @@ export interface TicketIncident {
   readonly diagnosisSummary?: string;
 }
 
+/** The ticket systems there are adapters for. */
 export type TicketProvider = 'github' | 'jira';
 
 /** A ticket as the incident record keeps it. */

@@ -14,8 +14,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Status } from './lifecycle';
 import type { Severity } from './severity';
 
+/** The delivery time in Unix seconds, signed with the body. */
 export const TIMESTAMP_HEADER = 'X-Incident-Timestamp';
+/** One or more `v1=<hex>` values, comma-separated. */
 export const SIGNATURE_HEADER = 'X-Incident-Signature';
+/** The scheme this module signs and verifies. */
 export const SIGNATURE_SCHEME = 'v1';
 
 /** The window a receiver accepts a timestamp in, either side of its own clock. @default 300 s */
@@ -31,6 +34,7 @@ export const WEBHOOK_EVENT_KINDS = [
   'incident.reopened',
   'incident.status-update',
 ] as const;
+/** One of WEBHOOK_EVENT_KINDS. */
 export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
@@ -74,6 +78,7 @@ export type VerifyResult =
       readonly reason: 'malformed-timestamp' | 'outside-tolerance' | 'no-signature' | 'no-match';
     };
 
+/** What a receiver checks a delivery with. */
 export interface VerifyInput {
   /** The secrets the receiver holds: a match with any of them is enough. */
   readonly secrets: readonly string[];
@@ -175,6 +180,7 @@ export type CallOutcome =
   | { readonly status: number; readonly retryAfter?: string | null }
   | { readonly networkError: true };
 
+/** How many attempts, and how long to wait between them. */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   readonly maxAttempts: number;
@@ -187,6 +193,7 @@ export interface RetryPolicy {
 /** 4 attempts, waiting 0.5 s, 1 s, 2 s, at most 10 s. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
 
+/** Try again after `delayMs`, or stop, and why. */
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number }
   | {

@@ -11,6 +11,7 @@
 import { type TicketAdapter, TicketApiError, type TicketIncident, type TicketRef } from '../domain/tickets';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from '../domain/webhook-signature';
 
+/** How ensureTicket waits and how often it tries. */
 export interface EnsureTicketOptions {
   /** Waits between attempts (injected so tests do not wait). */
   readonly sleep: (ms: number) => Promise<void>;
@@ -18,6 +19,7 @@ export interface EnsureTicketOptions {
   readonly policy?: RetryPolicy;
 }
 
+/** The incident's ticket, and whether this call made it. */
 export interface EnsuredTicket {
   readonly ticket: TicketRef;
   /** False when the ticket already existed (a repeat of the step, or a create whose answer was lost). */

@@ -18,6 +18,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 
+/** One request as the server received it. */
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -29,6 +30,7 @@ export interface RecordedRequest {
   readonly answered: number | 'dropped';
 }
 
+/** A GitHub issue the server holds. */
 export interface StoredGitHubIssue {
   readonly owner: string;
   readonly repo: string;
@@ -41,6 +43,7 @@ export interface StoredGitHubIssue {
   readonly comments: string[];
 }
 
+/** A Jira issue the server holds, with the fields it was created with. */
 export interface StoredJiraIssue {
   readonly id: string;
   readonly key: string;
@@ -51,6 +54,7 @@ export interface StoredJiraIssue {
 
 type JiraStatus = 'To Do' | 'In Progress' | 'Done';
 
+/** A failure to inject into the next matching request. */
 export interface Fault {
   readonly status: number;
   /** Sent as Retry-After (seconds). */
@@ -61,6 +65,7 @@ export interface Fault {
   readonly on?: string;
 }
 
+/** The running server, what it has seen and holds, and its fault switches. */
 export interface TicketServer {
   /** `http://127.0.0.1:<port>`: the base URL of both APIs. */
   readonly baseUrl: string;
