@@ -38,6 +38,7 @@ export interface TicketHttpClient extends TicketHttpOptions {
   readonly rateLimited?: (response: Response) => boolean;
 }
 
+/** One API call, and which failures of it may be retried. */
 export interface TicketRequest {
   readonly method: 'GET' | 'POST' | 'PATCH';
   /** Path and query, appended to the base URL. */
