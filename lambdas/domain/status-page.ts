@@ -100,16 +100,17 @@ export type StatusPageResult<T> =
   | { readonly ok: false; readonly reason: string };
 
 const refuse = (reason: string): { readonly ok: false; readonly reason: string } => ({ ok: false, reason });
-const rank = <T>(list: readonly T[], value: T): number => list.indexOf(value);
 /** The latest of `values` in `order` (least to most severe), or `floor` when there are none. */
 const worst = <T>(order: readonly T[], floor: T, values: readonly T[]): T =>
-  values.reduce((w, v) => (rank(order, v) > rank(order, w) ? v : w), floor);
+  values.reduce((w, v) => (order.indexOf(v) > order.indexOf(w) ? v : w), floor);
 const isOpen = (i: PublicIncident): boolean => i.status !== 'resolved';
 
 /** A page with no incident yet, every component operational since `now`. */
-export const emptyStatusPage = (now: Date): StatusPageState => {
-  return { since: now.toISOString(), incidents: [], components: {} };
-};
+export const emptyStatusPage = (now: Date): StatusPageState => ({
+  since: now.toISOString(),
+  incidents: [],
+  components: {},
+});
 
 /** The component's id on the page: its name in lower case, runs of anything else a single hyphen. */
 export const componentId = (name: string): string =>
@@ -225,7 +226,7 @@ export const applyUpdate = (
     if (posted.status === 'resolved') {
       return refuse(`${id} is resolved on the status page: post a new occurrence as a new incident`);
     }
-    if (rank(PUBLIC_STATUSES, update.status) < rank(PUBLIC_STATUSES, posted.status)) {
+    if (PUBLIC_STATUSES.indexOf(update.status) < PUBLIC_STATUSES.indexOf(posted.status)) {
       return refuse(`statuses only move forward: ${id} is ${posted.status}, past ${update.status}`);
     }
     if (at < posted.updatedAt) return refuse(`the update is older than ${id}'s latest, ${posted.updatedAt}`);
@@ -243,9 +244,7 @@ export const applyUpdate = (
     updatedAt: at,
     updates: [...(posted?.updates ?? []), { status: update.status, body: update.body, at }],
   };
-  const incidents = posted
-    ? state.incidents.map((i) => (i.id === id ? incident : i))
-    : [...state.incidents, incident];
+  const incidents = [...state.incidents.filter((i) => i.id !== id), incident];
   return {
     ok: true,
     value: { ...state, incidents, components: componentStates(state.components, incidents, at) },

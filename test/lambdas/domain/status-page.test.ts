@@ -118,6 +118,13 @@ describe('applyUpdate', () => {
     );
   });
 
+  it('refuses an update that names no component', () => {
+    const update = { ...draft(emptyStatusPage(t0), { status: 'investigating' }), components: [] };
+    expect(reason(applyUpdate(emptyStatusPage(t0), update, at(1)))).toBe(
+      'the update of INC-1 names no component',
+    );
+  });
+
   it('never posts a P3 or a P4 first, whatever the update says', () => {
     const update = { ...draft(emptyStatusPage(t0), { status: 'investigating' }), severity: 'P3' as const };
     expect(reason(applyUpdate(emptyStatusPage(t0), update, at(1)))).toBe(
@@ -126,6 +133,13 @@ describe('applyUpdate', () => {
     expect(reason(applyUpdate(emptyStatusPage(t0), { ...update, severity: 'P4' }, at(1)))).toMatch(
       /^a P4 never/,
     );
+  });
+
+  it('keeps updating an incident already posted after it is lowered to P3, so it can be resolved', () => {
+    const lowered = post(post(emptyStatusPage(t0), ['investigating']), ['monitoring'], { severity: 'P3' });
+    expect(statusOf(lowered, 'Checkout API')).toBe('degraded_performance');
+    expect(lowered.incidents[0]?.impact).toBe('critical');
+    expect(statusOf(post(lowered, ['resolved'], { severity: 'P3' }), 'Checkout API')).toBe('operational');
   });
 
   it('sets P1 to major outage and P2 to partial outage, or the status a person picked, with the reason', () => {
@@ -256,6 +270,19 @@ describe('statusJson', () => {
   });
 });
 
+/** A tiny well-formedness check: after the declaration, every element closes, in order, and none is left open. */
+const wellFormed = (xml: string): boolean => {
+  const stack: string[] = [];
+  const body = xml.replace(/^<\?xml [^?]*\?>/, '');
+  if (/<[?!]/.test(body)) return false;
+  for (const [, close, name = '', selfClosing] of body.matchAll(/<(\/?)([A-Za-z]+)[^<>]*?(\/?)>/g)) {
+    if (close) {
+      if (stack.pop() !== name) return false;
+    } else if (!selfClosing) stack.push(name);
+  }
+  return stack.length === 0 && !/<(?![A-Za-z/])/.test(body);
+};
+
 const HOSTILE = `<script>alert(1)</script> & "quotes" 'too'`;
 
 describe('historyAtom', () => {
@@ -280,6 +307,9 @@ describe('historyAtom', () => {
       expect(entries[0]).toMatch(new RegExp(`<${element}[ >][^<]*</${element}>`));
     }
     expect(feed.trimEnd()).toMatch(/<\/feed>$/);
+    expect(wellFormed(feed)).toBe(true);
+    expect(wellFormed(historyAtom(emptyStatusPage(t0), { ...config, url: undefined }))).toBe(true);
+    expect(wellFormed('<feed><entry></feed></entry>')).toBe(false);
   });
 
   it('gives stable urn:uuid ids that do not depend on where the feed is served', () => {
