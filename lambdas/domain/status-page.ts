@@ -4,8 +4,8 @@
  * identified, monitoring, resolved); resolving sets the incident's components back to operational
  * unless another open public incident still affects them; a P3 or P4 is never posted.
  *
- * Pure: no SDK, no env, no clock (every change takes `now`). The renderers read the state alone, so
- * republishing an unchanged page writes the same bytes.
+ * Pure: no SDK, no env, no clock (every change takes `now`). The renderers read only the state and
+ * the config, not the clock, so republishing an unchanged page writes the same bytes.
  *
  * Status names are Atlassian Statuspage's, so that moving to it later is a mapping: component statuses
  * and incident impacts as in its public v2 API, https://confluence.status.atlassian.com/api (summary.json)
