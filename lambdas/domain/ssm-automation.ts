@@ -48,8 +48,6 @@ export const AUTOMATION_EXECUTION_STATUSES = [
   ...SUCCEEDED_AUTOMATION_STATUSES,
   ...FAILED_AUTOMATION_STATUSES,
 ] as const;
-/** One of AUTOMATION_EXECUTION_STATUSES. */
-export type AutomationExecutionStatus = (typeof AUTOMATION_EXECUTION_STATUSES)[number];
 
 /** What a status means for the poll loop. */
 export type AutomationStatusClass = 'running' | 'succeeded' | 'failed';
