@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OverrideStore } from '../../lambdas/adapters/oncall-overrides';
 import { runCli } from '../support/cli';
+import { useLocalDynamo } from '../support/local-dynamo';
+
+// A deployed stack's table (--table), here dynalite; the other tests use the sandbox store (--db).
+const dynamo = useLocalDynamo({ endpointEnv: true });
 
 const freshDb = () => mkdtempSync(join(tmpdir(), 'oncall-'));
 
@@ -368,6 +373,23 @@ describe('incident oncall --from --to (the shifts)', () => {
   });
 });
 
+describe('a deployed table (--table)', () => {
+  it('keeps the override where the Lambdas read it, and the CLI reads it back', async () => {
+    const added = await runCli('override', 'app', ...BOB_FOR_ALICE, '--table', dynamo.tableName);
+    expect(added.err).toBe('');
+    expect(added.code).toBe(0);
+    const stored = await new OverrideStore(dynamo.doc, dynamo.tableName).overridesInForce(
+      ['app'],
+      new Date(THU_1000_NY),
+    );
+    expect(stored).toEqual([
+      expect.objectContaining({ kind: 'replace', person: 'bob-ortiz', replaces: 'alice-ng' }),
+    ]);
+    const json = await runCli('oncall', '--at', THU_1000_NY, '--json', '--table', dynamo.tableName);
+    expect(JSON.parse(json.out).tiers).toEqual({ 'on-call': ['bob-ortiz'] });
+  });
+});
+
 describe('bad input is a usage error (exit 2) naming the flag', () => {
   const override = (...flags: string[]) => [
     'override',
@@ -479,6 +501,19 @@ describe('bad input is a usage error (exit 2) naming the flag', () => {
     expect(result.err).toMatch(message);
     expect(result.code).toBe(2);
     expect(result.err).toContain('Usage: incident <command>');
+  });
+
+  it('a config without an oncall section says so', async () => {
+    const config = JSON.parse(readFileSync('config/example.json', 'utf8'));
+    delete config.oncall;
+    config.contacts['on-call'] = { email: ['oncall@example.com'] };
+    const file = join(mkdtempSync(join(tmpdir(), 'oncall-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify(config));
+    const result = await runCli('oncall', '--config', file, '--db', freshDb());
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(
+      /^the config has no oncall section \(people and schedules\): tiers page fixed endpoints\n/,
+    );
   });
 
   it('reports every bad field of an override at once', async () => {
