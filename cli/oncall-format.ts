@@ -2,7 +2,7 @@
 import type { StoredOverride } from '../lambdas/adapters/oncall-overrides';
 import type { OncallOverride } from '../lambdas/contract/config-schema-oncall';
 import type { ScheduleOnCall, Shift } from '../lambdas/domain/oncall';
-import { addressName, type TierResolution } from '../lambdas/domain/paging-targets';
+import { addressName, type PageTarget, type TierResolution } from '../lambdas/domain/paging-targets';
 import { humanDuration, utc } from './format';
 
 const localParts = (instant: Date, zone: string): { date: string; time: string } => {
@@ -22,15 +22,15 @@ const localParts = (instant: Date, zone: string): { date: string; time: string }
   return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 };
 
-/**
- * `2026-12-07 14:00 UTC (09:00 America/New_York)`: an instant to the minute in UTC and in `zone`, with
- * the local date too when it is not the UTC date (`2026-12-05 02:00 UTC (2026-12-04 21:00 America/New_York)`).
- */
-export const utcAndLocal = (instant: Date, zone: string): string => {
-  const iso = instant.toISOString();
+/** `09:00 America/New_York`, with the local date first when it is not the UTC date (`2026-12-04 21:00 America/New_York`). */
+export const localTime = (instant: Date, zone: string): string => {
   const local = localParts(instant, zone);
-  return `${utc(iso)} (${local.date === iso.slice(0, 10) ? '' : `${local.date} `}${local.time} ${zone})`;
+  return `${local.date === instant.toISOString().slice(0, 10) ? '' : `${local.date} `}${local.time} ${zone}`;
 };
+
+/** `2026-12-07 14:00 UTC (09:00 America/New_York)`: an instant to the minute in UTC and in `zone`. */
+export const utcAndLocal = (instant: Date, zone: string): string =>
+  `${utc(instant.toISOString())} (${localTime(instant, zone)})`;
 
 const pad = (text: string, width: number) => text.padEnd(width);
 
@@ -52,17 +52,15 @@ export const formatTier = (resolution: TierResolution, end: Date, zone: string):
   const name = pad(resolution.tier, 14);
   if (resolution.skipped !== undefined) return [`  ${name}  not paged: ${resolution.skipped}`];
   const until = `until ${utcAndLocal(end, zone)}`;
-  if (resolution.coverageGap !== undefined) {
-    const fallback = resolution.targets
-      .filter((t) => t.reason.startsWith('fallback:'))
-      .map((t) => addressName(t.address));
-    return [
-      `  ${name}  coverage gap: ${resolution.coverageGap}; pages the fallback ${fallback.join(', ')}; ${until}`,
-    ];
-  }
-  return resolution.targets.map(
-    (t) => `  ${name}  ${pad(addressName(t.address), 14)}  ${t.reason}; ${until}`,
-  );
+  const own = (t: PageTarget) => t.address.kind === 'tier' && t.address.tier === resolution.tier;
+  const line = (t: PageTarget) => `  ${name}  ${pad(addressName(t.address), 14)}  ${t.reason}; ${until}`;
+  if (resolution.coverageGap === undefined) return resolution.targets.map(line);
+  // In a gap, every target but the tier's own endpoints is the fallback.
+  const fallback = resolution.targets.filter((t) => !own(t)).map((t) => addressName(t.address));
+  return [
+    ...resolution.targets.filter(own).map(line),
+    `  ${name}  coverage gap: ${resolution.coverageGap}; pages the fallback ${fallback.join(', ')}; ${until}`,
+  ];
 };
 
 /** One shift: start and end in UTC and local time, who, and why (or the coverage gap and its fallback). */

@@ -35,6 +35,7 @@ import {
   formatScheduleOnCall,
   formatShift,
   formatTier,
+  localTime,
   overrideAction,
   shiftJson,
   utcAndLocal,
@@ -238,7 +239,7 @@ const onCallText = (
     schedules.includes(w.schedule),
   );
   return [
-    `On call at ${zones.map((z) => utcAndLocal(instant, z)).join(', ') || utc(instant.toISOString())}`,
+    `On call at ${utc(instant.toISOString())}${zones.length > 0 ? ` (${zones.map((z) => localTime(instant, z)).join(', ')})` : ''}`,
     `Tiers (as paged for a ${severity ?? `${TIER_SEVERITY}; --severity for another`}):`,
     ...(tiers.length > 0 ? tiers : ['  (no tier pages these schedules)']),
     `Schedules${severity ? ` (layers paged for a ${severity})` : ''}:`,

@@ -191,6 +191,37 @@ describe('incident override and overrides', () => {
     expect((await onCallJson(db, '2026-12-05T11:00:00Z')).tiers).toEqual({ 'on-call': ['carol-diaz'] });
   });
 
+  it("a tier with endpoints of its own pages them beside the schedule's people, and beside the fallback in a gap", async () => {
+    const config = JSON.parse(readFileSync('config/example.json', 'utf8'));
+    config.contacts['on-call'].email = ['oncall@example.com'];
+    const file = join(mkdtempSync(join(tmpdir(), 'oncall-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify(config));
+    const db = freshDb();
+    expect((await onCallJson(db, SAT_0300_NY, '--config', file)).tiers).toEqual({
+      'on-call': ['on-call', 'carol-diaz'],
+    });
+    expect((await onCallJson(db, SAT_0300_NY, '--config', file, '--severity', 'P3')).tiers).toEqual({
+      'on-call': ['on-call', 'devops-lead'],
+    });
+    const { out } = await runCli(
+      'oncall',
+      '--at',
+      SAT_0300_NY,
+      '--severity',
+      'P3',
+      '--config',
+      file,
+      '--db',
+      db,
+    );
+    expect(out).toContain(
+      [
+        "  on-call         on-call         the tier's own endpoints; until 2026-12-05 14:00 UTC (09:00 America/New_York)",
+        '  on-call         coverage gap: nobody on call in app for P3 at 2026-12-05T08:00:00.000Z; pages the fallback devops-lead; until 2026-12-05 14:00 UTC (09:00 America/New_York)',
+      ].join('\n'),
+    );
+  });
+
   it('a retry with the same --token stores nothing twice; the same token with other fields names --token', async () => {
     const db = freshDb();
     const first = await addOverride(db, ...BOB_FOR_ALICE, '--token', 'req-42');
