@@ -303,6 +303,7 @@ export const override = async (
     );
   }
   missingFlags('override', { '--from ISO': from, '--to ISO': to, '--reason TEXT': reason, '--by NAME': by });
+  if (token !== undefined && !token.trim()) throw new UsageError('--token: must not be blank');
   const now = new Date();
   const candidate = {
     id: randomUUID(),

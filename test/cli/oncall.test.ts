@@ -500,6 +500,7 @@ describe('bad input is a usage error (exit 2) naming the flag', () => {
       ['override', 'app', '--add', 'bob-ortiz'],
       /override needs --from ISO, --to ISO, --reason TEXT, --by NAME/,
     ],
+    [override('--add', 'bob-ortiz', '--token', ' '), /--token: must not be blank/],
     [['override', 'app', '--delete', 'x'], /override --delete needs --by NAME/],
     [
       ['override', 'app', '--delete', 'x', '--add', 'bob-ortiz', '--by', 'a'],
