@@ -66,6 +66,10 @@ const toOverride = (item: Record<string, unknown>): StoredOverride => ({
 const expiresAt = (override: OncallOverride): number =>
   Math.floor(Date.parse(override.to) / 1000) + OVERRIDE_TTL_GRACE_SECONDS;
 
+/**
+ * The overrides of the on-call schedules, over the incident table `tableName` (the same table and
+ * document client as IncidentStore). Each method is a few single-item requests or paginated queries.
+ */
 export class OverrideStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,

@@ -9,6 +9,7 @@ import type { AddedOverride, OverrideStore, StoredOverride } from '../adapters/o
 import type { OncallConfig, OncallOverride } from '../contract/config-schema-oncall';
 import { type FieldProblem, ValidationError } from '../domain/errors';
 
+/** What the override service needs: the store, the config's on-call section, and a clock for deletes and listing. */
 export interface OverrideDeps {
   readonly store: OverrideStore;
   /** The deployment config's `oncall` section; undefined when the config has none. */
