@@ -56,7 +56,7 @@ export default defineConfig({
       // The runtime's domain, services and handlers over in-memory fakes and dynalite (no SDK mock, no
       // env): their files share their process too.
       project('lambdas', {
-        include: ['test/lambdas/{contract,domain,handlers,intake,services}/**/*.test.ts'],
+        include: ['test/lambdas/{contract,domain,handlers,intake,services,web}/**/*.test.ts'],
         isolate: false,
       }),
       // SDK mocks (aws-sdk-client-mock patches the clients' prototypes), env set by tests, a bundle
