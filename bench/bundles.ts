@@ -45,6 +45,7 @@ const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
       Object.keys(config.contacts).map((tier) => [tier, `arn:aws:sns:us-east-1:123456789012:pages-${tier}`]),
     ),
   ),
+  PERSON_TOPIC_ARN_PREFIX: 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-person-',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-lifecycle',
   ESCALATION_STATE_MACHINE_ARN:
     'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',

@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
+import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-store';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
@@ -81,18 +82,27 @@ export const connectToStack = async (
 ): Promise<DeployedStack> => {
   const clientConfig = region ? { region } : {};
   const outputs = await readStackOutputs(stackName, region);
-  requireOutputs(stackName, outputs, REQUIRED);
+  // A schedule pages people through their own topics, which stacks before on-call did not output.
+  requireOutputs(stackName, outputs, [...REQUIRED, ...(config.oncall ? ['PersonTopicArnPrefix'] : [])]);
   const doc = createDocumentClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
   const sns = new SNSClient(clientConfig);
   const composed = composeDeps(
-    { store: new IncidentStore(doc, outputs.IncidentTableName ?? ''), clock: () => new Date() },
+    {
+      store: new IncidentStore(doc, outputs.IncidentTableName ?? ''),
+      overrides: new OverrideStore(doc, outputs.IncidentTableName ?? ''),
+      clock: () => new Date(),
+    },
     config,
   );
   return {
     composed,
     lifecycle: composed.lifecycle({
-      pager: new SnsPager(sns, JSON.parse(outputs.TierTopicArns ?? '{}') as Record<string, string>),
+      pager: new SnsPager(
+        sns,
+        JSON.parse(outputs.TierTopicArns ?? '{}') as Record<string, string>,
+        outputs.PersonTopicArnPrefix,
+      ),
       callbacks: new SfnCallbacks(sfn),
       escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
       checksSuppression: false,

@@ -90,6 +90,8 @@ export class IncidentResponseStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       contacts: config.contacts,
       operatorTiers: operatorTiers(config.escalation, Object.keys(config.contacts)),
+      topicNamePrefix: config.stackName,
+      ...(config.oncall ? { people: config.oncall.people, fallback: config.oncall.fallback } : {}),
     });
     new ChatChannels(this, 'ChatChannels', {
       contacts: config.contacts,
@@ -147,6 +149,7 @@ export class IncidentResponseStack extends Stack {
     }
     for (const fn of [lifecycle, responder]) {
       fn.addEnvironment(ENV.tierTopicArns, this.notifications.topicArnsJson());
+      fn.addEnvironment(ENV.personTopicArnPrefix, this.notifications.personTopicArnPrefix());
       this.notifications.grantPublish(fn);
     }
     this.responderApi = new ResponderApi(this, 'ResponderApi', {
@@ -259,6 +262,10 @@ export class IncidentResponseStack extends Stack {
     new CfnOutput(this, 'TierTopicArns', {
       description: 'Pages topic of each escalation tier (JSON); the incident CLI reads it',
       value: this.notifications.topicArnsJson(),
+    });
+    new CfnOutput(this, 'PersonTopicArnPrefix', {
+      description: "A person's pages topic is this and the person's name; the incident CLI reads it",
+      value: this.notifications.personTopicArnPrefix(),
     });
     new CfnOutput(this, 'ResponderUrl', {
       description: 'One-click links in pages point here',

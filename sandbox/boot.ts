@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
@@ -145,7 +146,7 @@ export async function bootSandbox(
   const dynamo = await startLocalDynamo(names.tableName, options.dbPath);
   const sns = await LocalSns.start(
     Object.fromEntries(
-      Object.entries(LocalSns.topicsFor(config.contacts)).map(([tier, topic]) => [
+      Object.entries(LocalSns.topicsFor(config.contacts, config.oncall?.people)).map(([tier, topic]) => [
         tier,
         { ...topic, arn: names.topicArn(tier), displayName: names.displayName(names.topicArn(tier)) },
       ]),
@@ -155,7 +156,10 @@ export async function bootSandbox(
   const s3 = await LocalS3.start(names.bucketName);
   // The services the paths a person takes outside the workflow (the CLI, a page link) run in-process,
   // composed as the deployed functions compose theirs.
-  const composed = composeDeps({ store: dynamo.store, clock: now }, config);
+  const composed = composeDeps(
+    { store: dynamo.store, overrides: new OverrideStore(dynamo.doc, dynamo.store.tableName), clock: now },
+    config,
+  );
   const env = new SimulatedEnvironment(config, now);
   const aws = new SimulatedAws(env);
   const children: Record<'escalation' | 'postmortem', { workflow?: LocalWorkflow }> = {

@@ -61,7 +61,7 @@ export interface LocalNames {
   readonly tableName: string;
   readonly bucketName: string;
   readonly secretArn: string;
-  /** Each tier's pages topic, from the functions' TIER_TOPIC_ARNS. */
+  /** Each tier's pages topic, from the functions' TIER_TOPIC_ARNS; a person's (`person:<name>`) from PERSON_TOPIC_ARN_PREFIX. */
   readonly topicArn: (tier: string) => string;
   /** The topic's DisplayName, when the template sets a plain one. */
   readonly displayName: (topicArn: string) => string | undefined;
@@ -106,9 +106,11 @@ export const localNames = (template: CfnTemplateJson, responderUrl: string): Loc
     tableName: envOf('TABLE_NAME'),
     bucketName: envOf('REPORT_BUCKET'),
     secretArn: envOf('SIGNING_SECRET_ARN'),
-    topicArn: (tier) => {
-      const arn = topics[tier];
-      if (!arn) throw new Error(`the template has no pages topic for tier ${tier}`);
+    topicArn: (address) => {
+      const arn = address.startsWith('person:')
+        ? `${envOf('PERSON_TOPIC_ARN_PREFIX')}${address.slice('person:'.length)}`
+        : topics[address];
+      if (!arn) throw new Error(`the template has no pages topic for tier ${address}`);
       return arn;
     },
     displayName: (arn) => displayNames.get(arn),

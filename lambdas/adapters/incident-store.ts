@@ -56,6 +56,9 @@ export {
   TABLE_KEYS,
 } from './incident-table';
 
+/** A one-time claim (claimOnce); documented with the other items in incident-table.ts. */
+const onceKey = (key: string) => ({ pk: `ONCE#${key}`, sk: 'ONCE' });
+
 export class IncidentStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -204,6 +207,36 @@ export class IncidentStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
+    );
+  }
+
+  /**
+   * Claims `key` for one sender (a handoff note that several incidents' escalation loops notice at
+   * once): true for the first claimant, false after. A claim that was released (its send failed) can
+   * be claimed again, so a retry still sends. Kept until `expiresAtEpoch` (TTL).
+   */
+  async claimOnce(key: string, expiresAtEpoch: number): Promise<boolean> {
+    return unlessConditionFails(
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...onceKey(key), type: 'once', [TABLE_KEYS.ttl]: expiresAtEpoch },
+          ConditionExpression: 'attribute_not_exists(pk) OR released = :released',
+          ExpressionAttributeValues: { ':released': true },
+        }),
+      ),
+    );
+  }
+
+  /** Gives a claim back after its send failed, so that the retry can claim it again. */
+  async releaseClaim(key: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: onceKey(key),
+        UpdateExpression: 'SET released = :released',
+        ExpressionAttributeValues: { ':released': true },
+      }),
     );
   }
 

@@ -1,6 +1,6 @@
 /**
- * Pages over SNS: one topic per escalation tier, and each of the tier's subscriptions gets the form of
- * the page made for it. SNS delivers `Message` as it is to every protocol, so a plain publish would
+ * Pages over SNS: one topic per escalation tier and one per person on a schedule (made at deploy, the
+ * person's email and SMS subscribed), and each subscription gets the form of the page made for it. SNS delivers `Message` as it is to every protocol, so a plain publish would
  * text the whole email body to phones; the pager publishes with `MessageStructure: 'json'` instead:
  *
  * - `email`: the page's plain-text body, with `Subject` as the email subject.
@@ -23,9 +23,14 @@ import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws
 import { chatNotification, type Page } from '../domain/pages';
 
 export interface Pager {
-  /** Publishes `page` to `tier`; returns the SNS message id. */
-  send(tier: string, page: Page): Promise<string>;
+  /**
+   * Publishes `page` to an address: a tier's topic (the tier's name), or a person's own topic
+   * (`person:<name>`, see addressKey in domain/paging-targets.ts). Returns the SNS message id.
+   */
+  send(address: string, page: Page): Promise<string>;
 }
+
+const PERSON = 'person:';
 
 /** The protocols the pager writes a body for; all others receive `default`. */
 interface PageMessage {
@@ -57,14 +62,25 @@ const pageAttributes = (page: Page): Record<string, MessageAttributeValue> => ({
 export class SnsPager implements Pager {
   constructor(
     private readonly sns: SNSClient,
-    /** Tier name -> topic ARN. */
+    /** Tier name (or `person:<name>`, as the sandbox lists them) -> topic ARN. */
     private readonly topics: Readonly<Record<string, string>>,
+    /** A person's topic ARN is this prefix and the name (ENV.personTopicArnPrefix). @default no person topics */
+    private readonly personTopicArnPrefix?: string,
   ) {}
 
-  async send(tier: string, page: Page): Promise<string> {
-    const topicArn = this.topics[tier];
-    if (!topicArn)
-      throw new Error(`no topic for tier "${tier}"; known tiers: ${Object.keys(this.topics).join(', ')}`);
+  private topicOf(address: string): string {
+    const listed = this.topics[address];
+    if (listed) return listed;
+    if (address.startsWith(PERSON)) {
+      if (!this.personTopicArnPrefix)
+        throw new Error(`no person topics configured, so ${address} cannot be paged`);
+      return `${this.personTopicArnPrefix}${address.slice(PERSON.length)}`;
+    }
+    throw new Error(`no topic for tier "${address}"; known tiers: ${Object.keys(this.topics).join(', ')}`);
+  }
+
+  async send(address: string, page: Page): Promise<string> {
+    const topicArn = this.topicOf(address);
     const out = await this.sns.send(
       new PublishCommand({
         TopicArn: topicArn,

@@ -8,6 +8,11 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   /** JSON object: contact tier -> pages topic ARN. */
   tierTopicArns: 'TIER_TOPIC_ARNS',
+  /**
+   * The ARN of a person's pages topic without the person's name (`arn:aws:sns:R:A:<stack>-person-`):
+   * one prefix, not a map, so that the people on call do not fill Lambda's 4 KB of environment.
+   */
+  personTopicArnPrefix: 'PERSON_TOPIC_ARN_PREFIX',
   /** The lifecycle state machine (the ingest function starts it). */
   lifecycleStateMachineArn: 'STATE_MACHINE_ARN',
   escalationStateMachineArn: 'ESCALATION_STATE_MACHINE_ARN',

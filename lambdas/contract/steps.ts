@@ -148,8 +148,9 @@ export const lifecycleInputSchema = z.discriminatedUnion('step', [
     epoch,
     entry: z.object({
       at: z.iso.datetime(),
-      kind: z.enum(['step', 'update']),
+      kind: z.enum(['step', 'update', 'handoff']),
       tiers: z.array(z.string()),
+      first: z.optional(z.boolean()),
       trigger: z.enum(ESCALATION_TRIGGERS),
       label: z.string(),
     }),

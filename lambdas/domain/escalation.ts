@@ -44,12 +44,17 @@ export const operatorTiers = (policies: EscalationPolicies, tiers: readonly stri
   return p1.length > 0 ? p1 : first ? [first] : [];
 };
 
-/** One scheduled moment of the escalation policy: a step (or a repeat of it), or a status update. */
+/**
+ * One scheduled moment of the escalation policy: a step (or a repeat of it), a status update, or a
+ * handoff of a schedule that a paged tier reads (the incoming person gets a handoff note).
+ */
 export interface EscalationEntry {
   readonly at: string;
-  readonly kind: 'step' | 'update';
-  /** For steps: which tiers, under which condition. For updates: everyone paged so far. */
+  readonly kind: 'step' | 'update' | 'handoff';
+  /** For steps: which tiers, under which condition. For updates: everyone paged so far. For handoffs: the tiers reading the schedule. */
   readonly tiers: readonly string[];
+  /** A minute-0 step deferred to a calendar's opening: it is the incident's first page. */
+  readonly first?: boolean;
   readonly trigger: 'not-acknowledged' | 'not-resolved';
   /** e.g. "step 2 (devops-lead) at +60 min" or "update 1: status at +60 min". */
   readonly label: string;
@@ -63,6 +68,11 @@ export interface EscalationView {
   /** When this firing of the incident began: detection, or the latest reopen. */
   readonly since: string;
   readonly pagedTiers: readonly string[];
+  /**
+   * The first page was deferred to a calendar's opening (config `oncall.deferral`): `since` is that
+   * opening, and the minute-0 steps are entries of the loop rather than pages of the announcement.
+   */
+  readonly deferred?: boolean;
 }
 
 /**
@@ -88,6 +98,15 @@ export const escalationSchedule = (
         tiers: step.notify,
         trigger,
         label: `step ${i + 1} (${who}) at +${step.afterMinutes} min`,
+      });
+    } else if (view.deferred) {
+      entries.push({
+        at: at(0),
+        kind: 'step',
+        tiers: step.notify,
+        trigger,
+        first: true,
+        label: `step ${i + 1} (${who}) deferred to ${view.since}`,
       });
     }
     for (let r = 1; r <= (step.repeat?.times ?? 0); r++) {

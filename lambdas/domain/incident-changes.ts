@@ -111,7 +111,17 @@ export interface PageSent {
   readonly kind: string;
   readonly subject: string;
   readonly messageId: string;
+  /** The person on call (or fallback tier) it went to; absent for the tier's own endpoints. */
+  readonly to?: string;
+  /** The pager's key of the address. */
+  readonly address?: string;
+  /** Why that address, e.g. "primary of app, week of 2026-11-30". */
+  readonly reason?: string;
 }
+
+/** "paged on-call" or "paged alice-ng for on-call (primary of app, week of 2026-11-30)". */
+const pagedWhom = (sent: PageSent): string =>
+  sent.to === undefined ? sent.tier : `${sent.to} for ${sent.tier}${sent.reason ? ` (${sent.reason})` : ''}`;
 
 /** Records a page on the timeline and remembers the tier, so it hears about resolution too. */
 export const recordPage = (incident: Incident, sent: PageSent, actor: Actor, now: Date): Incident =>
@@ -123,7 +133,7 @@ export const recordPage = (incident: Incident, sent: PageSent, actor: Actor, now
         : [...incident.pagedTiers, sent.tier],
     },
     now,
-    { kind: 'page', actor, summary: `paged ${sent.tier}: ${sent.subject}`, details: { ...sent } },
+    { kind: 'page', actor, summary: `paged ${pagedWhom(sent)}: ${sent.subject}`, details: { ...sent } },
   );
 
 /**

@@ -9,8 +9,12 @@ export const PAGE_KINDS = [
   'RESOLVED',
   'ACKNOWLEDGED',
   'POSTMORTEM',
+  'HANDOFF',
 ] as const;
 export type PageKind = (typeof PAGE_KINDS)[number];
+/** The kinds about one incident (renderPage); a HANDOFF note lists several (page-handoff.ts). */
+export type IncidentPageKind = Exclude<PageKind, 'HANDOFF'>;
+export const INCIDENT_PAGE_KINDS = PAGE_KINDS.filter((k): k is IncidentPageKind => k !== 'HANDOFF');
 
 export interface Page {
   readonly kind: PageKind;
@@ -49,6 +53,11 @@ export interface PageContext {
   readonly why?: string;
   /** ESCALATION: who is being called. */
   readonly tier?: string;
+  /**
+   * Who this page is for and why ("alice-ng", "primary of app, week of 2026-11-30"): a tier that
+   * names a schedule pages the people on call, and every page says whom it reached. @default the tier
+   */
+  readonly paged?: { readonly who: string; readonly why: string };
   /**
    * What automation did, one line each, shown instead of the incident's `action` timeline entries.
    * @default the `action` entries of the incident's timeline, each with its time

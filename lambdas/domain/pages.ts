@@ -14,7 +14,7 @@ import type { Incident } from './incident';
 import { isOpen } from './lifecycle';
 import { chatPage } from './page-chat';
 import { automationLines, emailBody, linkLines } from './page-email';
-import type { Fact, LinkItem, Page, PageContext, PageKind, Rendered } from './page-model';
+import type { Fact, IncidentPageKind, LinkItem, Page, PageContext, Rendered } from './page-model';
 import {
   ascii,
   clip,
@@ -41,6 +41,8 @@ export {
 export {
   AUTOMATION_LINES,
   type ChatPage,
+  INCIDENT_PAGE_KINDS,
+  type IncidentPageKind,
   PAGE_KINDS,
   type Page,
   type PageContext,
@@ -69,7 +71,7 @@ const LINK_LABELS: Readonly<Record<ResponderAction, string>> = {
 };
 
 /** The one-click links, in the order a responder weighs them: the pending approval first. */
-const linkItems = (kind: PageKind, incident: Incident, ctx: PageContext): LinkItem[] => {
+const linkItems = (kind: IncidentPageKind, incident: Incident, ctx: PageContext): LinkItem[] => {
   if (kind === 'RESOLVED' || !isOpen(incident.status)) return [];
   const out: LinkItem[] = [];
   if (ctx.approvalPending) {
@@ -86,7 +88,7 @@ const linkItems = (kind: PageKind, incident: Incident, ctx: PageContext): LinkIt
   return out;
 };
 
-export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext): Page => {
+export const renderPage = (kind: IncidentPageKind, incident: Incident, ctx: PageContext): Page => {
   const open = isOpen(incident.status);
   const title = oneLine(incident.title);
   const nextUpdate: Fact = [
@@ -100,6 +102,9 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
     incident.diagnosis ? oneLine(incident.diagnosis.summary) : open ? 'none yet' : 'none recorded',
   ];
   const responder: Fact = ['Current responder', incident.acknowledgedBy ?? 'nobody has acknowledged yet'];
+  const paged: Fact | undefined = ctx.paged
+    ? ['Paged', `${oneLine(ctx.paged.who)} (${oneLine(ctx.paged.why)})`]
+    : undefined;
   const id: Fact = ['Incident ID', incident.id];
   const severity: Fact = ['Severity', incident.severity];
   const impact: Fact = ['Impact', impactOf(incident)];
@@ -128,7 +133,7 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
             title,
             ackUrl,
           ),
-          facts: [id, severity, ...state, responder, nextUpdate, approval, '', diagnosis],
+          facts: [id, severity, ...state, responder, paged, nextUpdate, approval, '', diagnosis],
           tail: true,
         };
       case 'ESCALATION': {
@@ -150,7 +155,14 @@ export const renderPage = (kind: PageKind, incident: Incident, ctx: PageContext)
             approval,
             '',
             ['Why escalating', why ?? 'not stated'],
-            ctx.tier ? ['Next person', ctx.tier] : undefined,
+            ctx.paged
+              ? [
+                  'Next person',
+                  `${oneLine(ctx.paged.who)} for ${ctx.tier ?? 'the tier'} (${oneLine(ctx.paged.why)})`,
+                ]
+              : ctx.tier
+                ? ['Next person', ctx.tier]
+                : undefined,
             '',
             diagnosis,
           ],

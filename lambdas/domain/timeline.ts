@@ -25,6 +25,7 @@ export const TIMELINE_KINDS = [
   'reopened',
   'note',
   'page',
+  'oncall',
   'diagnosis',
   'action',
   'error',
@@ -80,6 +81,26 @@ export interface PageDetails extends EntryDetails {
   readonly kind: string;
   readonly subject: string;
   readonly messageId: string;
+  /** Who it went to: a person on call, a fallback tier, or (absent) the tier's own endpoints. */
+  readonly to?: string;
+  /** The pager's key of the address (`person:<name>` or a tier): later notices reach it again. */
+  readonly address?: string;
+  /** Why that address: "secondary of app, day of 2026-12-04", "fallback: nobody on call ...". */
+  readonly reason?: string;
+}
+
+/**
+ * `oncall`: what the schedules decided beside the pages: a tier skipped for this severity, a coverage
+ * gap (nobody on call, so the fallback was paged), a first page deferred to a calendar's opening, or a
+ * handoff note sent to the incoming person.
+ */
+export interface OncallDetails extends EntryDetails {
+  readonly tier?: string;
+  readonly schedule?: string;
+  readonly coverageGap?: boolean;
+  readonly skipped?: boolean;
+  readonly deferredUntil?: string;
+  readonly handoffTo?: readonly string[];
 }
 
 /** `diagnosis`: one finding (`source`, with its evidence), or the conclusion (`suspectedCause`). */
@@ -146,6 +167,7 @@ export type SeverityEntry = EntryOf<'severity', SeverityDetails>;
 export type AcknowledgedEntry = EntryOf<'acknowledged', EntryDetails>;
 export type NoteEntry = EntryOf<'note', NoteDetails>;
 export type PageEntry = EntryOf<'page', PageDetails>;
+export type OncallEntry = EntryOf<'oncall', OncallDetails>;
 export type DiagnosisEntry = EntryOf<'diagnosis', DiagnosisDetails>;
 export type ActionEntry = EntryOf<'action', ActionDetails>;
 export type ErrorEntry = EntryOf<'error', ErrorDetails>;
@@ -159,6 +181,7 @@ export type TimelineEntry =
   | AcknowledgedEntry
   | NoteEntry
   | PageEntry
+  | OncallEntry
   | DiagnosisEntry
   | ActionEntry
   | ErrorEntry;

@@ -10,7 +10,11 @@ import { ENV, requireEnv, requireStringMapEnv } from '../contract/env';
 
 /** The pager (one SNS topic per tier), the workflow's callbacks and the escalation workflow. */
 export const pagingPorts = (sfn: SFNClient) => ({
-  pager: new SnsPager(new SNSClient({}), requireStringMapEnv(ENV.tierTopicArns)),
+  pager: new SnsPager(
+    new SNSClient({}),
+    requireStringMapEnv(ENV.tierTopicArns),
+    requireEnv(ENV.personTopicArnPrefix),
+  ),
   callbacks: new SfnCallbacks(sfn),
   escalations: new SfnWorkflowStarter(sfn, requireEnv(ENV.escalationStateMachineArn)),
 });

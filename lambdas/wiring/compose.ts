@@ -10,11 +10,11 @@ import type { AlarmTarget } from '../contract/alarm-index';
 import { alarmIndex } from '../contract/alarm-index';
 import type { DeploymentConfig } from '../contract/config-schema';
 import type { Incident } from '../domain/incident';
-import type { PageKind } from '../domain/pages';
+import type { IncidentPageKind } from '../domain/pages';
 import type { AutomationDeps } from '../services/automation';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
-import type { LifecycleDeps } from '../services/lifecycle/deps';
+import type { LifecycleDeps, OverrideReader } from '../services/lifecycle/deps';
 import { pageTiers } from '../services/lifecycle/paging';
 import type { ResponderEndpointDeps } from '../services/responder-endpoint';
 import type { ResponderDeps } from '../services/responders';
@@ -26,6 +26,8 @@ export interface CorePorts {
   readonly clock: () => Date;
   /** Fresh unique ids (silences, link ids). @default crypto.randomUUID */
   readonly newId?: () => string;
+  /** The on-call overrides, read when a tier with a schedule is paged. @default none */
+  readonly overrides?: OverrideReader;
 }
 
 /**
@@ -69,7 +71,7 @@ export interface Composed {
   readonly page: (
     lifecycle: LifecycleDeps,
     incidentId: string,
-    kind: PageKind,
+    kind: IncidentPageKind,
     tiers: readonly string[],
     ctx?: Parameters<typeof pageTiers>[4],
   ) => Promise<void>;
@@ -123,6 +125,7 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       config,
       clock,
       ...(checksSuppression ? { suppressionFor: suppression } : {}),
+      ...(core.overrides ? { overrides: core.overrides } : {}),
       ...(links ? { links: { ...links, newId } } : {}),
     }),
     responders,

@@ -10,29 +10,52 @@ import { SMS_SENDER } from '../../lambdas/domain/pages';
 export const TIER_TAG = 'incident-response:tier';
 
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
+import type { OncallPerson } from '../../lambdas/contract/config-schema-oncall';
+
+/** SNS topic names: letters, digits, hyphens and underscores, at most 256 characters. */
+const MAX_TOPIC_NAME = 256;
 
 export interface NotificationsProps {
   /** Tiers and their endpoints (config `contacts`). */
   readonly contacts: DeploymentConfig['contacts'];
   /** Tiers that also receive the workflow's own alarms (its failures, throttles, dead letters). */
   readonly operatorTiers: readonly string[];
+  /**
+   * The people schedules page (config `oncall.people`): each gets a topic of their own, named
+   * `<topicNamePrefix>-person-<name>`, with their email and SMS subscribed. @default none
+   */
+  readonly people?: readonly OncallPerson[];
+  /** The start of every person topic's name, unique per stack. */
+  readonly topicNamePrefix: string;
+  /** The on-call fallback (people or tiers): they get the operators' alarms for an operator tier with a schedule. @default none */
+  readonly fallback?: readonly string[];
 }
 
 /**
- * One SNS topic per escalation tier, with the tier's email and SMS subscriptions, plus an operators'
- * topic for alarms on the product itself. Topics are encrypted with a customer-managed key whose
- * policy lets CloudWatch alarms publish, and refuse anything but TLS.
+ * One SNS topic per escalation tier, with the tier's email and SMS subscriptions; one per person on
+ * a schedule, so that a page reaches the person on call at that moment and nobody else; plus an
+ * operators' topic for alarms on the product itself. Topics are encrypted with a customer-managed key
+ * whose policy lets CloudWatch alarms publish, and refuse anything but TLS.
  */
 export class Notifications extends Construct {
   readonly key: kms.Key;
   readonly tierTopics: Readonly<Record<string, sns.Topic>>;
+  readonly personTopics: Readonly<Record<string, sns.Topic>>;
   readonly operatorsTopic: sns.Topic;
+  private readonly personTopicName: (person: string) => string;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    const unknown = props.operatorTiers.filter((t) => !(t in props.contacts));
-    if (unknown.length > 0)
-      throw new Error(`Notifications: operator tiers not in contacts: ${unknown.join(', ')}`);
+    this.personTopicName = (person) => `${props.topicNamePrefix}-person-${person}`;
+    const problems = [
+      ...props.operatorTiers
+        .filter((t) => !(t in props.contacts))
+        .map((t) => `operator tier ${t} is not in contacts`),
+      ...(props.people ?? [])
+        .filter((p) => this.personTopicName(p.name).length > MAX_TOPIC_NAME)
+        .map((p) => `topic name ${this.personTopicName(p.name)} is over ${MAX_TOPIC_NAME} characters`),
+    ];
+    if (problems.length > 0) throw new Error(`Notifications: ${problems.join('; ')}`);
 
     this.key = new kms.Key(this, 'Key', {
       enableKeyRotation: true,
@@ -59,6 +82,15 @@ export class Notifications extends Construct {
     }
     this.tierTopics = topics;
 
+    const people: Record<string, sns.Topic> = {};
+    for (const person of props.people ?? []) {
+      const topic = this.topic(`Person-${person.name}`, SMS_SENDER, this.personTopicName(person.name));
+      topic.addSubscription(new subscriptions.EmailSubscription(person.email));
+      if (person.sms) topic.addSubscription(new subscriptions.SmsSubscription(person.sms));
+      people[person.name] = topic;
+    }
+    this.personTopics = people;
+
     this.operatorsTopic = this.topic('Operators', 'incident response: alarms on the workflow itself');
     this.operatorsTopic.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -69,13 +101,29 @@ export class Notifications extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+    const emails = new Set<string>();
+    const phones = new Set<string>();
+    const reach = (email: readonly string[], sms: readonly string[]) => {
+      for (const e of email) emails.add(e);
+      for (const p of sms) phones.add(p);
+    };
     for (const tier of props.operatorTiers) {
       const contact = props.contacts[tier];
-      for (const email of contact?.email ?? [])
-        this.operatorsTopic.addSubscription(new subscriptions.EmailSubscription(email));
-      for (const phone of contact?.sms ?? [])
-        this.operatorsTopic.addSubscription(new subscriptions.SmsSubscription(phone));
+      reach(contact?.email ?? [], contact?.sms ?? []);
+      // An alarm's subscription is fixed at deploy, so it cannot follow a rotation: a tier that pages
+      // a schedule has its alarms go to the on-call fallback, who is reachable at all times.
+      if (contact?.schedule !== undefined) {
+        for (const name of props.fallback ?? []) {
+          const person = props.people?.find((p) => p.name === name);
+          const fallbackTier = props.contacts[name];
+          if (person) reach([person.email], person.sms ? [person.sms] : []);
+          else if (fallbackTier) reach(fallbackTier.email, fallbackTier.sms);
+        }
+      }
     }
+    for (const email of emails)
+      this.operatorsTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const phone of phones) this.operatorsTopic.addSubscription(new subscriptions.SmsSubscription(phone));
   }
 
   /** Tier name -> topic ARN, as the pager reads it from its env. */
@@ -85,12 +133,22 @@ export class Notifications extends Construct {
     );
   }
 
-  /** Lets `grantee` page every tier: sns:Publish on the tier topics, and use of their key. */
+  /** A person's topic ARN without the name, as the pager reads it (ENV.personTopicArnPrefix). */
+  personTopicArnPrefix(): string {
+    return Stack.of(this).formatArn({ service: 'sns', resource: this.personTopicName('') });
+  }
+
+  /**
+   * Lets `grantee` page every tier and every person: sns:Publish on exactly those topics (each ARN
+   * listed, no wildcard), and use of their key.
+   */
   grantPublish(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
-        resources: Object.values(this.tierTopics).map((t) => t.topicArn),
+        resources: [...Object.values(this.tierTopics), ...Object.values(this.personTopics)].map(
+          (t) => t.topicArn,
+        ),
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -101,7 +159,12 @@ export class Notifications extends Construct {
     );
   }
 
-  private topic(id: string, displayName: string): sns.Topic {
-    return new sns.Topic(this, id, { displayName, masterKey: this.key, enforceSSL: true });
+  private topic(id: string, displayName: string, topicName?: string): sns.Topic {
+    return new sns.Topic(this, id, {
+      displayName,
+      masterKey: this.key,
+      enforceSSL: true,
+      ...(topicName === undefined ? {} : { topicName }),
+    });
   }
 }

@@ -240,9 +240,27 @@ export class LocalSns {
    * https subscription for Chatbot when the tier has a chat channel (SNS keeps one subscription per
    * endpoint, and Chatbot fans out to the channels itself).
    */
-  static topicsFor(contacts: DeploymentConfig['contacts']): Record<string, LocalTopic> {
-    return Object.fromEntries(
-      Object.entries(contacts).map(([tier, contact]): [string, LocalTopic] => [
+  /**
+   * The stack's pages topics as the local SNS holds them: one per tier (keyed by the tier) with its
+   * subscriptions, and one per person on a schedule (keyed `person:<name>`) with their email and SMS.
+   */
+  static topicsFor(
+    contacts: DeploymentConfig['contacts'],
+    people: NonNullable<DeploymentConfig['oncall']>['people'] = [],
+  ): Record<string, LocalTopic> {
+    const personTopics = people.map((person): [string, LocalTopic] => [
+      `person:${person.name}`,
+      {
+        arn: `arn:aws:sns:${LOCAL.region}:${ACCOUNT}:person-${person.name}`,
+        subscriptions: [
+          { protocol: 'email' as const, endpoint: person.email },
+          ...(person.sms ? [{ protocol: 'sms' as const, endpoint: person.sms }] : []),
+        ],
+      },
+    ]);
+    return Object.fromEntries([
+      ...personTopics,
+      ...Object.entries(contacts).map(([tier, contact]): [string, LocalTopic] => [
         tier,
         {
           arn: `arn:aws:sns:${LOCAL.region}:${ACCOUNT}:pages-${tier}`,
@@ -255,7 +273,7 @@ export class LocalSns {
           ],
         },
       ]),
-    );
+    ]);
   }
 
   /** Everything published since the last call, oldest first; also kept for `allPages`. */

@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendEntries } from '../../lambdas/domain/incident';
 import { IncidentService } from '../../lambdas/services/incident-service';
 import { deployedStack, runCli } from '../support/cli';
@@ -22,6 +22,8 @@ const TOPICS = {
   cto: 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-TierctoG7H8',
 };
 
+const PERSON_PREFIX = 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-person-';
+
 afterAll(() => {
   cfn.restore();
   sns.restore();
@@ -38,6 +40,7 @@ beforeEach(() => {
       EscalationStateMachineArn:
         'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-escalation',
       TierTopicArns: JSON.stringify(TOPICS),
+      PersonTopicArnPrefix: PERSON_PREFIX,
     }),
   );
   sns.on(PublishCommand).resolves({ MessageId: '5b9a2f2e-0000-4000-8000-000000000001' });
@@ -80,14 +83,18 @@ const published = () =>
     .map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.kind?.StringValue]);
 
 describe('incident ack | escalate | resolve on a deployed stack (--stack), through the links code path', () => {
-  it('ack takes ownership and everyone paged hears it', async () => {
+  it('ack takes ownership and everyone paged hears it: on-call, as the person on call now', async () => {
+    // Thu 2026-12-03 10:00 in New York: alice-ng holds the primary layer of the example's app schedule.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-03T15:00:00Z') });
     const id = await openIncident();
-    const result = await runCli('ack', id, '--by', 'alice', '--stack', 'IncidentResponse');
+    const result = await runCli('ack', id, '--by', 'alice', '--stack', 'IncidentResponse').finally(() =>
+      vi.useRealTimers(),
+    );
     expect(result).toMatchObject({
       code: 0,
       out: `${id}: acknowledged by alice (ACKNOWLEDGED); told on-call\n`,
     });
-    expect(published()).toEqual([[TOPICS['on-call'], 'ACKNOWLEDGED']]);
+    expect(published()).toEqual([[`${PERSON_PREFIX}alice-ng`, 'ACKNOWLEDGED']]);
     expect((await dynamo.store.getIncident(id))?.acknowledgedBy).toBe('alice');
     expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
       StackName: 'IncidentResponse',
@@ -133,7 +140,7 @@ describe('incident ack | escalate | resolve on a deployed stack (--stack), throu
     const result = await runCli('ack', 'INC-20261123-001', '--by', 'alice', '--stack', 'Old');
     expect(result.code).toBe(1);
     expect(result.err).toMatch(
-      /stack Old has no output IncidentTableName, StateMachineArn, EscalationStateMachineArn, TierTopicArns/,
+      /stack Old has no output IncidentTableName, StateMachineArn, EscalationStateMachineArn, TierTopicArns, PersonTopicArnPrefix/,
     );
   });
 

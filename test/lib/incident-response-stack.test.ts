@@ -78,6 +78,7 @@ describe('IncidentResponseStack', () => {
       'EscalationStateMachineArn',
       'IncidentTableName',
       'OperatorsTopicArn',
+      'PersonTopicArnPrefix',
       'PostMortemStateMachineArn',
       'ReportBucketName',
       'ResponderUrl',

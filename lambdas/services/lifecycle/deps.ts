@@ -10,6 +10,7 @@ import type { ReportWriter } from '../../adapters/report-store';
 import type { WorkflowCallbacks } from '../../adapters/workflow-callbacks';
 import type { WorkflowStarter } from '../../adapters/workflow-starter';
 import type { DeploymentConfig } from '../../contract/config-schema';
+import type { OncallOverride } from '../../contract/config-schema-oncall';
 import { IncidentNotFoundError } from '../../domain/errors';
 import type { Actor, Incident, Suppression } from '../../domain/incident';
 import type { Severity } from '../../domain/severity';
@@ -17,8 +18,14 @@ import type { IncidentService } from '../incident-service';
 
 export type LifecycleConfig = Pick<
   DeploymentConfig,
-  'escalation' | 'statusUpdateMinutes' | 'postMortem' | 'contacts' | 'reopenWindowMinutes'
+  'escalation' | 'statusUpdateMinutes' | 'postMortem' | 'contacts' | 'reopenWindowMinutes' | 'oncall'
 >;
+
+/** Reads the on-call overrides in force (the override store in adapters/oncall-overrides.ts). */
+export interface OverrideReader {
+  /** Every override of `schedules` that ends after `after`, deleted ones left out. */
+  overridesInForce(schedules: readonly string[], after: Date): Promise<OncallOverride[]>;
+}
 
 export interface LifecycleDeps {
   readonly incidents: IncidentService;
@@ -27,6 +34,8 @@ export interface LifecycleDeps {
   readonly callbacks: WorkflowCallbacks;
   readonly config: LifecycleConfig;
   readonly clock: () => Date;
+  /** The on-call overrides, read each time a tier with a schedule is paged. @default none */
+  readonly overrides?: OverrideReader;
   /** Starts the escalation policy's own workflow for an announced incident. */
   readonly escalations: WorkflowStarter;
   /** Starts the post-mortem reminders' own workflow for a resolved incident that owes one. @default no reminders */

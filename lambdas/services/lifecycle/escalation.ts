@@ -12,8 +12,11 @@ import {
 } from '../../domain/escalation';
 import type { Incident } from '../../domain/incident';
 import { isOpen } from '../../domain/lifecycle';
+import { deferUntil, onCallIn } from '../../domain/oncall';
+import { schedulesOf } from '../../domain/paging-targets';
 import type { Severity } from '../../domain/severity';
 import { type LifecycleConfig, type LifecycleDeps, load } from './deps';
+import { fireHandoff } from './handoff';
 import { page } from './paging';
 
 /** The escalation policy's execution for one firing of an incident (Step Functions names: at most 80 characters). */
@@ -29,13 +32,69 @@ export const describePolicy = (config: LifecycleConfig, severity: Severity): str
   return [...steps, cadence ? `updates every ${cadence} min` : 'updates as needed'].join('; ');
 };
 
-const escalationView = (i: Incident): EscalationView => ({
-  severity: i.severity,
-  open: isOpen(i.status),
-  acknowledged: i.acknowledgedBy !== undefined,
-  since: i.statusTimestamps.DETECTED ?? i.createdAt,
-  pagedTiers: i.pagedTiers,
-});
+/**
+ * When this firing's first page may go: at detection, or, when the severity's pages wait for a
+ * calendar (`oncall.deferral`) that is closed then, at its next opening.
+ */
+export const firstPageAt = (
+  config: LifecycleConfig,
+  i: Incident,
+): { readonly at: string; readonly deferred: boolean } => {
+  const detected = i.statusTimestamps.DETECTED ?? i.createdAt;
+  const name = config.oncall?.deferral[i.severity];
+  const calendar = name === undefined ? undefined : config.oncall?.calendars[name];
+  if (calendar === undefined) return { at: detected, deferred: false };
+  const until = deferUntil(calendar, new Date(detected));
+  return until.getTime() === Date.parse(detected)
+    ? { at: detected, deferred: false }
+    : { at: until.toISOString(), deferred: true };
+};
+
+const escalationView = (config: LifecycleConfig, i: Incident): EscalationView => {
+  const first = firstPageAt(config, i);
+  return {
+    severity: i.severity,
+    open: isOpen(i.status),
+    acknowledged: i.acknowledgedBy !== undefined,
+    since: first.at,
+    pagedTiers: i.pagedTiers,
+    ...(first.deferred ? { deferred: true } : {}),
+  };
+};
+
+/**
+ * The next handoff, after `after`, of the schedules the incident's paged tiers read: the moment the
+ * answer of one of them may change (a rotation handoff, a calendar boundary, an override's start or
+ * end). Undefined when no paged tier reads a schedule.
+ */
+const nextHandoff = async (
+  deps: LifecycleDeps,
+  incident: Incident,
+  after: string,
+): Promise<EscalationEntry | undefined> => {
+  const oncall = deps.config.oncall;
+  const tiers = incident.pagedTiers.filter((t) => deps.config.contacts[t]?.schedule !== undefined);
+  if (oncall === undefined || tiers.length === 0) return undefined;
+  const at = new Date(after);
+  const schedules = schedulesOf(deps.config, tiers);
+  const overrides = deps.overrides ? await deps.overrides.overridesInForce(schedules, at) : [];
+  const ends = tiers.map((t) => {
+    const tier = deps.config.contacts[t];
+    const answer = onCallIn(oncall, overrides, tier?.schedule ?? '', at, {
+      severity: incident.severity,
+      ...(tier?.layer === undefined ? {} : { layer: tier.layer }),
+    });
+    return answer.end.getTime();
+  });
+  const next = new Date(Math.min(...ends)).toISOString();
+  return {
+    at: next,
+    kind: 'handoff',
+    tiers,
+    trigger: 'not-resolved',
+    label: `handoff of ${schedules.join(', ')} at ${next}`,
+  };
+};
 
 export type EscalationPlan =
   | { readonly done: true; readonly reason: string }
@@ -54,13 +113,19 @@ export const planEscalation = async (
   const incident = await load(deps, incidentId);
   if (incident.reopenCount !== epoch)
     return { done: true, reason: 'the incident was reopened: a newer escalation runs' };
-  const view = escalationView(incident);
+  const view = escalationView(deps.config, incident);
+  const cursor = after?.at ? after : { at: view.since, label: '' };
   const next = nextEscalation(
     deps.config.escalation,
     deps.config.statusUpdateMinutes[incident.severity],
     view,
-    after?.at ? after : { at: view.since, label: '' },
+    cursor,
   );
+  const handoff = view.open ? await nextHandoff(deps, incident, cursor.at) : undefined;
+  // A handoff due no later than the policy's next entry comes first ("handoff" sorts before "step"
+  // and "update" at the same instant), so the incoming person is told before they are paged.
+  if (handoff && (next.done || handoff.at <= next.entry.at))
+    return { done: false, nextAt: handoff.at, entry: handoff };
   return next.done ? next : { done: false, nextAt: next.entry.at, entry: next.entry };
 };
 
@@ -91,7 +156,7 @@ export const fireEscalation = async (
   entry: EscalationEntry,
 ): Promise<{ readonly fired: boolean; readonly reason: string }> => {
   const incident = await load(deps, incidentId);
-  const view = escalationView(incident);
+  const view = escalationView(deps.config, incident);
   if (incident.reopenCount !== epoch || !stillApplies(entry, view)) {
     return {
       fired: false,
@@ -100,6 +165,11 @@ export const fireEscalation = async (
   }
   if (entry.kind === 'update') {
     await page(deps, incident, 'UPDATE', incident.pagedTiers, { why: entry.label });
+    return { fired: true, reason: entry.label };
+  }
+  if (entry.kind === 'handoff') return fireHandoff(deps, incident, entry);
+  if (entry.first) {
+    await page(deps, incident, 'INCIDENT', entry.tiers);
     return { fired: true, reason: entry.label };
   }
   const condition = entry.trigger === 'not-acknowledged' ? 'not acknowledged' : 'not resolved';

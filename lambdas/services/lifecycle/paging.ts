@@ -1,19 +1,34 @@
 /**
- * How the lifecycle pages: one page per tier, each with its signed one-click links, and each page
- * recorded on the timeline as soon as it is sent (nothing sent is left unrecorded).
+ * How the lifecycle pages: the tiers are resolved when the page goes (a tier that names a schedule
+ * reaches the people on call at that moment, with the overrides in force), one page per address, each
+ * with one-click links signed for that person (or the tier, for its shared endpoints), and each page
+ * recorded on the timeline as soon as it is sent (nothing sent is left unrecorded). A tier skipped
+ * for the severity and a coverage gap (the fallback paged) go on the timeline too.
  */
 import { type Incident, type PageSent, recordPage } from '../../domain/incident';
 import { isOpen } from '../../domain/lifecycle';
 import { actionUrl, linkFor } from '../../domain/links';
-import { type PageContext, type PageKind, renderPage } from '../../domain/pages';
+import { type IncidentPageKind, type PageContext, renderPage } from '../../domain/pages';
+import {
+  addressKey,
+  addressName,
+  type PageTarget,
+  resolveTiers,
+  schedulesOf,
+  type TierResolution,
+} from '../../domain/paging-targets';
 import type { ResponderAction } from '../../domain/responder-actions';
+import { appendEntries, type NewEntry } from '../../domain/timeline';
+
+type OncallNote = Extract<NewEntry, { kind: 'oncall' }>;
+
 import { type LifecycleDeps, load, WORKFLOW } from './deps';
 
-/** Signed one-click links for `tier`, bound to the incident and each action (none without a responder endpoint). */
+/** Signed one-click links for `recipient`, bound to the incident and each action (none without a responder endpoint). */
 const linksFor = async (
   deps: LifecycleDeps,
   incident: Incident,
-  tier: string,
+  recipient: string,
   now: Date,
   actions: readonly ResponderAction[],
 ): Promise<Partial<Record<ResponderAction, string>>> => {
@@ -25,39 +40,117 @@ const linksFor = async (
       action,
       actionUrl(
         baseUrl,
-        linkFor({ incidentId: incident.id, action, recipient: tier, now, ttlMinutes, jti: newId() }, secret),
+        linkFor({ incidentId: incident.id, action, recipient, now, ttlMinutes, jti: newId() }, secret),
       ),
     ]),
   );
 };
 
-/** Sends one page per tier and records each on the timeline (nothing sent is left unrecorded). */
+/** Notices that everyone paged so far should hear, whoever is on call now. */
+const NOTICES: readonly IncidentPageKind[] = ['ACKNOWLEDGED', 'UPDATE', 'RESOLVED'];
+
+/** Addresses paged earlier about this incident that `targets` leaves out (a person who has handed off). */
+const earlierAddresses = (incident: Incident, tiers: readonly string[], targets: readonly PageTarget[]) => {
+  const now = new Set(targets.map((t) => addressKey(t.address)));
+  const out: PageTarget[] = [];
+  for (const e of incident.timeline) {
+    if (e.kind !== 'page' || e.details?.to === undefined || e.details.address === undefined) continue;
+    const key = e.details.address;
+    if (now.has(key) || !tiers.includes(e.details.tier)) continue;
+    now.add(key);
+    const address = key.startsWith('person:')
+      ? ({ kind: 'person', person: key.slice('person:'.length) } as const)
+      : ({ kind: 'tier', tier: key } as const);
+    out.push({ tier: e.details.tier, address, reason: `paged earlier about ${incident.id}` });
+  }
+  return out;
+};
+
+/** Who a page to `tiers` reaches now, and what to note about the tiers (skips, coverage gaps). */
+export const resolvePage = async (
+  deps: LifecycleDeps,
+  incident: Incident,
+  kind: IncidentPageKind,
+  tiers: readonly string[],
+  now: Date,
+): Promise<{ readonly targets: readonly PageTarget[]; readonly tiers: readonly TierResolution[] }> => {
+  const schedules = schedulesOf(deps.config, tiers);
+  const overrides =
+    schedules.length > 0 && deps.overrides ? await deps.overrides.overridesInForce(schedules, now) : [];
+  const resolved = resolveTiers(deps.config, overrides, tiers, incident.severity, now);
+  if (!NOTICES.includes(kind)) return resolved;
+  return {
+    ...resolved,
+    targets: [...resolved.targets, ...earlierAddresses(incident, tiers, resolved.targets)],
+  };
+};
+
+/** The timeline's word on a tier that was skipped or had nobody on call. */
+const notesOn = (resolutions: readonly TierResolution[]): OncallNote[] =>
+  resolutions.flatMap((r): OncallNote[] =>
+    r.skipped
+      ? [
+          {
+            kind: 'oncall' as const,
+            actor: WORKFLOW,
+            summary: `not paged: ${r.skipped}`,
+            details: { tier: r.tier, skipped: true },
+          },
+        ]
+      : r.coverageGap
+        ? [
+            {
+              kind: 'oncall' as const,
+              actor: WORKFLOW,
+              summary: `coverage gap for ${r.tier}: ${r.coverageGap}; paged the fallback (${r.targets.map((t) => addressName(t.address)).join(', ')})`,
+              details: { tier: r.tier, coverageGap: true },
+            },
+          ]
+        : [],
+  );
+
+/**
+ * Sends one page per address the tiers reach now and records each on the timeline (nothing sent is
+ * left unrecorded). Returns what was sent.
+ */
 export const page = async (
   deps: LifecycleDeps,
   incident: Incident,
-  kind: PageKind,
+  kind: IncidentPageKind,
   tiers: readonly string[],
   ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
 ): Promise<PageSent[]> => {
   const now = deps.clock();
   const nextUpdateMinutes = deps.config.statusUpdateMinutes[incident.severity] ?? undefined;
-  const sent: PageSent[] = [];
   const actions: ResponderAction[] = [
     'ack',
     'escalate',
     'resolve',
     ...(ctx.approvalPending ? (['approve', 'deny'] as const) : []),
   ];
-  for (const tier of tiers) {
+  const { targets, tiers: resolutions } = await resolvePage(deps, incident, kind, tiers, now);
+  const notes = notesOn(resolutions);
+  if (notes.length > 0) await deps.incidents.update(incident.id, (i, at) => appendEntries(i, at, ...notes));
+  const sent: PageSent[] = [];
+  for (const target of targets) {
+    const shared = target.address.kind === 'tier' && target.address.tier === target.tier;
+    const who = addressName(target.address);
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
       nextUpdateMinutes,
-      links: await linksFor(deps, incident, tier, now, actions),
-      tier,
+      links: await linksFor(deps, incident, who, now, actions),
+      tier: target.tier,
+      ...(shared ? {} : { paged: { who, why: target.reason } }),
     });
-    const messageId = await deps.pager.send(tier, rendered);
-    const record: PageSent = { tier, kind, subject: rendered.subject, messageId };
+    const messageId = await deps.pager.send(addressKey(target.address), rendered);
+    const record: PageSent = {
+      tier: target.tier,
+      kind,
+      subject: rendered.subject,
+      messageId,
+      ...(shared ? {} : { to: who, address: addressKey(target.address), reason: target.reason }),
+    };
     sent.push(record);
     await deps.incidents.update(incident.id, (i, at) => recordPage(i, record, WORKFLOW, at));
   }
@@ -68,7 +161,7 @@ export const page = async (
 export const pageTiers = async (
   deps: LifecycleDeps,
   incidentId: string,
-  kind: PageKind,
+  kind: IncidentPageKind,
   tiers: readonly string[],
   ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
 ): Promise<PageSent[]> => page(deps, await load(deps, incidentId), kind, tiers, ctx);

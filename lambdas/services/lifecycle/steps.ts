@@ -19,7 +19,7 @@ import { isOpen } from '../../domain/lifecycle';
 import { describeAction } from '../../domain/playbooks';
 import { writeReport } from '../post-incident';
 import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './deps';
-import { describePolicy, escalationExecutionName } from './escalation';
+import { describePolicy, escalationExecutionName, firstPageAt } from './escalation';
 import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
 
@@ -33,6 +33,22 @@ export const announce = async (
     deps.metrics.flush();
   }
   const tiers = firstTiers(deps.config.escalation, incident.severity);
+  const first = firstPageAt(deps.config, incident);
+  if (first.deferred && tiers.length > 0) {
+    // The escalation loop sends the first page when the calendar opens (its minute-0 steps).
+    const calendar = deps.config.oncall?.deferral[incident.severity];
+    const deferred = await deps.incidents.update(incidentId, (i, at) =>
+      appendEntries(i, at, {
+        kind: 'oncall',
+        actor: WORKFLOW,
+        summary: `${i.severity} pages only during ${calendar}: the first page (${tiers.join(', ')}) waits until ${first.at}`,
+        details: { deferredUntil: first.at },
+      }),
+    );
+    const execution = await startEscalation(deps, incidentId, incident.reopenCount);
+    await notePolicy(deps, incidentId, execution);
+    return { ...result(deferred), paged: [] };
+  }
   if (tiers.length === 0) {
     const noted = await deps.incidents.update(incidentId, (i, at) =>
       appendEntries(i, at, {
@@ -53,12 +69,16 @@ export const announce = async (
   );
   // The policy's later steps and the status updates run in their own workflow, woken only at their
   // times. Named per firing: a retried Announce starts it once (the name is taken), a reopen anew.
-  const epoch = incident.reopenCount;
-  const execution = await deps.escalations.start(
-    { incidentId, epoch },
-    escalationExecutionName(incidentId, epoch),
-  );
-  const noted = await deps.incidents.update(incidentId, (i, at) =>
+  const execution = await startEscalation(deps, incidentId, incident.reopenCount);
+  const noted = await notePolicy(deps, incidentId, execution);
+  return { ...result(noted), paged: sent.map((s) => s.tier) };
+};
+
+const startEscalation = (deps: LifecycleDeps, incidentId: string, epoch: number) =>
+  deps.escalations.start({ incidentId, epoch }, escalationExecutionName(incidentId, epoch));
+
+const notePolicy = (deps: LifecycleDeps, incidentId: string, execution: string) =>
+  deps.incidents.update(incidentId, (i, at) =>
     appendEntries(i, at, {
       kind: 'note',
       actor: WORKFLOW,
@@ -66,8 +86,6 @@ export const announce = async (
       details: { execution },
     }),
   );
-  return { ...result(noted), paged: sent.map((s) => s.tier) };
-};
 
 /**
  * An automatic action needs a person's yes: the callback token is kept on the incident and tier 1

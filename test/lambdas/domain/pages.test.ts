@@ -19,7 +19,8 @@ import {
   chatNotification,
   chatOf,
   formatDuration,
-  PAGE_KINDS,
+  INCIDENT_PAGE_KINDS,
+  type IncidentPageKind,
   type Page,
   type PageContext,
   type PageKind,
@@ -265,7 +266,7 @@ describe('approval pending', () => {
   });
 
   it('never shows Approve or Deny links when nothing waits, even if the caller passed them', () => {
-    for (const kind of PAGE_KINDS) {
+    for (const kind of INCIDENT_PAGE_KINDS) {
       const body = renderPage(kind, mitigating(), ctx()).body;
       expect(body).not.toContain(LINKS.approve);
       expect(body).not.toContain(LINKS.deny);
@@ -410,15 +411,18 @@ describe('limits, for every kind', () => {
     return kind === 'RESOLVED' ? moveTo(open, 'RESOLVED', ALICE, at(30)) : open;
   };
 
-  it.each(PAGE_KINDS)('%s: subject < 100 chars of printable ASCII, still naming severity and id', (kind) => {
-    const page = renderPage(kind, incidentFor(kind), ctx({ why: 'w'.repeat(300), by: 'y'.repeat(80) }));
-    expect(page.subject.length).toBeLessThanOrEqual(SUBJECT_LIMIT);
-    expect(page.subject).toMatch(PRINTABLE_ASCII);
-    expect(page.subject).toContain(`[P2] ${ID}`);
-    expect(page.subject.endsWith('...')).toBe(true);
-  });
+  it.each(INCIDENT_PAGE_KINDS)(
+    '%s: subject < 100 chars of printable ASCII, still naming severity and id',
+    (kind) => {
+      const page = renderPage(kind, incidentFor(kind), ctx({ why: 'w'.repeat(300), by: 'y'.repeat(80) }));
+      expect(page.subject.length).toBeLessThanOrEqual(SUBJECT_LIMIT);
+      expect(page.subject).toMatch(PRINTABLE_ASCII);
+      expect(page.subject).toContain(`[P2] ${ID}`);
+      expect(page.subject.endsWith('...')).toBe(true);
+    },
+  );
 
-  it.each(PAGE_KINDS)('%s: SMS <= 160 GSM-7 characters, still naming severity and id', (kind) => {
+  it.each(INCIDENT_PAGE_KINDS)('%s: SMS <= 160 GSM-7 characters, still naming severity and id', (kind) => {
     for (const extra of [{}, { why: 'w'.repeat(300) }, { approvalPending: 'p'.repeat(300) }]) {
       const page = renderPage(kind, incidentFor(kind), ctx({ ...extra, by: 'y'.repeat(80) }));
       expect(page.sms.length).toBeLessThanOrEqual(SMS_LIMIT);
@@ -453,7 +457,7 @@ describe('limits, for every kind', () => {
 });
 
 /** The chat form of a rendered page (every rendered page has one). */
-const chatFor = (kind: PageKind, incident: Incident, context: PageContext): ChatPage => {
+const chatFor = (kind: IncidentPageKind, incident: Incident, context: PageContext): ChatPage => {
   const chat = renderPage(kind, incident, context).chat;
   if (!chat) throw new Error(`${kind} rendered no chat form`);
   return chat;
@@ -604,22 +608,25 @@ describe('chat limits, for every kind', () => {
     return withActions;
   };
 
-  it.each(PAGE_KINDS)('%s: title, description and next steps within the limits, no URL cut', (kind) => {
-    const chat = chatFor(kind, busy(kind), ctx({ why: huge, approvalPending: huge, by: huge, tier: huge }));
-    expect(chat.title.length).toBeLessThanOrEqual(CHAT_TITLE_LIMIT);
-    expect(chat.title).not.toContain('\n');
-    expect(chat.title).toContain(`[P2] ${ID}`);
-    expect(chat.description.length).toBeLessThanOrEqual(CHAT_DESCRIPTION_LIMIT);
-    for (const line of descLines(chat)) expect(line.length).toBeLessThanOrEqual(CHAT_FIELD_LIMIT + 30);
-    expect(chat.nextSteps.join('\n').length).toBeLessThanOrEqual(CHAT_NEXT_STEPS_LIMIT);
-    for (const url of urlsIn(chat.nextSteps.join('\n'))) expect(Object.values(LINKS)).toContain(url);
-    if (kind === 'POSTMORTEM') return;
-    expect(chat.description).toContain(`*Runbook:* ${RUNBOOK}`);
-    // The newest actions that fit stay; the rest are counted.
-    expect(chat.description).toMatch(
-      /\*Actions taken:\*\n• \(\d+ earlier on the incident timeline\)\n(• 10:10 UTC \d+: h+\.\.\.\n)+• 10:10 UTC 19: h+\.\.\.$/,
-    );
-  });
+  it.each(INCIDENT_PAGE_KINDS)(
+    '%s: title, description and next steps within the limits, no URL cut',
+    (kind) => {
+      const chat = chatFor(kind, busy(kind), ctx({ why: huge, approvalPending: huge, by: huge, tier: huge }));
+      expect(chat.title.length).toBeLessThanOrEqual(CHAT_TITLE_LIMIT);
+      expect(chat.title).not.toContain('\n');
+      expect(chat.title).toContain(`[P2] ${ID}`);
+      expect(chat.description.length).toBeLessThanOrEqual(CHAT_DESCRIPTION_LIMIT);
+      for (const line of descLines(chat)) expect(line.length).toBeLessThanOrEqual(CHAT_FIELD_LIMIT + 30);
+      expect(chat.nextSteps.join('\n').length).toBeLessThanOrEqual(CHAT_NEXT_STEPS_LIMIT);
+      for (const url of urlsIn(chat.nextSteps.join('\n'))) expect(Object.values(LINKS)).toContain(url);
+      if (kind === 'POSTMORTEM') return;
+      expect(chat.description).toContain(`*Runbook:* ${RUNBOOK}`);
+      // The newest actions that fit stay; the rest are counted.
+      expect(chat.description).toMatch(
+        /\*Actions taken:\*\n• \(\d+ earlier on the incident timeline\)\n(• 10:10 UTC \d+: h+\.\.\.\n)+• 10:10 UTC 19: h+\.\.\.$/,
+      );
+    },
+  );
 
   it('drops whole next steps, never part of a URL, when the links alone pass the limit', () => {
     const long = (act: ResponderAction) => `https://ir.example.com/a/${act}-${'z'.repeat(1000)}`;

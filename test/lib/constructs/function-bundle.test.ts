@@ -67,6 +67,7 @@ describe('the Lambda assets cdk synth builds', () => {
       env: {
         TABLE_NAME: 'incidents',
         TIER_TOPIC_ARNS: '{}',
+        PERSON_TOPIC_ARN_PREFIX: 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-person-',
         SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:links',
         LINK_TTL_MINUTES: '60',
         RESPONDER_BASE_URL: 'http://127.0.0.1:9/',

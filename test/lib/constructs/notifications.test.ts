@@ -14,12 +14,17 @@ const TOPIC = 'AWS::SNS::Topic';
 const OPERATORS = 'incident response: alarms on the workflow itself';
 
 const contacts = (): DeploymentConfig['contacts'] => parseConfig(exampleInput(), 'example').contacts;
+const oncall = () => parseConfig(exampleInput(), 'example').oncall ?? expect.fail('no oncall');
+const PEOPLE = ['alice-ng', 'bob-ortiz', 'carol-diaz', 'dan-kim'];
 
 const notificationsIn = (props: Partial<NotificationsProps> = {}) => {
   const stack = new Stack();
   const notifications = new Notifications(stack, 'Notifications', {
     contacts: contacts(),
     operatorTiers: ['on-call'],
+    topicNamePrefix: 'Test',
+    people: oncall().people,
+    fallback: oncall().fallback,
     ...props,
   });
   return { stack, notifications };
@@ -31,17 +36,20 @@ const synth = withSharedDefault((props: Partial<NotificationsProps> = {}) =>
 
 const tierTopic = (template: Template, tier: string) =>
   onlyIdOf(template, TOPIC, { Tags: Match.arrayWith([{ Key: TIER_TAG, Value: tier }]) });
+const personTopic = (template: Template, person: string) =>
+  onlyIdOf(template, TOPIC, { TopicName: `Test-person-${person}` });
 
 describe('Notifications topics', () => {
-  it('has one topic per tier plus the operators topic, each encrypted with the key', () => {
+  it('has one topic per tier, one per person on a schedule, plus the operators topic, each encrypted with the key', () => {
     const { template } = synth();
     const key = onlyIdOf(template, 'AWS::KMS::Key');
     const tiers = Object.keys(contacts());
 
     expect(tiers).toHaveLength(4);
-    template.resourceCountIs(TOPIC, tiers.length + 1);
+    template.resourceCountIs(TOPIC, tiers.length + PEOPLE.length + 1);
     for (const id of [
       ...tiers.map((tier) => tierTopic(template, tier)),
+      ...PEOPLE.map((person) => personTopic(template, person)),
       onlyIdOf(template, TOPIC, { DisplayName: OPERATORS }),
     ]) {
       expect(template.toJSON().Resources[id].Properties.KmsMasterKeyId, id).toEqual({
@@ -51,8 +59,8 @@ describe('Notifications topics', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it("subscribes each tier's emails and phones to its topic, and the operator tiers' to the operators topic", () => {
-    const { template } = synth({ operatorTiers: ['on-call', 'devops-lead'] });
+  it("subscribes each tier's and each person's emails and phones to their topic, and the operator tiers' (the fallback for a tier with a schedule) to the operators topic", () => {
+    const { template } = synth({ operatorTiers: ['on-call', 'engineering-manager'] });
     const operators = onlyIdOf(template, TOPIC, { DisplayName: OPERATORS });
     const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map(
       (s) => `${s.Properties.TopicArn.Ref} ${s.Properties.Protocol} ${s.Properties.Endpoint}`,
@@ -64,10 +72,15 @@ describe('Notifications topics', () => {
           ...contact.email.map((email) => `${tierTopic(template, tier)} email ${email}`),
           ...contact.sms.map((phone) => `${tierTopic(template, tier)} sms ${phone}`),
         ]),
-        `${operators} email oncall@example.com`,
-        `${operators} sms +15555550100`,
+        ...oncall().people.flatMap((p) => [
+          `${personTopic(template, p.name)} email ${p.email}`,
+          `${personTopic(template, p.name)} sms ${p.sms}`,
+        ]),
+        // on-call pages the app schedule, so its alarms go to the fallback, devops-lead.
         `${operators} email devops-lead@example.com`,
         `${operators} sms +15555550101`,
+        `${operators} email eng-manager@example.com`,
+        `${operators} sms +15555550102`,
       ].sort(),
     );
   });
@@ -76,7 +89,7 @@ describe('Notifications topics', () => {
     const { template } = synth();
     const topics = idsOf(template, TOPIC);
 
-    expect(topics).toHaveLength(5);
+    expect(topics).toHaveLength(9);
     for (const topic of topics) {
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topic }],
@@ -137,15 +150,20 @@ describe('Notifications topics', () => {
     });
   });
 
-  it('refuses operator tiers that are not contacts, naming them', () => {
-    expect(() => notificationsIn({ operatorTiers: ['on-call', 'sre', 'noc'] })).toThrow(
-      'Notifications: operator tiers not in contacts: sre, noc',
+  it('refuses operator tiers that are not contacts and topic names SNS would refuse, naming them', () => {
+    expect(() =>
+      notificationsIn({
+        operatorTiers: ['on-call', 'sre', 'noc'],
+        people: [{ name: 'x'.repeat(250), email: 'x@example.com' }],
+      }),
+    ).toThrow(
+      `Notifications: operator tier sre is not in contacts; operator tier noc is not in contacts; topic name Test-person-${'x'.repeat(250)} is over 256 characters`,
     );
   });
 });
 
 describe('Notifications.grantPublish', () => {
-  it('grants sns:Publish on the tier topics only, and use of their key only', () => {
+  it('grants sns:Publish on the tier and person topics only, each named, and use of their key only', () => {
     const { stack, notifications } = notificationsIn();
     const role = new iam.Role(stack, 'Pager', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -161,7 +179,10 @@ describe('Notifications.grantPublish', () => {
       {
         Effect: 'Allow',
         Action: ['sns:Publish'],
-        Resource: Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
+        Resource: [
+          ...Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
+          ...PEOPLE.map((person) => ({ Ref: personTopic(template, person) })),
+        ],
       },
       {
         Effect: 'Allow',
@@ -185,7 +206,13 @@ describe('Notifications in the stack', () => {
       roleStatements(template, roleOf(handler))
         .map((s) => ({ ...s, Action: actionsOf(s) }))
         .filter((s) => s.Action.some((a) => a.startsWith(`${service}:`)));
-    const tierTopics = Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) }));
+    const stackName = parseConfig(exampleInput(), 'example').stackName;
+    const tierTopics = [
+      ...Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
+      ...PEOPLE.map((person) => ({
+        Ref: onlyIdOf(template, TOPIC, { TopicName: `${stackName}-person-${person}` }),
+      })),
+    ];
     const topicsKey = onlyIdOf(template, 'AWS::KMS::Key', {
       Description: 'Encrypts the incident pages topics',
     });
