@@ -44,7 +44,11 @@ export interface DrillReport {
     /** Delivered events whose intake never reported: lost. */
     readonly lost: number;
   };
-  /** Pages of the same kind to the same tier for the same incident firing, beyond the first. */
+  /**
+   * Pages that go once per firing (INCIDENT, ACKNOWLEDGED, RESOLVED) sent again to the same address
+   * for the same incident firing. ESCALATION and UPDATE pages repeat by design (a policy step's
+   * repeats, the status cadence), so they are not counted.
+   */
   readonly duplicatePages: number;
   /**
    * Executions of any workflow (lifecycle, escalation, post-mortem) that ended other than SUCCEEDED:
@@ -83,6 +87,8 @@ interface AlarmEventShape {
   detail?: { alarmName?: string; state?: { value?: string }; previousState?: { value?: string } };
 }
 
+const ONCE_PER_FIRING: readonly string[] = ['INCIDENT', 'ACKNOWLEDGED', 'RESOLVED'];
+
 export const countDuplicatePages = (
   pages: readonly DeliveredPage[],
   incidents: readonly Incident[],
@@ -90,6 +96,7 @@ export const countDuplicatePages = (
   const reopenCount = new Map(incidents.map((i) => [i.id, i.reopenCount]));
   const counts = new Map<string, number>();
   for (const p of pages) {
+    if (p.kind === undefined || !ONCE_PER_FIRING.includes(p.kind)) continue;
     const key = `${p.incidentId}|${p.kind}|${p.tier}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -103,7 +110,8 @@ export const countDuplicatePages = (
 };
 
 export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): Promise<DrillReport> => {
-  const start = new Date(Math.floor((options.start ?? new Date()).getTime() / minute) * minute);
+  const from = options.start ?? (scenario.start ? new Date(scenario.start) : new Date());
+  const start = new Date(Math.floor(from.getTime() / minute) * minute);
   const sandbox = await Sandbox.start({
     config: scenario.config,
     start,

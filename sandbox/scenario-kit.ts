@@ -21,6 +21,8 @@ export interface Scenario {
   readonly seed: string;
   readonly config: DeploymentConfigInput;
   readonly durationMinutes: number;
+  /** The simulated instant the drill starts at, when the story needs one (a Saturday night). @default now */
+  readonly start?: string;
   readonly steps: readonly ScenarioStep[];
   /** Raw events delivered as they are (the alarm storm), with the simulated minute they arrive at. */
   readonly deliveries?: (start: Date) => ReadonlyArray<{ atMinute: number; event: unknown }>;

@@ -9,6 +9,7 @@ import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
 import { HEALTHY, type SimulatedEnvironment } from './environment';
 import type { Sandbox } from './sandbox';
 import { contacts, DRILL_CONFIG, type Scenario, type ScenarioStep, shipBadBuild } from './scenario-kit';
+import { afterHours } from './scenarios-oncall';
 import { ecsRollback, rdsCpu } from './scenarios-routed';
 
 export { DRILL_CONFIG, type Scenario, type ScenarioResponse, type ScenarioStep } from './scenario-kit';
@@ -330,5 +331,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     mitigationFailed,
     rdsCpu,
     ecsRollback,
+    afterHours,
   ].map((s) => [s.name, s]),
 );
