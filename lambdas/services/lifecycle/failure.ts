@@ -4,8 +4,10 @@
  */
 import { firstTiers, nextTiers, operatorTiers } from '../../domain/escalation';
 import { appendEntries } from '../../domain/incident';
+import { addressKey, addressName } from '../../domain/paging-targets';
 import { type LifecycleDeps, WORKFLOW } from './deps';
-import { page } from './paging';
+import { firstPageAt } from './escalation';
+import { page, resolvePage } from './paging';
 
 export interface FailureInput {
   /** The workflow step that failed, e.g. "Diagnose". */
@@ -45,8 +47,10 @@ export const escalate = async (
   if (!incident) {
     const now = deps.clock();
     const tiers = operatorTiers(deps.config.escalation, Object.keys(deps.config.contacts));
-    for (const tier of tiers) {
-      await deps.pager.send(tier, {
+    // Operators are reached as any page is: a tier with a schedule pages whoever is on call now.
+    const { targets } = await resolvePage(deps, tiers, 'P1', now);
+    for (const target of targets) {
+      await deps.pager.send(addressKey(target.address), {
         kind: 'ESCALATION',
         incidentId: incidentId ?? 'none',
         at: now.toISOString(),
@@ -55,7 +59,7 @@ export const escalate = async (
         sms: `ESCALATION incident workflow ${input.step} failed: ${why}`.slice(0, 160),
       });
     }
-    return { paged: tiers };
+    return { paged: targets.map((t) => addressName(t.address)) };
   }
   const withError = await deps.incidents.update(incident.id, (i, at) =>
     appendEntries(i, at, {
@@ -69,6 +73,19 @@ export const escalate = async (
   // on their own clock): tell those already paged. A failed step, a failed mitigation or an action
   // without approval calls the next tier at once.
   const policyEscalates = input.reason !== undefined && input.step === 'AwaitRecovery';
+  const first = firstPageAt(deps.config, withError);
+  if (policyEscalates && first.deferred && deps.clock().toISOString() < first.at) {
+    // The severity's pages wait for a calendar: the escalation loop sends the first one when it opens.
+    await deps.incidents.update(incident.id, (i, at) =>
+      appendEntries(i, at, {
+        kind: 'oncall',
+        actor: WORKFLOW,
+        summary: `not paged yet: ${i.severity} pages wait until ${first.at}, when the escalation policy pages`,
+        details: { deferredUntil: first.at },
+      }),
+    );
+    return { paged: [], incidentId: incident.id };
+  }
   const tiers = [
     ...new Set([
       ...firstTiers(deps.config.escalation, withError.severity),

@@ -18,6 +18,7 @@ import {
   type TierResolution,
 } from '../../domain/paging-targets';
 import type { ResponderAction } from '../../domain/responder-actions';
+import type { Severity } from '../../domain/severity';
 import { appendEntries, type NewEntry } from '../../domain/timeline';
 
 type OncallNote = Extract<NewEntry, { kind: 'oncall' }>;
@@ -66,22 +67,25 @@ const earlierAddresses = (incident: Incident, tiers: readonly string[], targets:
   return out;
 };
 
-/** Who a page to `tiers` reaches now, and what to note about the tiers (skips, coverage gaps). */
+/**
+ * Who a page to `tiers` about a `severity` incident reaches now, and what to note about the tiers
+ * (skips, coverage gaps). For a notice (`noticeOf`), also everyone paged about it earlier.
+ */
 export const resolvePage = async (
   deps: LifecycleDeps,
-  incident: Incident,
-  kind: IncidentPageKind,
   tiers: readonly string[],
+  severity: Severity,
   now: Date,
+  noticeOf?: Incident,
 ): Promise<{ readonly targets: readonly PageTarget[]; readonly tiers: readonly TierResolution[] }> => {
   const schedules = schedulesOf(deps.config, tiers);
   const overrides =
     schedules.length > 0 && deps.overrides ? await deps.overrides.overridesInForce(schedules, now) : [];
-  const resolved = resolveTiers(deps.config, overrides, tiers, incident.severity, now);
-  if (!NOTICES.includes(kind)) return resolved;
+  const resolved = resolveTiers(deps.config, overrides, tiers, severity, now);
+  if (noticeOf === undefined) return resolved;
   return {
     ...resolved,
-    targets: [...resolved.targets, ...earlierAddresses(incident, tiers, resolved.targets)],
+    targets: [...resolved.targets, ...earlierAddresses(noticeOf, tiers, resolved.targets)],
   };
 };
 
@@ -128,7 +132,8 @@ export const page = async (
     'resolve',
     ...(ctx.approvalPending ? (['approve', 'deny'] as const) : []),
   ];
-  const { targets, tiers: resolutions } = await resolvePage(deps, incident, kind, tiers, now);
+  const notice = NOTICES.includes(kind) ? incident : undefined;
+  const { targets, tiers: resolutions } = await resolvePage(deps, tiers, incident.severity, now, notice);
   const notes = notesOn(resolutions);
   if (notes.length > 0) await deps.incidents.update(incident.id, (i, at) => appendEntries(i, at, ...notes));
   const sent: PageSent[] = [];
