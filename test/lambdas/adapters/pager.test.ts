@@ -169,3 +169,22 @@ describe('SnsPager.send', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
+
+describe('SnsPager.send to a person', () => {
+  const PREFIX = 'arn:aws:sns:us-east-1:123456789012:IncidentResponse-person-';
+
+  it("publishes to the person's own topic: the ARN prefix and the name, with the same per-protocol bodies", async () => {
+    await new SnsPager(new SNSClient({}), TOPICS, PREFIX).send('person:carol-diaz', page);
+    const input = published();
+    expect(input.TopicArn).toBe(`${PREFIX}carol-diaz`);
+    expect(input.MessageStructure).toBe('json');
+    expect(JSON.parse(input.Message ?? '{}')).toMatchObject({ email: page.body, sms: page.sms });
+  });
+
+  it('refuses a person when the stack made no person topics, and publishes nothing', async () => {
+    await expect(pager.send('person:carol-diaz', page)).rejects.toThrow(
+      'no person topics configured, so person:carol-diaz cannot be paged',
+    );
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+});
