@@ -50,9 +50,36 @@ const wallMs = (zone: string, instant: number): number => {
   return Date.UTC(year, month - 1, day, hour, minute, second);
 };
 
-/** The zone's offset from UTC at an instant, in milliseconds (negative west of Greenwich). */
-export const offsetMs = (zone: string, instant: number): number =>
+/** The zone's offset at an instant, read from Intl (a few microseconds: formatToParts). */
+const exactOffsetMs = (zone: string, instant: number): number =>
   wallMs(zone, instant) - (instant - (((instant % 1000) + 1000) % 1000));
+
+const HOUR_MS = 3_600_000;
+/** Offsets at whole hours, per zone: the resolver asks many times around the same few instants. */
+const hourly = new Map<string, number>();
+const MAX_CACHED = 200_000;
+const offsetAtHour = (zone: string, hour: number): number => {
+  const key = `${zone}|${hour}`;
+  let offset = hourly.get(key);
+  if (offset === undefined) {
+    if (hourly.size >= MAX_CACHED) hourly.clear();
+    offset = exactOffsetMs(zone, hour * HOUR_MS);
+    hourly.set(key, offset);
+  }
+  return offset;
+};
+
+/**
+ * The zone's offset from UTC at an instant, in milliseconds (negative west of Greenwich). Where the
+ * offsets at the whole hours either side agree, the offset holds for the whole hour (no zone changes
+ * its offset twice within an hour), so it comes from a cache; within an hour that holds a change, it
+ * is read exactly.
+ */
+export const offsetMs = (zone: string, instant: number): number => {
+  const hour = Math.floor(instant / HOUR_MS);
+  const start = offsetAtHour(zone, hour);
+  return start === offsetAtHour(zone, hour + 1) ? start : exactOffsetMs(zone, instant);
+};
 
 /** The local date (days since 1970-01-01) and the local wall clock (ms, as if UTC) of an instant. */
 export const localAt = (zone: string, instant: number): { day: number; wall: number } => {
@@ -108,16 +135,29 @@ const holidaysOf = (calendar: OncallCalendar): ReadonlySet<string> => {
   return set;
 };
 
-/** The opening intervals of one local day, as instants, in order (none on a holiday). */
-const openings = (calendar: OncallCalendar, day: number): [number, number][] => {
-  if (holidaysOf(calendar).has(isoOfDay(day))) return [];
+const openingsByDay = new WeakMap<OncallCalendar, Map<number, readonly (readonly [number, number])[]>>();
+
+/** The opening intervals of one local day, as instants, in order (none on a holiday); kept per calendar. */
+const openings = (calendar: OncallCalendar, day: number): readonly (readonly [number, number])[] => {
+  let days = openingsByDay.get(calendar);
+  if (days === undefined) {
+    days = new Map();
+    openingsByDay.set(calendar, days);
+  }
+  const known = days.get(day);
+  if (known !== undefined) return known;
   const weekday = WEEKDAYS[weekdayOf(day)] ?? 'SUN';
-  return (calendar.hours[weekday] ?? [])
-    .map((range): [number, number] => [
-      resolveLocal(calendar.timeZone, day, minutesOfDay(range.slice(0, 5))).instant,
-      resolveLocal(calendar.timeZone, day, minutesOfDay(range.slice(6))).instant,
-    ])
-    .filter(([start, end]) => start < end);
+  const computed = holidaysOf(calendar).has(isoOfDay(day))
+    ? []
+    : (calendar.hours[weekday] ?? [])
+        .map((range): [number, number] => [
+          resolveLocal(calendar.timeZone, day, minutesOfDay(range.slice(0, 5))).instant,
+          resolveLocal(calendar.timeZone, day, minutesOfDay(range.slice(6))).instant,
+        ])
+        .filter(([start, end]) => start < end);
+  if (days.size >= 10_000) days.clear();
+  days.set(day, computed);
+  return computed;
 };
 
 /**
