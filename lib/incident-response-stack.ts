@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -15,6 +16,7 @@ import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
 import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
+import { handoffWarnings } from '../lambdas/domain/oncall';
 import { routingReadsTags } from '../lambdas/domain/routing';
 import { alarmRuleScope } from './config/alarm-rule-scope';
 import { AlarmIntake } from './constructs/alarm-intake';
@@ -59,6 +61,9 @@ export const longestSuppression = (config: DeploymentConfig): Duration =>
   );
 
 /** Everything one `cdk deploy` installs. It only composes constructs; they hold the decisions. */
+/** The id of the synth warning about a handoff in a DST gap or overlap, for `Annotations.acknowledgeWarning`. */
+export const HANDOFF_WARNING_ID = 'incident-response:oncall-handoff-dst';
+
 export class IncidentResponseStack extends Stack {
   readonly incidentTable: IncidentTable;
   readonly notifications: Notifications;
@@ -93,6 +98,10 @@ export class IncidentResponseStack extends Stack {
       topicNamePrefix: config.stackName,
       ...(config.oncall ? { people: config.oncall.people, fallback: config.oncall.fallback } : {}),
     });
+    // A handoff in a DST gap moves forward, one in an overlap takes the first occurrence: say so at synth.
+    for (const warning of config.oncall ? handoffWarnings(config.oncall) : []) {
+      Annotations.of(this.notifications).addWarningV2(HANDOFF_WARNING_ID, warning.message);
+    }
     new ChatChannels(this, 'ChatChannels', {
       contacts: config.contacts,
       tierTopics: this.notifications.tierTopics,
