@@ -158,3 +158,33 @@ describe('an override set through the store', () => {
     );
   });
 });
+
+describe('a tier with a schedule and endpoints of its own (a team channel or list)', () => {
+  it('its endpoints get the page too, naming who is on call, with their chat ID', async () => {
+    const base = afterHours.config;
+    const oncall = base.oncall ?? expect.fail('no oncall');
+    const scenario: Scenario = {
+      ...afterHours,
+      durationMinutes: 5,
+      config: {
+        ...base,
+        contacts: { ...base.contacts, 'on-call': { schedule: 'app', email: ['payments-team@example.com'] } },
+        oncall: {
+          ...oncall,
+          people: oncall.people.map((p) => (p.name === 'carol-diaz' ? { ...p, chatId: 'U0CAROL0001' } : p)),
+        },
+      },
+    };
+    const report = await play(scenario);
+    expect(sent(report.pages)).toEqual([
+      ['on-call', 'INCIDENT', '08:03'],
+      ['person:carol-diaz', 'INCIDENT', '08:03'],
+    ]);
+    const team = report.pages[0] as DeliveredPage;
+    expect(team.deliveries.map((d) => d.endpoint)).toEqual(['payments-team@example.com']);
+    expect(team.body).toContain(
+      'Paged: on call: carol-diaz (chat U0CAROL0001) (secondary of app, day of 2026-12-04)',
+    );
+    expect(linkRecipients(team)).toEqual(['on-call', 'on-call', 'on-call']);
+  });
+});

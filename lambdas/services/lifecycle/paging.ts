@@ -89,6 +89,21 @@ export const resolvePage = async (
   };
 };
 
+/**
+ * What a tier's own endpoints (a team channel) hear of the people the same page reaches for that
+ * tier: their names, chat IDs where the config has them, and why.
+ */
+const onCallBeside = (deps: LifecycleDeps, targets: readonly PageTarget[], tier: string) => {
+  const people = targets.filter((t) => t.tier === tier && t.address.kind === 'person');
+  if (people.length === 0) return undefined;
+  const named = people.map((t) => {
+    const name = addressName(t.address);
+    const chatId = deps.config.oncall?.people.find((p) => p.name === name)?.chatId;
+    return chatId ? `${name} (chat ${chatId})` : name;
+  });
+  return { who: `on call: ${named.join(', ')}`, why: people.map((t) => t.reason).join('; ') };
+};
+
 /** The timeline's word on a tier that was skipped or had nobody on call. */
 const notesOn = (resolutions: readonly TierResolution[]): OncallNote[] =>
   resolutions.flatMap((r): OncallNote[] =>
@@ -140,13 +155,14 @@ export const page = async (
   for (const target of targets) {
     const shared = target.address.kind === 'tier' && target.address.tier === target.tier;
     const who = addressName(target.address);
+    const onCall = shared ? onCallBeside(deps, targets, target.tier) : undefined;
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
       nextUpdateMinutes,
       links: await linksFor(deps, incident, who, now, actions),
       tier: target.tier,
-      ...(shared ? {} : { paged: { who, why: target.reason } }),
+      ...(shared ? (onCall ? { paged: onCall } : {}) : { paged: { who, why: target.reason } }),
     });
     const messageId = await deps.pager.send(addressKey(target.address), rendered);
     const record: PageSent = {
