@@ -1,6 +1,7 @@
 /** The benchmark report: one JSON document and its Markdown rendering. */
 import { STORM_SERVICES } from '../sandbox/scenarios';
 import type { BundlesResult } from './bundles';
+import type { OncallResult } from './oncall';
 import type { PolicySimulateResult } from './policy-simulate';
 import type { PostIncidentResult } from './post-incident';
 import type { RollbackResult } from './rollback';
@@ -27,6 +28,7 @@ export interface BenchReport {
   readonly rollback?: RollbackResult;
   readonly postIncident?: PostIncidentResult;
   readonly policySimulate?: PolicySimulateResult;
+  readonly oncall?: OncallResult;
 }
 
 const LOCAL_NOTE =
@@ -219,6 +221,18 @@ const summaryRows = (report: BenchReport): Row[] => {
         ms,
         note,
       ),
+    );
+  }
+  const h = report.oncall;
+  if (h) {
+    rows.push(
+      summaryRow(
+        `(h) on-call: resolve the on-call tier at ${int(h.resolutions)} minutes (a week)`,
+        h.weekMs,
+        ms,
+        `${h.perResolutionUs.toFixed(1)} us per resolution (median week); in-process`,
+      ),
+      summaryRow(`(h) on-call: shifts of 2026 (${int(h.yearShifts)})`, h.yearShiftsMs, ms, 'in-process'),
     );
   }
   return rows;

@@ -2,7 +2,7 @@
  * `npm run bench [-- --runs N] [-- --only a,b]`: (a) workflow overhead, (b) state transitions and
  * their cost, (c) Lambda bundle sizes and cold loads, (d) the alarm storm, (e) alarm -> rollback
  * started, (f) post-incident (the reminder workflow's cost, `incident stats` over a table), (g) `incident
- * policy simulate` over 10,000 state changes. Loopback
+ * policy simulate` over 10,000 state changes, (h) on-call resolution. Loopback
  * only. Writes bench/results/bench.json and bench.md and prints the Markdown.
  */
 import '../bin/quiet-sdk';
@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
+import { measureOncall } from './oncall';
 import { measurePolicySimulate } from './policy-simulate';
 import { measurePostIncident } from './post-incident';
 import { type BenchReport, renderMarkdown } from './report';
@@ -26,6 +27,7 @@ const MEASURES = {
   e: 'rollback',
   f: 'postIncident',
   g: 'policySimulate',
+  h: 'oncall',
 } as const;
 type MeasureKey = keyof typeof MEASURES;
 
@@ -44,6 +46,8 @@ const ALIASES: Readonly<Record<string, MeasureKey>> = {
   'post-incident': 'f',
   g: 'g',
   'policy-simulate': 'g',
+  h: 'h',
+  oncall: 'h',
 };
 
 /** Bad command-line options: reported without a stack trace. */
@@ -68,7 +72,7 @@ const parseOptions = () => {
     const key = ALIASES[name];
     if (key === undefined)
       problems.push(
-        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback, f|post-incident, g|policy-simulate)`,
+        `--only: unknown measure '${name}' (a|overhead, b|transitions, c|bundles, d|storm, e|rollback, f|post-incident, g|policy-simulate, h|oncall)`,
       );
     else only.add(key);
   }
@@ -91,6 +95,7 @@ const main = async () => {
   const rollback = await step('e', measureRollback);
   const postIncident = await step('f', measurePostIncident);
   const policySimulate = await step('g', measurePolicySimulate);
+  const oncall = await step('h', measureOncall);
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     environment: {
@@ -108,6 +113,7 @@ const main = async () => {
     ...(rollback ? { rollback } : {}),
     ...(postIncident ? { postIncident } : {}),
     ...(policySimulate ? { policySimulate } : {}),
+    ...(oncall ? { oncall } : {}),
   };
   const markdown = renderMarkdown(report);
   mkdirSync(RESULTS, { recursive: true });
