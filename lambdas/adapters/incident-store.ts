@@ -212,19 +212,38 @@ export class IncidentStore {
 
   /**
    * Claims `key` for one sender (a handoff note that several incidents' escalation loops notice at
-   * once): true for the first claimant, false after. A claim that was released (its send failed) can
-   * be claimed again, so a retry still sends. Kept until `expiresAtEpoch` (TTL).
+   * once): true for the first claimant, false after. A claim given back (its send failed), or one
+   * never marked sent and older than `staleBefore` (its sender died mid-send), can be claimed again:
+   * a note sent twice is better than none. Kept until `expiresAtEpoch` (TTL).
    */
-  async claimOnce(key: string, expiresAtEpoch: number): Promise<boolean> {
+  async claimOnce(key: string, now: Date, staleBefore: Date, expiresAtEpoch: number): Promise<boolean> {
     return unlessConditionFails(
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...onceKey(key), type: 'once', [TABLE_KEYS.ttl]: expiresAtEpoch },
-          ConditionExpression: 'attribute_not_exists(pk) OR released = :released',
-          ExpressionAttributeValues: { ':released': true },
+          Item: {
+            ...onceKey(key),
+            type: 'once',
+            claimedAt: now.toISOString(),
+            [TABLE_KEYS.ttl]: expiresAtEpoch,
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR released = :released OR (attribute_not_exists(sentAt) AND claimedAt < :stale)',
+          ExpressionAttributeValues: { ':released': true, ':stale': staleBefore.toISOString() },
         }),
       ),
+    );
+  }
+
+  /** Marks a claim as done: its send went out, so it is never claimed again. */
+  async markClaimSent(key: string, now: Date): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: onceKey(key),
+        UpdateExpression: 'SET sentAt = :now',
+        ExpressionAttributeValues: { ':now': now.toISOString() },
+      }),
     );
   }
 

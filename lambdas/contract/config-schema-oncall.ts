@@ -94,7 +94,8 @@ export const personSchema = z.strictObject({
 export const rotationSchema = z
   .strictObject({
     unit: z.enum(['day', 'week']),
-    every: z.int('must be a whole number of days or weeks').min(1),
+    // At most a year between handoffs, so one wait of the escalation loop stays within its execution.
+    every: z.int('must be a whole number of days or weeks').min(1).max(365),
     /**
      * The local wall-clock time of each handoff and, for a weekly rotation, its weekday
      * (@default the weekday of `anchor`).
@@ -108,6 +109,9 @@ export const rotationSchema = z
     anchor: localDateSchema,
   })
   .superRefine((rotation, ctx) => {
+    if (rotation.unit === 'week' && rotation.every > 52) {
+      ctx.addIssue({ code: 'custom', path: ['every'], message: 'must be at most 52 weeks' });
+    }
     if (rotation.unit === 'day' && rotation.handoff.weekday !== undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -11,7 +11,12 @@ export interface EscalationWorkflowProps {
   readonly lifecycleFunction: lambda.IFunction;
   /** Known before deployment, so the function that starts it needs no reference to it. */
   readonly stateMachineName: string;
-  /** Upper bound of one escalation (status updates run while the incident is open). @default 30 days */
+  /**
+   * Upper bound of one escalation execution. The loop runs while the incident is open (status updates,
+   * and a round at each on-call handoff of a paged schedule, so even a P4 without updates keeps it
+   * going), and continues as new every `roundsPerExecution` rounds; a year is Step Functions' most for a
+   * Standard execution. @default 365 days
+   */
   readonly executionTimeout?: Duration;
   /** Rounds before the execution continues as a new one. @default ESCALATION_ROUNDS_PER_EXECUTION */
   readonly roundsPerExecution?: number;
@@ -148,7 +153,7 @@ export class EscalationWorkflow extends Construct {
     this.stateMachine = standardWorkflow(this, {
       stateMachineName: props.stateMachineName,
       definition,
-      timeout: props.executionTimeout ?? Duration.days(30),
+      timeout: props.executionTimeout ?? Duration.days(365),
       invokes: [props.lifecycleFunction],
     }).stateMachine;
   }

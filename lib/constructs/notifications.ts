@@ -46,7 +46,7 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    this.personTopicName = (person) => `${props.topicNamePrefix}-person-${person}`;
+    this.personTopicName = (person) => `${props.topicNamePrefix}-oncall-person-${person}`;
     const problems = [
       ...props.operatorTiers
         .filter((t) => !(t in props.contacts))
@@ -139,18 +139,30 @@ export class Notifications extends Construct {
   }
 
   /**
-   * Lets `grantee` page every tier and every person: sns:Publish on exactly those topics (each ARN
-   * listed, no wildcard), and use of their key.
+   * The person topics' ARNs as one pattern: `<stack>-oncall-person-*`, which only this stack's person
+   * topics match. One statement whatever the team's size: each ARN listed would cost about 75
+   * characters of the role's policy, and IAM allows 10,240 for a role's inline policies.
+   */
+  personTopicArnPattern(): string {
+    return `${this.personTopicArnPrefix()}*`;
+  }
+
+  /**
+   * Lets `grantee` page every tier and every person: sns:Publish on the tier topics (each listed) and
+   * on the stack's person topics (one pattern, see personTopicArnPattern), and use of their key.
    */
   grantPublish(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
-        resources: [...Object.values(this.tierTopics), ...Object.values(this.personTopics)].map(
-          (t) => t.topicArn,
-        ),
+        resources: Object.values(this.tierTopics).map((t) => t.topicArn),
       }),
     );
+    if (Object.keys(this.personTopics).length > 0) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.personTopicArnPattern()] }),
+      );
+    }
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],

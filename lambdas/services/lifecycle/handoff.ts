@@ -14,6 +14,8 @@ import { type LifecycleDeps, WORKFLOW } from './deps';
 
 /** How long a handoff claim is kept: long past any retry of the step that sends the note. */
 const CLAIM_TTL_SECONDS = 7 * 24 * 3600;
+/** A claim not marked sent after this long was left by a sender that died (Lambda's longest run is 15 min). */
+const STALE_CLAIM_MS = 15 * 60_000;
 
 const peopleOf = (targets: ReturnType<typeof resolveTiers>['targets'], tier: string): string[] =>
   targets.flatMap((t) => (t.tier === tier && t.address.kind === 'person' ? [t.address.person] : []));
@@ -43,9 +45,17 @@ export const fireHandoff = async (
   const summaries: string[] = [];
   for (const { target, from } of incoming) {
     const person = addressName(target.address);
-    const key = `handoff#${target.tier}#${entry.at}#${person}`;
+    // One note per person and handoff, however many tiers or incidents notice it.
+    const key = `handoff#${entry.at}#${person}`;
     const taking = `${person} on call for ${target.tier} (${target.reason})${from ? ` from ${from}` : ''}`;
-    if (!(await deps.store.claimOnce(key, Math.floor(at.getTime() / 1000) + CLAIM_TTL_SECONDS))) {
+    const claimedAt = deps.clock();
+    const claimed = await deps.store.claimOnce(
+      key,
+      claimedAt,
+      new Date(claimedAt.getTime() - STALE_CLAIM_MS),
+      Math.floor(at.getTime() / 1000) + CLAIM_TTL_SECONDS,
+    );
+    if (!claimed) {
       summaries.push(`${taking}; the handoff note was already sent`);
       continue;
     }
@@ -65,6 +75,7 @@ export const fireHandoff = async (
       await deps.store.releaseClaim(key);
       throw error;
     }
+    await deps.store.markClaimSent(key, deps.clock());
     summaries.push(`${taking}; handoff note sent listing ${open.length} open incident(s)`);
   }
   await deps.incidents.update(incident.id, (i, stamp) =>

@@ -68,6 +68,18 @@ const earlierAddresses = (incident: Incident, tiers: readonly string[], targets:
 };
 
 /**
+ * The overrides in force, or none when they cannot be read: a page that follows the rotation alone
+ * beats no page (the last-resort failure page must go even with the table down).
+ */
+const overridesOrNone = async (deps: LifecycleDeps, schedules: readonly string[], now: Date) => {
+  try {
+    return (await deps.overrides?.overridesInForce(schedules, now)) ?? [];
+  } catch {
+    return [];
+  }
+};
+
+/**
  * Who a page to `tiers` about a `severity` incident reaches now, and what to note about the tiers
  * (skips, coverage gaps). For a notice (`noticeOf`), also everyone paged about it earlier.
  */
@@ -79,8 +91,7 @@ export const resolvePage = async (
   noticeOf?: Incident,
 ): Promise<{ readonly targets: readonly PageTarget[]; readonly tiers: readonly TierResolution[] }> => {
   const schedules = schedulesOf(deps.config, tiers);
-  const overrides =
-    schedules.length > 0 && deps.overrides ? await deps.overrides.overridesInForce(schedules, now) : [];
+  const overrides = schedules.length > 0 ? await overridesOrNone(deps, schedules, now) : [];
   const resolved = resolveTiers(deps.config, overrides, tiers, severity, now);
   if (noticeOf === undefined) return resolved;
   return {
@@ -152,10 +163,10 @@ export const page = async (
   const notes = notesOn(resolutions);
   if (notes.length > 0) await deps.incidents.update(incident.id, (i, at) => appendEntries(i, at, ...notes));
   const sent: PageSent[] = [];
-  for (const target of targets) {
+  const sendTo = async (target: PageTarget, all: readonly PageTarget[]): Promise<void> => {
     const shared = target.address.kind === 'tier' && target.address.tier === target.tier;
     const who = addressName(target.address);
-    const onCall = shared ? onCallBeside(deps, targets, target.tier) : undefined;
+    const onCall = shared ? onCallBeside(deps, all, target.tier) : undefined;
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
@@ -174,9 +185,62 @@ export const page = async (
     };
     sent.push(record);
     await deps.incidents.update(incident.id, (i, at) => recordPage(i, record, WORKFLOW, at));
-  }
+  };
+  // One address that cannot be paged (its topic gone, publish denied) does not keep the others from
+  // theirs; a person who could not be paged is covered by the fallback.
+  const failed = await sendEach(deps, incident, targets, (t) => sendTo(t, targets));
+  const reached = new Set(targets.map((t) => addressKey(t.address)));
+  const cover = failed
+    .filter((f) => f.target.address.kind === 'person')
+    .flatMap((f) => fallbackFor(deps, f.target, reached));
+  const coverFailed = await sendEach(deps, incident, cover, (t) => sendTo(t, cover));
+  const first = [...failed, ...coverFailed][0];
+  // Nobody at all reached: the step fails, and its Catch tells the operators.
+  if (first && sent.length === 0) throw first.error;
   return sent;
 };
+
+/** Sends to each target, recording each failure on the timeline; returns the failures. */
+const sendEach = async (
+  deps: LifecycleDeps,
+  incident: Incident,
+  targets: readonly PageTarget[],
+  send: (target: PageTarget) => Promise<void>,
+): Promise<{ readonly target: PageTarget; readonly error: unknown }[]> => {
+  const failed: { target: PageTarget; error: unknown }[] = [];
+  for (const target of targets) {
+    try {
+      await send(target);
+    } catch (error) {
+      failed.push({ target, error });
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await deps.incidents.update(incident.id, (i, at) =>
+        appendEntries(i, at, {
+          kind: 'error',
+          actor: WORKFLOW,
+          summary: `page to ${addressName(target.address)} for ${target.tier} failed: ${why}`,
+          details: { step: 'page', error: error instanceof Error ? error.name : 'Error' },
+        }),
+      );
+    }
+  }
+  return failed;
+};
+
+/** The fallback addresses that cover a person who could not be paged, less those already reached. */
+const fallbackFor = (deps: LifecycleDeps, target: PageTarget, reached: Set<string>): PageTarget[] =>
+  (deps.config.oncall?.fallback ?? []).flatMap((name): PageTarget[] => {
+    const isPerson = deps.config.oncall?.people.some((p) => p.name === name) ?? false;
+    const address = isPerson
+      ? ({ kind: 'person', person: name } as const)
+      : ({ kind: 'tier', tier: name } as const);
+    const key = addressKey(address);
+    if (reached.has(key)) return [];
+    reached.add(key);
+    return [
+      { tier: target.tier, address, reason: `fallback: the page to ${addressName(target.address)} failed` },
+    ];
+  });
 
 /** Pages `tiers` about `incident` (with links), recording each page: what the responder endpoint's escalate uses. */
 export const pageTiers = async (

@@ -341,8 +341,8 @@ describe('EscalationWorkflow state machine', () => {
     expectLoggedStandardWorkflow(synth().template, 'test-escalation');
   });
 
-  it('runs for at most 30 days, or as told', () => {
-    expect(synth().definition.TimeoutSeconds).toBe(30 * 24 * 3600);
+  it("runs for at most a year (Step Functions' most for a Standard execution), or as told", () => {
+    expect(synth().definition.TimeoutSeconds).toBe(365 * 24 * 3600);
     expect(synth({ executionTimeout: Duration.days(3) }).definition.TimeoutSeconds).toBe(3 * 24 * 3600);
   });
 

@@ -37,7 +37,7 @@ const synth = withSharedDefault((props: Partial<NotificationsProps> = {}) =>
 const tierTopic = (template: Template, tier: string) =>
   onlyIdOf(template, TOPIC, { Tags: Match.arrayWith([{ Key: TIER_TAG, Value: tier }]) });
 const personTopic = (template: Template, person: string) =>
-  onlyIdOf(template, TOPIC, { TopicName: `Test-person-${person}` });
+  onlyIdOf(template, TOPIC, { TopicName: `Test-oncall-person-${person}` });
 
 describe('Notifications topics', () => {
   it('has one topic per tier, one per person on a schedule, plus the operators topic, each encrypted with the key', () => {
@@ -157,13 +157,13 @@ describe('Notifications topics', () => {
         people: [{ name: 'x'.repeat(250), email: 'x@example.com' }],
       }),
     ).toThrow(
-      `Notifications: operator tier sre is not in contacts; operator tier noc is not in contacts; topic name Test-person-${'x'.repeat(250)} is over 256 characters`,
+      `Notifications: operator tier sre is not in contacts; operator tier noc is not in contacts; topic name Test-oncall-person-${'x'.repeat(250)} is over 256 characters`,
     );
   });
 });
 
 describe('Notifications.grantPublish', () => {
-  it('grants sns:Publish on the tier and person topics only, each named, and use of their key only', () => {
+  it("grants sns:Publish on the tier topics, each named, and the stack's person topics by their one pattern, and use of their key only", () => {
     const { stack, notifications } = notificationsIn();
     const role = new iam.Role(stack, 'Pager', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -179,10 +179,25 @@ describe('Notifications.grantPublish', () => {
       {
         Effect: 'Allow',
         Action: ['sns:Publish'],
-        Resource: [
-          ...Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
-          ...PEOPLE.map((person) => ({ Ref: personTopic(template, person) })),
-        ],
+        Resource: Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':sns:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':Test-oncall-person-*',
+            ],
+          ],
+        },
       },
       {
         Effect: 'Allow',
@@ -190,6 +205,22 @@ describe('Notifications.grantPublish', () => {
         Resource: { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::KMS::Key'), 'Arn'] },
       },
     ]);
+  });
+
+  it('keeps the grant one statement however many people there are (IAM allows a role 10,240 characters of inline policy)', () => {
+    // 100 people: about as many as one stack holds (CloudFormation allows 500 resources; 3-4 per person).
+    const people = Array.from({ length: 100 }, (_, i) => ({
+      name: `person-${i}`,
+      email: `p${i}@example.com`,
+    }));
+    const { stack, notifications } = notificationsIn({ people });
+    const role = new iam.Role(stack, 'Pager', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    notifications.grantPublish(role);
+    const statements = roleStatements(Template.fromStack(stack), logicalIdOf(role));
+    expect(statements).toHaveLength(3);
+    expect(JSON.stringify(statements).length).toBeLessThan(2_000);
   });
 });
 
@@ -207,18 +238,33 @@ describe('Notifications in the stack', () => {
         .map((s) => ({ ...s, Action: actionsOf(s) }))
         .filter((s) => s.Action.some((a) => a.startsWith(`${service}:`)));
     const stackName = parseConfig(exampleInput(), 'example').stackName;
-    const tierTopics = [
-      ...Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) })),
-      ...PEOPLE.map((person) => ({
-        Ref: onlyIdOf(template, TOPIC, { TopicName: `${stackName}-person-${person}` }),
-      })),
-    ];
+    const tierTopics = Object.keys(contacts()).map((tier) => ({ Ref: tierTopic(template, tier) }));
+    for (const person of PEOPLE)
+      onlyIdOf(template, TOPIC, { TopicName: `${stackName}-oncall-person-${person}` });
     const topicsKey = onlyIdOf(template, 'AWS::KMS::Key', {
       Description: 'Encrypts the incident pages topics',
     });
 
     expect(touching('lifecycle', 'sns')).toEqual([
       { Effect: 'Allow', Action: ['sns:Publish'], Resource: tierTopics },
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':sns:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:${stackName}-oncall-person-*`,
+            ],
+          ],
+        },
+      },
     ]);
     expect(touching('lifecycle', 'kms')).toEqual([
       {
