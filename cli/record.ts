@@ -1,4 +1,5 @@
 /** Where the record is: a deployed stack (its outputs), a table by name, or the sandbox store. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
 import type { Incident } from '../lambdas/domain/incident';
 import { type LocalDynamo, startLocalDynamo } from '../sandbox/local-aws/dynalite';
@@ -7,6 +8,8 @@ import { readStackOutputs, requireOutputs } from './deployed-stack';
 
 export interface Target {
   readonly store: IncidentStore;
+  /** The document client under `store`, for the other adapters over the same table (on-call overrides). */
+  readonly doc: DynamoDBDocumentClient;
   /** The stack's outputs, when reached with --stack. */
   readonly outputs?: Readonly<Record<string, string>>;
 }
@@ -24,14 +27,14 @@ export const withStore = async (
     const doc = createDocumentClient(region ? { region } : {});
     try {
       const store = new IncidentStore(doc, table ?? outputs?.IncidentTableName ?? '');
-      return await run(store, { store, ...(outputs ? { outputs } : {}) });
+      return await run(store, { store, doc, ...(outputs ? { outputs } : {}) });
     } finally {
       doc.destroy();
     }
   }
   const local: LocalDynamo = await startLocalDynamo('incidents', sandboxDb(parsed));
   try {
-    return await run(local.store, { store: local.store });
+    return await run(local.store, { store: local.store, doc: local.doc });
   } finally {
     await local.stop();
   }

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { parseArgs } from 'node:util';
-import { createDocumentClient } from '../../lambdas/adapters/dynamo-document';
 import { OverrideStore } from '../../lambdas/adapters/oncall-overrides';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 import {
@@ -26,9 +25,7 @@ import {
   type OverrideDeps,
   overrideNameProblems,
 } from '../../lambdas/services/oncall-overrides';
-import { startLocalDynamo } from '../../sandbox/local-aws/dynalite';
-import { config, type Io, missingFlags, type options, sandboxDb, UsageError } from '../args';
-import { readStackOutputs, requireOutputs } from '../deployed-stack';
+import { config, type Io, missingFlags, type options, UsageError } from '../args';
 import { utc } from '../format';
 import {
   formatOverride,
@@ -40,6 +37,7 @@ import {
   shiftJson,
   utcAndLocal,
 } from '../oncall-format';
+import { withStore } from '../record';
 
 /** The flags of the on-call commands, beside the shared ones of args.ts. */
 export const ONCALL_OPTIONS = {
@@ -105,33 +103,9 @@ const severityFlag = (text: string | undefined): Severity | undefined => {
   return text as Severity;
 };
 
-/**
- * Runs `run` on the overrides of the table --table or --stack names, or of the sandbox store (--db).
- * As record.ts's withStore, with the document client the override store needs.
- */
-const withOverrideStore = async (
-  parsed: OncallParsed,
-  run: (store: OverrideStore) => Promise<number>,
-): Promise<number> => {
-  const { table, stack, region } = parsed.values;
-  if (table && stack) throw new UsageError('give --table NAME or --stack NAME, not both');
-  if (table || stack) {
-    const outputs = stack ? await readStackOutputs(stack, region) : undefined;
-    if (stack && outputs) requireOutputs(stack, outputs, ['IncidentTableName']);
-    const doc = createDocumentClient(region ? { region } : {});
-    try {
-      return await run(new OverrideStore(doc, table ?? outputs?.IncidentTableName ?? ''));
-    } finally {
-      doc.destroy();
-    }
-  }
-  const local = await startLocalDynamo('incidents', sandboxDb(parsed));
-  try {
-    return await run(new OverrideStore(local.doc, local.tableName));
-  } finally {
-    await local.stop();
-  }
-};
+/** Runs `run` on the overrides of the table --table or --stack names, or of the sandbox store (--db). */
+const withOverrideStore = (parsed: OncallParsed, run: (store: OverrideStore) => Promise<number>) =>
+  withStore(parsed, (store, { doc }) => run(new OverrideStore(doc, store.tableName)));
 
 /** `incident oncall`: who is on call at --at (default now), or the shifts over --from .. --to. */
 export const oncall = async (parsed: OncallParsed, io: Io): Promise<number> => {
