@@ -43,6 +43,29 @@ describe('a P3 at Sat 03:00 New York, deferred to business hours', () => {
     );
   });
 
+  it('a P4 (the runbooks\' "next business day") at Sat 03:00 goes at Mon 09:00 too', async () => {
+    const config: DeploymentConfigInput = {
+      ...ONCALL_DRILL_CONFIG,
+      // As the example: P4 pages on-call, and a team's own low-priority alarms route as P4.
+      escalation: { P4: { steps: [{ afterMinutes: 0, trigger: 'not-acknowledged', notify: ['on-call'] }] } },
+      routing: {
+        rules: [{ id: 'low', match: { alarmName: { prefix: 'low-' } }, service: 'checkout', severity: 'P4' }],
+        default: { action: 'open', severity: 'P3' },
+      },
+    };
+    const { pages, incident } = await withSandbox({ config, start: SAT_0300_NY }, async (sandbox) => {
+      const record = sandbox.deliver(alarmStateChange('low-disk-checkout', 'ALARM', SAT_0300_NY));
+      await sandbox.settle(new Date(SAT_0300_NY.getTime() + 60_000));
+      await sandbox.settle(hours(56));
+      return {
+        pages: (await sandbox.sns.allPages()).map((p) => `${p.at.slice(0, 16)} ${p.kind} ${p.tier}`),
+        incident: await sandbox.incident(record.intake?.incidentId ?? ''),
+      };
+    });
+    expect(incident?.severity).toBe('P4');
+    expect(pages).toEqual(['2026-12-07T14:00 INCIDENT person:bob-ortiz']);
+  });
+
   it('waits for Tuesday when Monday is a holiday', async () => {
     const config = structuredClone(ONCALL_DRILL_CONFIG);
     const calendar = config.oncall?.calendars?.['business-hours'];
