@@ -59,12 +59,14 @@ const fitSteps = (steps: readonly string[]): string[] => {
   return out;
 };
 
+/** The chat form of a rendered page: the facts, the runbook, automation, and the links as next steps. */
 export const chatPage = (
   r: Rendered,
   incident: Incident,
   title: string,
   automation: readonly string[],
   links: readonly LinkItem[],
+  incidentPage: string | undefined,
 ): ChatPage => {
   const facts = r.facts
     .filter((f): f is Fact | '' => f !== undefined && !(f !== '' && IN_CHAT_TITLE.has(f[0])))
@@ -73,7 +75,13 @@ export const chatPage = (
     ? [
         '',
         `*Runbook:* ${incident.runbookUrl ?? 'none configured'}`,
-        ...(links.length > 0 ? ['_Each link in the next steps works once._'] : []),
+        ...(links.length > 0
+          ? [
+              incidentPage
+                ? '_Each action link in the next steps works once; the incident page until it expires._'
+                : '_Each link in the next steps works once._',
+            ]
+          : []),
       ]
     : [];
   const head = clip([...facts, ...closing].join('\n'), CHAT_DESCRIPTION_LIMIT);
@@ -85,10 +93,12 @@ export const chatPage = (
           : `${clip(l.label, CHAT_FIELD_LIMIT)}: \`${l.fallback}\``,
       )
     : (r.closing?.steps ?? []);
+  // The incident page comes first, so the limit never leaves it out.
+  const pageStep = incidentPage ? [`Incident page: ${incidentPage}`] : [];
   return {
     title: clip(`${r.label}: [${incident.severity}] ${incident.id} ${title}`, CHAT_TITLE_LIMIT),
     description: actions.length > 0 ? `${head}\n\n${actions.join('\n')}` : head,
-    nextSteps: fitSteps(steps),
+    nextSteps: fitSteps([...pageStep, ...steps]),
   };
 };
 

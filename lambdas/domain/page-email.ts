@@ -24,10 +24,20 @@ export const linkLines = (items: readonly LinkItem[]): string[] =>
       ]
     : [];
 
-export const emailBody = (r: Rendered, title: string, tail: () => string[]): string =>
+/**
+ * The email body: the first line, the facts, the incident page (its URL alone on a line), then the
+ * tail (automation, runbook, links) where the kind has one, and the kind's closing lines.
+ */
+export const emailBody = (
+  r: Rendered,
+  title: string,
+  tail: () => string[],
+  incidentPage: string | undefined,
+): string =>
   [
     `${r.head ?? r.label}: ${title}`,
     ...r.facts.flatMap((f) => (f === undefined ? [] : f === '' ? [''] : [`${f[0]}: ${f[1]}`])),
+    ...(incidentPage ? ['', 'Incident page (timeline, status, buttons):', incidentPage] : []),
     ...(r.tail ? tail() : []),
     ...(r.closing?.email ?? []),
   ].join('\n');

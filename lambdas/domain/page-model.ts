@@ -69,6 +69,12 @@ export interface PageContext {
    * @default no links
    */
   readonly links?: Readonly<Partial<Record<ResponderAction, string>>>;
+  /**
+   * The incident's own page, a read-only link signed for this recipient: every kind carries it once,
+   * in the email body and the chat form, never in the SMS (it would not fit one message).
+   * @default no incident page link
+   */
+  readonly incidentPage?: string;
   /** The automatic action waiting for a person's yes, e.g. "roll back checkout to checkout:41". */
   readonly approvalPending?: string;
   /** ACKNOWLEDGED: who took it. @default the incident's `acknowledgedBy` */

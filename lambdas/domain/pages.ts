@@ -88,6 +88,11 @@ const linkItems = (kind: IncidentPageKind, incident: Incident, ctx: PageContext)
   return out;
 };
 
+/**
+ * Renders one page of `kind` about `incident`: subject, email body, SMS and chat form. The links and
+ * the incident page link are the caller's, already signed for the recipient; none reaches the SMS but
+ * the acknowledge link.
+ */
 export const renderPage = (kind: IncidentPageKind, incident: Incident, ctx: PageContext): Page => {
   const open = isOpen(incident.status);
   const title = oneLine(incident.title);
@@ -267,16 +272,21 @@ export const renderPage = (kind: IncidentPageKind, incident: Incident, ctx: Page
     incidentId: incident.id,
     at: ctx.now.toISOString(),
     subject: rendered.subject,
-    body: emailBody(rendered, title, () => [
-      ...automationLines(automation),
-      '',
-      `Runbook: ${incident.runbookUrl ?? 'none configured'}`,
-      ...linkLines(links),
-    ]),
+    body: emailBody(
+      rendered,
+      title,
+      () => [
+        ...automationLines(automation),
+        '',
+        `Runbook: ${incident.runbookUrl ?? 'none configured'}`,
+        ...linkLines(links),
+      ],
+      ctx.incidentPage,
+    ),
     sms: rendered.sms,
     severity: incident.severity,
     service: incident.service,
-    chat: chatPage(rendered, incident, title, automation, links),
+    chat: chatPage(rendered, incident, title, automation, links, ctx.incidentPage),
   };
 };
 

@@ -1,6 +1,7 @@
 /**
  * What a responder can do to an incident from a page link or the CLI, and the claims a signed link
- * carries. Shared by the page renderer, the responder endpoint and the CLI.
+ * carries: an action link (`/a/<token>`) or the incident page's read-only link (`/i/<token>`).
+ * Shared by the page renderer, the responder endpoint and the CLI.
  */
 
 export const RESPONDER_ACTIONS = ['ack', 'escalate', 'resolve', 'approve', 'deny'] as const;
@@ -18,4 +19,22 @@ export interface LinkClaims {
   readonly exp: number;
   /** Unique id of this link: a used one is refused. */
   readonly jti: string;
+}
+
+/**
+ * The claims of the link to an incident's own page: read-only (`ro`), bound to one incident and one
+ * recipient, expiring, and reusable until then (no `jti`: opening the page spends nothing). It can
+ * never pass for an action link, nor an action link for it: each is checked against its own strict
+ * set of claims.
+ */
+export interface ViewClaims {
+  readonly v: 1;
+  /** Incident id. */
+  readonly inc: string;
+  /** Marks the link read-only: it shows the page and nothing else. */
+  readonly ro: true;
+  /** Recipient the link was sent to (a person, or the tier); the page's buttons act as them. */
+  readonly to: string;
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
 }

@@ -7,7 +7,7 @@
  */
 import { type Incident, type PageSent, recordPage } from '../../domain/incident';
 import { isOpen } from '../../domain/lifecycle';
-import { actionUrl, linkFor } from '../../domain/links';
+import { actionUrl, incidentPageUrl, linkFor, viewLinkFor } from '../../domain/links';
 import { type IncidentPageKind, type PageContext, renderPage } from '../../domain/pages';
 import {
   addressKey,
@@ -45,6 +45,22 @@ const linksFor = async (
       ),
     ]),
   );
+};
+
+/** The incident page's read-only link for `recipient`, open or not (none without a responder endpoint). */
+const incidentPageFor = async (
+  deps: LifecycleDeps,
+  incident: Incident,
+  recipient: string,
+  now: Date,
+): Promise<string | undefined> => {
+  if (!deps.links) return undefined;
+  const { baseUrl, ttlMinutes } = deps.links;
+  const token = viewLinkFor(
+    { incidentId: incident.id, recipient, now, ttlMinutes },
+    await deps.links.secret(),
+  );
+  return incidentPageUrl(baseUrl, token);
 };
 
 /** Notices that everyone paged so far should hear, whoever is on call now. */
@@ -148,7 +164,7 @@ export const page = async (
   incident: Incident,
   kind: IncidentPageKind,
   tiers: readonly string[],
-  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
+  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links' | 'incidentPage'> = {},
 ): Promise<PageSent[]> => {
   const now = deps.clock();
   const nextUpdateMinutes = deps.config.statusUpdateMinutes[incident.severity] ?? undefined;
@@ -167,11 +183,13 @@ export const page = async (
     const shared = target.address.kind === 'tier' && target.address.tier === target.tier;
     const who = addressName(target.address);
     const onCall = shared ? onCallBeside(deps, all, target.tier) : undefined;
+    const incidentPage = await incidentPageFor(deps, incident, who, now);
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
       nextUpdateMinutes,
       links: await linksFor(deps, incident, who, now, actions),
+      ...(incidentPage ? { incidentPage } : {}),
       tier: target.tier,
       ...(shared ? (onCall ? { paged: onCall } : {}) : { paged: { who, why: target.reason } }),
     });
@@ -248,5 +266,5 @@ export const pageTiers = async (
   incidentId: string,
   kind: IncidentPageKind,
   tiers: readonly string[],
-  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links'> = {},
+  ctx: Omit<PageContext, 'now' | 'nextUpdateMinutes' | 'links' | 'incidentPage'> = {},
 ): Promise<PageSent[]> => page(deps, await load(deps, incidentId), kind, tiers, ctx);

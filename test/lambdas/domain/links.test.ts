@@ -3,13 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { IncidentError, ValidationError } from '../../../lambdas/domain/errors';
 import {
   actionUrl,
+  incidentPageUrl,
   LinkRejectedError,
   type LinkRejection,
   linkFor,
   signLink,
+  signViewLink,
   verifyLink,
+  verifyViewLink,
+  viewLinkFor,
 } from '../../../lambdas/domain/links';
-import type { LinkClaims } from '../../../lambdas/domain/responder-actions';
+import type { LinkClaims, ViewClaims } from '../../../lambdas/domain/responder-actions';
 
 const SECRET = 'k3y-for-tests-only-0123456789abcdefghijklmn';
 const OTHER_SECRET = 'another-secret-for-tests-0123456789abcdefg';
@@ -254,5 +258,63 @@ describe('actionUrl', () => {
   it('builds a URL whose token verifies', () => {
     const url = actionUrl('https://ir.example.com', token);
     expect(verifyLink(url.slice(url.lastIndexOf('/') + 1), SECRET, now)).toEqual(claims);
+  });
+});
+
+describe('incident page links (read-only)', () => {
+  const view: ViewClaims = { v: 1, inc: claims.inc, ro: true, to: 'alice-ng', exp: nowSeconds + 3600 };
+
+  it('round-trips the read-only claims, and verifies again and again until exp (nothing is spent)', () => {
+    const token = signViewLink(view, SECRET);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    for (let i = 0; i < 3; i++) expect(verifyViewLink(token, SECRET, now)).toEqual(view);
+    expect(verifyViewLink(token, SECRET, new Date((view.exp - 1) * 1000)).to).toBe('alice-ng');
+    expect(rejection(() => verifyViewLink(token, SECRET, new Date(view.exp * 1000)))).toBe('expired');
+  });
+
+  it('refuses a tampered view token, and one signed with another secret', () => {
+    const token = signViewLink(view, SECRET);
+    const [payload = '', sig = ''] = token.split('.');
+    const other = b64({ ...view, inc: 'INC-20261123-002' });
+    expect(rejection(() => verifyViewLink(`${other}.${sig}`, SECRET, now))).toBe('bad-signature');
+    expect(
+      rejection(() => verifyViewLink(`${payload}.${flip(sig[0] ?? '')}${sig.slice(1)}`, SECRET, now)),
+    ).toBe('bad-signature');
+    expect(rejection(() => verifyViewLink(signViewLink(view, OTHER_SECRET), SECRET, now))).toBe(
+      'bad-signature',
+    );
+  });
+
+  it('never takes an action token for a view token, nor a view token for an action token', () => {
+    const actionToken = signLink(claims, SECRET);
+    const viewToken = signViewLink(view, SECRET);
+    expect(rejection(() => verifyViewLink(actionToken, SECRET, now))).toBe('malformed');
+    expect(rejection(() => verifyLink(viewToken, SECRET, now))).toBe('malformed');
+    // Not even a correctly signed mix of both: each kind has its own strict set of claims.
+    const both = signRaw(b64({ ...claims, ro: true }));
+    expect(rejection(() => verifyViewLink(both, SECRET, now))).toBe('malformed');
+    expect(rejection(() => verifyLink(both, SECRET, now))).toBe('malformed');
+    expect(rejection(() => verifyViewLink(signRaw(b64({ ...view, ro: false })), SECRET, now))).toBe(
+      'malformed',
+    );
+  });
+
+  it('signs for the incident and recipient, expiring ttlMinutes after now, as a /i/ URL', () => {
+    const token = viewLinkFor({ incidentId: claims.inc, recipient: 'alice-ng', now, ttlMinutes: 60 }, SECRET);
+    expect(verifyViewLink(token, SECRET, now)).toEqual(view);
+    expect(viewLinkFor({ incidentId: claims.inc, recipient: 'alice-ng', now, ttlMinutes: 60 }, SECRET)).toBe(
+      token,
+    );
+    expect(incidentPageUrl('https://ir.example.com/prod/', token)).toBe(
+      `https://ir.example.com/prod/i/${token}`,
+    );
+    expect(() => incidentPageUrl('http://ir.example.com', token)).toThrow(RangeError);
+    expect(() =>
+      viewLinkFor({ incidentId: claims.inc, recipient: 'alice-ng', now, ttlMinutes: 0 }, SECRET),
+    ).toThrow(RangeError);
+  });
+
+  it('will not sign read-only claims that could never verify', () => {
+    expect(() => signViewLink({ ...view, inc: 'nope', to: '' }, SECRET)).toThrow(/inc.*to|to.*inc/s);
   });
 });

@@ -645,6 +645,68 @@ describe('chat limits, for every kind', () => {
   });
 });
 
+describe('the incident page link, for every kind', () => {
+  /** As long as a real signed view link (~180 characters) under a staged base. */
+  const PAGE_URL = `https://ir.example.com/prod/i/${'v'.repeat(130)}.${'s'.repeat(43)}`;
+  const count = (text: string, part: string): number => text.split(part).length - 1;
+  const incidentFor = (kind: PageKind): Incident => {
+    const open = acknowledge(mitigating(), ALICE, at(5));
+    if (kind === 'RESOLVED') return moveTo(open, 'RESOLVED', ALICE, at(30));
+    if (kind === 'POSTMORTEM')
+      return requirePostMortem(moveTo(open, 'RESOLVED', ALICE, at(30)), at(999), 'alice', AUTOMATION, at(30));
+    return open;
+  };
+
+  it.each(INCIDENT_PAGE_KINDS)('%s: once in the email body and once in chat, never in the SMS', (kind) => {
+    for (const extra of [{}, { approvalPending: 'restart checkout' }]) {
+      const page = renderPage(kind, incidentFor(kind), ctx({ ...extra, incidentPage: PAGE_URL }));
+      expect(count(page.body, PAGE_URL)).toBe(1);
+      // Alone on its line, so a mail client makes the whole of it clickable.
+      expect(bodyLines(page.body)).toContain(PAGE_URL);
+      const chat = page.chat;
+      expect(chat).toBeDefined();
+      expect(count(`${chat?.title}\n${chat?.description}\n${chat?.nextSteps.join('\n')}`, PAGE_URL)).toBe(1);
+      expect(chat?.nextSteps[0]).toBe(`Incident page: ${PAGE_URL}`);
+      expect(page.sms).not.toContain('/i/');
+      expect(page.subject).not.toContain('/i/');
+    }
+  });
+
+  it.each(INCIDENT_PAGE_KINDS)('%s: no incident page line when the caller has no link for it', (kind) => {
+    const page = renderPage(kind, incidentFor(kind), ctx());
+    expect(page.body).not.toContain('Incident page');
+    expect(page.chat?.nextSteps.some((s) => s.startsWith('Incident page'))).toBe(false);
+  });
+
+  it.each(INCIDENT_PAGE_KINDS)('%s: every limit still holds with it', (kind) => {
+    const long = `checkout: ${'very long title '.repeat(30)}`;
+    const base = acknowledge(mitigating(long), { type: 'human', name: 'x'.repeat(80) }, at(5));
+    const incident = kind === 'RESOLVED' || kind === 'POSTMORTEM' ? incidentFor(kind) : base;
+    const huge = 'h'.repeat(2000);
+    const page = renderPage(
+      kind,
+      incident,
+      ctx({ incidentPage: PAGE_URL, why: huge, approvalPending: huge, by: huge, tier: huge }),
+    );
+    expect(page.subject.length).toBeLessThanOrEqual(SUBJECT_LIMIT);
+    expect(page.subject).toMatch(PRINTABLE_ASCII);
+    expect(page.sms.length).toBeLessThanOrEqual(SMS_LIMIT);
+    expect(page.sms).toMatch(GSM_SAFE);
+    const chat = page.chat;
+    expect(chat?.title.length).toBeLessThanOrEqual(CHAT_TITLE_LIMIT);
+    expect(chat?.description.length).toBeLessThanOrEqual(CHAT_DESCRIPTION_LIMIT);
+    expect(chat?.nextSteps.join('\n').length).toBeLessThanOrEqual(CHAT_NEXT_STEPS_LIMIT);
+    expect(chat?.nextSteps[0]).toBe(`Incident page: ${PAGE_URL}`);
+  });
+
+  it('says which chat links work once when both kinds are there', () => {
+    const chat = chatFor('INCIDENT', mitigating(), ctx({ incidentPage: PAGE_URL }));
+    expect(chat.description).toContain(
+      '_Each action link in the next steps works once; the incident page until it expires._',
+    );
+  });
+});
+
 describe('chatOf and chatNotification', () => {
   const bare: Page = {
     kind: 'ESCALATION',
