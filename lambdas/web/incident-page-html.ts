@@ -5,7 +5,8 @@
  * single-use URL for each button on every render, and decides which buttons fit.
  *
  * - Plain server-rendered HTML, usable without JavaScript: it reloads itself with `<meta refresh>`,
- *   which a person can pause to write a note (a reload would lose the text).
+ *   which a person can pause to write a note (a reload would lose the text). The note is sent with the
+ *   button pressed, through that action's link (no separate note endpoint).
  * - Every value interpolated is escaped with the responder pages' `escapeHtml`, and every link or form
  *   action that is not http(s) is left out, so nothing from the record reaches the page as markup.
  * - The Content-Security-Policy header allows the page's one inline style by its hash, posting to the
@@ -15,14 +16,10 @@
 import { createHash } from 'node:crypto';
 import type { Incident } from '../domain/incident';
 import { formatDuration } from '../domain/pages';
-import { RESPONDER_ACTIONS } from '../domain/responder-actions';
+import { RESPONDER_ACTIONS, type ResponderAction } from '../domain/responder-actions';
 import type { Severity } from '../domain/severity';
 import type { ActionEntry, TimelineEntry } from '../domain/timeline';
 import { escapeHtml, MAX_NOTE_LENGTH } from './responder-html';
-
-/** The forms of the page: the responder actions, and a note for the timeline. */
-export const PAGE_ACTIONS = [...RESPONDER_ACTIONS, 'note'] as const;
-export type PageAction = (typeof PAGE_ACTIONS)[number];
 
 /** What the page shows beside the incident record, gathered by the responder endpoint. */
 export interface IncidentPageView {
@@ -31,8 +28,11 @@ export interface IncidentPageView {
   /** Minutes to acknowledge, per severity (the config's `responseMinutes`; null: no target). */
   readonly responseMinutes: Readonly<Record<Severity, number | null>>;
   readonly links: { readonly runbook?: string; readonly dashboard?: string; readonly report?: string };
-  /** A signed, single-use URL per action that fits the incident now; an action left out has no button. */
-  readonly actions: Readonly<Partial<Record<PageAction, string>>>;
+  /**
+   * A signed, single-use URL per action that fits the incident now; an action left out has no button.
+   * The page's one note goes with whichever button is pressed (the action link's `note` field).
+   */
+  readonly actions: Readonly<Partial<Record<ResponderAction, string>>>;
   /** How often the page reloads itself. @default no reload: the paused view, for writing a note */
   readonly refreshSeconds?: number;
   /** The same page with reloading switched the other way (paused when it reloads, reloading when paused). */
@@ -44,7 +44,7 @@ export interface IncidentPage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-const BUTTONS: Readonly<Record<Exclude<PageAction, 'note'>, string>> = {
+const BUTTONS: Readonly<Record<ResponderAction, string>> = {
   ack: 'Acknowledge',
   escalate: 'Escalate to the next tier',
   resolve: 'Resolve',
@@ -139,9 +139,10 @@ const factsHtml = (incident: Incident, view: IncidentPageView, now: Date): strin
   return `<dl>\n${facts.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${value}</dd>`).join('\n')}\n</dl>`;
 };
 
-const form = (action: string, body: string): string =>
-  `<form method="post" action="${escapeHtml(action)}">${body}</form>`;
-
+/**
+ * One form: the optional note, then a button per action, each posting to its own signed URL
+ * (`formaction`), so the note reaches the timeline with the action through the one action mechanism.
+ */
 const respondHtml = (incident: Incident, view: IncidentPageView): string => {
   const waiting =
     view.actions.approve || view.actions.deny
@@ -151,22 +152,23 @@ const respondHtml = (incident: Incident, view: IncidentPageView): string => {
       : undefined;
   const buttons = RESPONDER_ACTIONS.flatMap((act) => {
     const url = safeUrl(view.actions[act]);
-    return url ? [form(url, `<button type="submit">${escapeHtml(BUTTONS[act])}</button>`)] : [];
+    return url
+      ? [
+          {
+            url,
+            html: `<button type="submit" formaction="${escapeHtml(url)}">${escapeHtml(BUTTONS[act])}</button>`,
+          },
+        ]
+      : [];
   });
-  const noteUrl = safeUrl(view.actions.note);
-  const note = noteUrl
-    ? form(
-        noteUrl,
-        `<p><label for="note">Note for the timeline</label><br><textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}" rows="4" required></textarea></p><button type="submit">Add note</button>`,
-      )
-    : '';
-  if (buttons.length === 0 && note === '') {
-    return `<p>Nothing to do from here: the incident is ${escapeHtml(incident.status)}.</p>`;
-  }
+  const first = buttons[0];
+  if (!first) return `<p>Nothing to do from here: the incident is ${escapeHtml(incident.status)}.</p>`;
   return [
     waiting ? `<p>Automation waits for approval: ${escapeHtml(waiting.summary)}</p>` : '',
-    ...buttons,
-    note,
+    `<form method="post" action="${escapeHtml(first.url)}">`,
+    `<p><label for="note">Note for the timeline (optional, sent with the button you press)</label><br><textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}" rows="4"></textarea></p>`,
+    ...buttons.map((b) => b.html),
+    '</form>',
   ]
     .filter((part) => part !== '')
     .join('\n');

@@ -65,7 +65,6 @@ const view = (extra: Partial<IncidentPageView> = {}): IncidentPageView => ({
     resolve: url('resolve'),
     approve: url('approve'),
     deny: url('deny'),
-    note: url('note'),
   },
   refreshSeconds: 30,
   toggleRefreshUrl: 'https://ir.example.com/i/token?refresh=off',
@@ -130,20 +129,26 @@ describe('incidentPageHtml', () => {
     });
   });
 
-  it('gives every button a visible label inside a form that posts to its signed URL, and labels the note', () => {
+  it('gives every button a visible label and its own signed URL, in one form with the optional note', () => {
     const { html } = render();
     const forms = [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)];
-    expect(forms.map((f) => [f[1], f[2]?.match(/<button type="submit">([^<]+)<\/button>/)?.[1]])).toEqual([
+    expect(forms).toHaveLength(1);
+    expect(forms[0]?.[1]).toBe(url('ack'));
+    const buttons = [
+      ...(forms[0]?.[2] ?? '').matchAll(/<button type="submit" formaction="([^"]*)">([^<]+)<\/button>/g),
+    ];
+    expect(buttons.map((b) => [b[1], b[2]])).toEqual([
       [url('ack'), 'Acknowledge'],
       [url('escalate'), 'Escalate to the next tier'],
       [url('resolve'), 'Resolve'],
       [url('approve'), 'Approve the automatic action'],
       [url('deny'), 'Deny the automatic action'],
-      [url('note'), 'Add note'],
     ]);
-    expect(html.match(/<button/g)).toHaveLength(6);
-    expect(html).toContain('<label for="note">Note for the timeline</label>');
-    expect(html).toMatch(/<textarea id="note" name="note" maxlength="500"/);
+    expect(html.match(/<button/g)).toHaveLength(5);
+    expect(html).toContain(
+      '<label for="note">Note for the timeline (optional, sent with the button you press)</label>',
+    );
+    expect(forms[0]?.[2]).toMatch(/<textarea id="note" name="note" maxlength="500" rows="4"><\/textarea>/);
     expect(html).toContain('Automation waits for approval: rollback to checkout:41 needs approval');
   });
 
