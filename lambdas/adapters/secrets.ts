@@ -1,7 +1,8 @@
 /**
- * The link signing secret from Secrets Manager (a SecretString). Read once and kept for the life of
- * the container, re-read after a TTL so a rotated secret is picked up without a deploy. Concurrent
- * callers share one request; a failed read is not kept, so the next call tries again.
+ * One secret from Secrets Manager (a SecretString): the link signing secret, a ticket API's token.
+ * Read once and kept for the life of the container, re-read after a TTL so a rotated secret is picked
+ * up without a deploy. Concurrent callers share one request; a failed read is not kept, so the next
+ * call tries again.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IncidentError } from '../domain/errors';
@@ -32,8 +33,8 @@ export class SecretsAdapter {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** The signing secret: cached, at most one GetSecretValue per TTL. */
-  signingSecret(): Promise<string> {
+  /** The secret's value: cached, at most one GetSecretValue per TTL. */
+  value(): Promise<string> {
     const now = this.clock();
     if (this.cached && now - this.cached.readAt < this.ttlMs) return this.cached.value;
     const value = this.read();
@@ -49,7 +50,7 @@ export class SecretsAdapter {
     const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     if (!SecretString)
       throw new SecretValueError(
-        `secret ${this.secretId} has no SecretString: store the signing secret as text`,
+        `secret ${this.secretId} has no SecretString: store the value as text`,
       );
     return SecretString;
   }

@@ -22,5 +22,5 @@ export const pagingPorts = (sfn: SFNClient) => ({
 /** The one-click links' signing secret, read from Secrets Manager when first needed. */
 export const signingSecret = () => {
   const secrets = new SecretsAdapter(new SecretsManagerClient({}), requireEnv(ENV.signingSecretArn));
-  return () => secrets.signingSecret();
+  return () => secrets.value();
 };

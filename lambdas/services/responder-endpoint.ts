@@ -40,7 +40,7 @@ import {
 
 export interface ResponderEndpointDeps extends EscalateDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'useLinkOnce'>;
-  /** The link signing secret (SecretsAdapter.signingSecret caches it). */
+  /** The link signing secret (SecretsAdapter.value caches it). */
   readonly secret: () => Promise<string>;
   /** Pages `tiers` about an escalation a responder asked for, and records the page on the timeline. */
   readonly pageEscalation: (incidentId: string, tiers: readonly string[], why: string) => Promise<void>;

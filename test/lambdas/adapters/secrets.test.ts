@@ -37,11 +37,11 @@ beforeEach(() => {
   clockMs = Date.parse('2026-11-23T10:00:00.000Z');
 });
 
-describe('SecretsAdapter.signingSecret', () => {
+describe('SecretsAdapter.value', () => {
   it('reads the SecretString of the configured secret', async () => {
     secrets.on(GetSecretValueCommand).resolves(secretValue('first-secret'));
 
-    expect(await adapter().signingSecret()).toBe('first-secret');
+    expect(await adapter().value()).toBe('first-secret');
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ID });
   });
 
@@ -52,13 +52,13 @@ describe('SecretsAdapter.signingSecret', () => {
       .resolves(secretValue('rotated-secret', 'EXAMPLE2'));
     const cached = adapter();
 
-    expect(await cached.signingSecret()).toBe('first-secret');
+    expect(await cached.value()).toBe('first-secret');
     clockMs += 5 * 60_000 - 1;
-    expect(await cached.signingSecret()).toBe('first-secret');
+    expect(await cached.value()).toBe('first-secret');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
 
     clockMs += 1;
-    expect(await cached.signingSecret()).toBe('rotated-secret');
+    expect(await cached.value()).toBe('rotated-secret');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
@@ -66,9 +66,9 @@ describe('SecretsAdapter.signingSecret', () => {
     secrets.on(GetSecretValueCommand).resolves(secretValue('s'));
     const cached = adapter(1_000);
 
-    await cached.signingSecret();
+    await cached.value();
     clockMs += 1_000;
-    await cached.signingSecret();
+    await cached.value();
 
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
@@ -78,9 +78,9 @@ describe('SecretsAdapter.signingSecret', () => {
     const cached = adapter();
 
     const values = await Promise.all([
-      cached.signingSecret(),
-      cached.signingSecret(),
-      cached.signingSecret(),
+      cached.value(),
+      cached.value(),
+      cached.value(),
     ]);
 
     expect(values).toEqual(['shared', 'shared', 'shared']);
@@ -99,8 +99,8 @@ describe('SecretsAdapter.signingSecret', () => {
       .resolves(secretValue('after-failure'));
     const cached = adapter();
 
-    await expect(cached.signingSecret()).rejects.toThrow(ResourceNotFoundException);
-    expect(await cached.signingSecret()).toBe('after-failure');
+    await expect(cached.value()).rejects.toThrow(ResourceNotFoundException);
+    expect(await cached.value()).toBe('after-failure');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
@@ -108,7 +108,7 @@ describe('SecretsAdapter.signingSecret', () => {
     secrets.on(GetSecretValueCommand).resolvesOnce(secretValue(undefined)).resolves(secretValue(''));
     const cached = adapter();
 
-    await expect(cached.signingSecret()).rejects.toThrow(SecretValueError);
-    await expect(cached.signingSecret()).rejects.toThrow(`secret ${SECRET_ID} has no SecretString`);
+    await expect(cached.value()).rejects.toThrow(SecretValueError);
+    await expect(cached.value()).rejects.toThrow(`secret ${SECRET_ID} has no SecretString`);
   });
 });
