@@ -13,9 +13,10 @@ export interface ResponderHandlerDeps extends ResponderEndpointDeps {
 /** The parts of a Lambda Function URL event (payload format 2.0) the endpoint reads. */
 const functionUrlEvent = z.object({
   rawPath: z.string(),
+  rawQueryString: z.optional(z.string()),
   body: z.optional(z.string()),
   isBase64Encoded: z.optional(z.boolean()),
-  requestContext: z.object({ http: z.object({ method: z.string() }) }),
+  requestContext: z.object({ domainName: z.string(), http: z.object({ method: z.string() }) }),
 });
 
 /** What the Function URL answers: always a complete HTML response (the structured form of LambdaFunctionURLResult). */
@@ -35,15 +36,21 @@ const ERROR_PAGE = `<!doctype html>
 </html>
 `;
 
-const reply = (statusCode: number, body: string): ResponderResult => ({
+const reply = (
+  statusCode: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): ResponderResult => ({
   statusCode,
-  headers: { ...HEADERS },
+  headers: { ...HEADERS, ...headers },
   body,
 });
 
 /**
- * The responder endpoint as a Lambda Function URL: one-click page links land here. Failures are
- * logged with their error and answered with a generic 500 page that never carries error text.
+ * The responder endpoint as a Lambda Function URL: one-click page links and incident page links land
+ * here. The response carries the endpoint's headers over the defaults (the incident page's CSP).
+ * Failures are logged with their error and answered with a generic 500 page that never carries error
+ * text.
  */
 export const createResponderHandler = (deps: ResponderHandlerDeps, logger: Logger) =>
   middy<unknown, ResponderResult, Error, Context>()
@@ -62,7 +69,14 @@ export const createResponderHandler = (deps: ResponderHandlerDeps, logger: Logge
           : event.body;
       const response = await handleResponderRequest(
         deps,
-        { method: event.requestContext.http.method, path: event.rawPath, body },
+        {
+          method: event.requestContext.http.method,
+          path: event.rawPath,
+          ...(event.rawQueryString ? { query: event.rawQueryString } : {}),
+          // The Function URL's own domain (set by Lambda, not the client's Host header).
+          origin: `https://${event.requestContext.domainName}`,
+          body,
+        },
         deps.clock(),
       );
       logger.info('responder request', {
@@ -71,5 +85,5 @@ export const createResponderHandler = (deps: ResponderHandlerDeps, logger: Logge
         outcome: response.outcome,
         ...(response.reason ? { reason: response.reason } : {}),
       });
-      return reply(response.status, response.html);
+      return reply(response.status, response.html, response.headers);
     });

@@ -1,5 +1,6 @@
 /**
- * The responder endpoint behind one-click page links (`<base>/a/<token>`).
+ * The responder endpoint behind one-click page links (`<base>/a/<token>`) and the incident page's
+ * read-only link (`<base>/i/<token>`).
  *
  * - GET shows what the link will do, to which incident, and a button; it changes nothing, because
  *   mail scanners and link previews follow GET links.
@@ -12,14 +13,32 @@
  * 409 that says so. The link is spent before the action runs, so two clicks can never act twice; a
  * click refused with 409 (or failing half-way) has still spent it, and the CLI remains.
  *
- * This module decides which page a request gets and its status; web/responder-html.ts renders them.
+ * The incident page (GET or HEAD only) verifies its link without spending it, and renders the incident
+ * with a button per action that fits it now, each a fresh single-use action link signed for the same
+ * recipient, expiring with the page's link. Any problem with that link is the same generic 403.
+ *
+ * This module decides which page a request gets and its status; web/responder-html.ts and
+ * web/incident-page-html.ts render them.
  */
 import type { IncidentStore } from '../adapters/incident-store';
 import { IncidentNotFoundError, InvalidTransitionError } from '../domain/errors';
 import type { Incident } from '../domain/incident';
 import { isOpen } from '../domain/lifecycle';
-import { LinkRejectedError, verifyLink } from '../domain/links';
-import type { LinkClaims, ResponderAction } from '../domain/responder-actions';
+import {
+  actionUrl,
+  incidentPageUrl,
+  LinkRejectedError,
+  signLink,
+  verifyLink,
+  verifyViewLink,
+} from '../domain/links';
+import {
+  type LinkClaims,
+  RESPONDER_ACTIONS,
+  type ResponderAction,
+  type ViewClaims,
+} from '../domain/responder-actions';
+import { incidentPageHtml } from '../web/incident-page-html';
 import {
   appliedHtml,
   confirmHtml,
@@ -29,6 +48,7 @@ import {
   notFoundHtml,
   rejectedHtml,
 } from '../web/responder-html';
+import type { IncidentPageFacts } from './incident-page';
 import {
   acknowledgeIncident,
   answerApproval,
@@ -44,17 +64,29 @@ export interface ResponderEndpointDeps extends EscalateDeps {
   readonly secret: () => Promise<string>;
   /** Pages `tiers` about an escalation a responder asked for, and records the page on the timeline. */
   readonly pageEscalation: (incidentId: string, tiers: readonly string[], why: string) => Promise<void>;
+  /** What the incident page shows beside the record (services/incident-page.ts). */
+  readonly pageFacts: (incident: Incident, now: Date) => Promise<IncidentPageFacts>;
+  /** A fresh unique id for each button's action link. */
+  readonly newId: () => string;
 }
 
 export interface ResponderRequest {
-  readonly method: 'GET' | 'POST' | string;
-  /** The request path, e.g. `/a/<token>`. */
+  readonly method: 'GET' | 'HEAD' | 'POST' | string;
+  /** The request path, e.g. `/a/<token>` or `/i/<token>`. */
   readonly path: string;
+  /** The query string without `?`; the incident page reads `refresh=off` (the paused view). @default none */
+  readonly query?: string;
+  /**
+   * Where the endpoint answers, e.g. `https://<id>.lambda-url.<region>.on.aws`: the incident page's
+   * buttons post there (its CSP allows posting to the same origin only).
+   */
+  readonly origin: string;
   /** The form-encoded POST body; its optional `note` field goes on the timeline. */
   readonly body?: string;
 }
 
 export type ResponderOutcome =
+  | 'page'
   | 'confirm'
   | 'applied'
   | 'conflict'
@@ -65,12 +97,18 @@ export type ResponderOutcome =
 export interface ResponderResponse {
   readonly status: number;
   readonly html: string;
+  /** Headers to send beside the defaults (the incident page's CSP among them). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
   /** For the log only, never shown: what happened, and for a rejected link why. */
   readonly outcome: ResponderOutcome;
   readonly reason?: string;
 }
 
 const LINK_PATH = /^\/a\/([^/]+)$/;
+const PAGE_PATH = /^\/i\/([^/]+)$/;
+
+/** How often the incident page reloads itself, unless paused with `?refresh=off`. */
+export const PAGE_REFRESH_SECONDS = 30;
 
 /** Why `action` no longer fits `incident`, or undefined when it does. POST still lets the domain decide. */
 const refusal = (action: ResponderAction, incident: Incident): string | undefined => {
@@ -175,6 +213,63 @@ const apply = async (
   return { status: 200, html: appliedHtml(claims, incident, paged), outcome: 'applied' };
 };
 
+/** A single-use action link for each action that fits `incident` now, for the page link's recipient. */
+const buttonLinks = async (
+  deps: ResponderEndpointDeps,
+  claims: ViewClaims,
+  incident: Incident,
+  origin: string,
+): Promise<Partial<Record<ResponderAction, string>>> => {
+  const secret = await deps.secret();
+  const fits = RESPONDER_ACTIONS.filter((act) => refusal(act, incident) === undefined);
+  return Object.fromEntries(
+    fits.map((act) => [
+      act,
+      actionUrl(
+        origin,
+        signLink({ v: 1, inc: incident.id, act, to: claims.to, exp: claims.exp, jti: deps.newId() }, secret),
+      ),
+    ]),
+  );
+};
+
+/** GET or HEAD of the incident page: the page, or the generic refusal; never a change. */
+const incidentPage = async (
+  deps: ResponderEndpointDeps,
+  request: ResponderRequest,
+  token: string,
+  now: Date,
+): Promise<ResponderResponse> => {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed;
+  let claims: ViewClaims;
+  try {
+    claims = verifyViewLink(token, await deps.secret(), now);
+  } catch (error) {
+    if (error instanceof LinkRejectedError) return rejected(error.reason);
+    throw error;
+  }
+  const incident = await deps.store.getIncident(claims.inc);
+  if (!incident) return rejected('unknown-incident');
+  const paused = new URLSearchParams(request.query ?? '').get('refresh') === 'off';
+  const url = incidentPageUrl(request.origin, token);
+  const page = incidentPageHtml(
+    incident,
+    {
+      ...(await deps.pageFacts(incident, now)),
+      actions: await buttonLinks(deps, claims, incident, request.origin),
+      ...(paused ? {} : { refreshSeconds: PAGE_REFRESH_SECONDS }),
+      toggleRefreshUrl: paused ? url : `${url}?refresh=off`,
+    },
+    now,
+  );
+  return {
+    status: 200,
+    html: request.method === 'HEAD' ? '' : page.html,
+    headers: page.headers,
+    outcome: 'page',
+  };
+};
+
 /**
  * Answers one request to the responder endpoint (see the module comment). `now` decides expiry.
  * Errors other than a refused link or a conflict (the store, the workflow, the secret) are thrown:
@@ -185,6 +280,8 @@ export const handleResponderRequest = async (
   request: ResponderRequest,
   now: Date,
 ): Promise<ResponderResponse> => {
+  const pageToken = PAGE_PATH.exec(request.path)?.[1];
+  if (pageToken) return incidentPage(deps, request, pageToken, now);
   const token = LINK_PATH.exec(request.path)?.[1];
   if (!token) return notFound;
   if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed;

@@ -12,6 +12,7 @@ import type { DeploymentConfig } from '../contract/config-schema';
 import type { Incident } from '../domain/incident';
 import type { IncidentPageKind } from '../domain/pages';
 import type { AutomationDeps } from '../services/automation';
+import { incidentPageFacts } from '../services/incident-page';
 import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps, OverrideReader } from '../services/lifecycle/deps';
@@ -135,6 +136,8 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       store,
       secret,
       pageEscalation: (incidentId, tiers, why) => page(lifecycle, incidentId, 'ESCALATION', tiers, { why }),
+      pageFacts: (incident, now) => incidentPageFacts(lifecycle, config, incident, now),
+      newId,
     }),
     page,
   };

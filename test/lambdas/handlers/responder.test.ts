@@ -5,9 +5,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callbacks';
 import type { EscalationPolicies } from '../../../lambdas/domain/escalation';
 import type { Incident } from '../../../lambdas/domain/incident';
-import { linkFor } from '../../../lambdas/domain/links';
+import { linkFor, verifyLink, viewLinkFor } from '../../../lambdas/domain/links';
 import { createResponderHandler, type ResponderHandlerDeps } from '../../../lambdas/handlers/responder';
 import { IncidentService } from '../../../lambdas/services/incident-service';
+import { INCIDENT_PAGE_CSP } from '../../../lambdas/web/incident-page-html';
 import { fakeLambdaContext } from '../../support/lambda';
 import { useLocalDynamo } from '../../support/local-dynamo';
 
@@ -97,6 +98,12 @@ const depsWith = (overrides: Partial<ResponderHandlerDeps> = {}): ResponderHandl
   escalation: POLICY,
   secret: async () => SECRET,
   pageEscalation: async () => {},
+  pageFacts: async () => ({
+    onCall: ['alice'],
+    responseMinutes: { P1: 15, P2: 60, P3: null, P4: null },
+    links: {},
+  }),
+  newId: randomUUID,
   clock: () => NOW,
   ...overrides,
 });
@@ -117,6 +124,35 @@ const linkPath = (incidentId: string, action: 'ack' | 'resolve') =>
   `/a/${linkFor({ incidentId, action, recipient: 'on-call', now: NOW, ttlMinutes: 60, jti: randomUUID() }, SECRET)}`;
 
 describe('responder handler on a Function URL', () => {
+  it("GET of an incident page link sends the page's CSP and headers, buttons on the Function URL's own origin", async () => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(depsWith(), logger);
+    const token = viewLinkFor(
+      { incidentId: incident.id, recipient: 'alice', now: NOW, ttlMinutes: 60 },
+      SECRET,
+    );
+
+    const result = await handler(functionUrlEvent('GET', `/i/${token}`), context);
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toMatchObject({
+      ...HEADERS,
+      'content-security-policy': INCIDENT_PAGE_CSP,
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+    });
+    expect(result.body).toContain(`<h1>${incident.id}: `);
+    const ack = result.body.match(
+      /formaction="https:\/\/abcdefghijklmnopqrstuvwxyz012345\.lambda-url\.us-east-1\.on\.aws\/a\/([^"]+)">Acknowledge</,
+    )?.[1];
+    expect(ack && verifyLink(ack, SECRET, NOW)).toMatchObject({ inc: incident.id, act: 'ack', to: 'alice' });
+    const paused = await handler(
+      { ...functionUrlEvent('GET', `/i/${token}`), rawQueryString: 'refresh=off' },
+      context,
+    );
+    expect(paused.body).not.toContain('http-equiv="refresh"');
+  });
+
   it('GET answers the confirmation page as HTML that is never cached', async () => {
     const incident = await openIncident();
     const handler = createResponderHandler(depsWith(), logger);

@@ -79,8 +79,16 @@ beforeEach(() => {
     pageEscalation: async (incidentId, tiers, why) => {
       pages.push({ incidentId, tiers, why });
     },
+    pageFacts: async () => ({
+      onCall: [],
+      responseMinutes: { P1: 15, P2: 60, P3: null, P4: null },
+      links: {},
+    }),
+    newId: randomUUID,
   };
 });
+
+const ORIGIN = 'https://ir.example.com';
 
 /** A fresh open P2 incident on its own service, so tests share the server without sharing incidents. */
 const openIncident = async (title = 'checkout: error rate high'): Promise<Incident> => {
@@ -113,9 +121,10 @@ const stored = async (id: string): Promise<Incident> => {
 const tokenFor = (incidentId: string, action: ResponderAction, ttlMinutes = 60) =>
   linkFor({ incidentId, action, recipient: 'on-call', now, ttlMinutes, jti: randomUUID() }, SECRET);
 
-const get = (token: string) => handleResponderRequest(deps, { method: 'GET', path: `/a/${token}` }, now);
+const get = (token: string) =>
+  handleResponderRequest(deps, { method: 'GET', path: `/a/${token}`, origin: ORIGIN }, now);
 const post = (token: string, body = '') =>
-  handleResponderRequest(deps, { method: 'POST', path: `/a/${token}`, body }, now);
+  handleResponderRequest(deps, { method: 'POST', path: `/a/${token}`, body, origin: ORIGIN }, now);
 
 /** Re-encodes a token's payload with `change` applied, keeping the original signature. */
 const alter = (token: string, change: Partial<LinkClaims>): string => {
@@ -373,7 +382,7 @@ describe('POST: the action, as the recipient', () => {
 
 describe('requests that are not link actions', () => {
   it.each(['/', '/a', '/a/', '/a/x.y/more', '/b/x.y', '/favicon.ico'])('%s is 404', async (path) => {
-    const response = await handleResponderRequest(deps, { method: 'GET', path }, now);
+    const response = await handleResponderRequest(deps, { method: 'GET', path, origin: ORIGIN }, now);
     expect(response.status).toBe(404);
   });
 
@@ -381,7 +390,7 @@ describe('requests that are not link actions', () => {
     const incident = await openIncident();
     const token = tokenFor(incident.id, 'resolve');
     const before = await stored(incident.id);
-    const request: ResponderRequest = { method, path: `/a/${token}` };
+    const request: ResponderRequest = { method, path: `/a/${token}`, origin: ORIGIN };
 
     expect((await handleResponderRequest(deps, request, now)).status).toBe(405);
     expect(await stored(incident.id)).toEqual(before);
