@@ -5,9 +5,9 @@
  * call to a fixed host). Classic zod, like config-schema-paging.ts: the Lambda bundles only import
  * its types.
  *
- * Not yet part of deploymentConfigSchema: wiring it in (with the playbook references to actions,
- * the IAM scoped to the named documents and functions, and the secrets' grants) is a later change.
- * Until then nothing reads it.
+ * `tickets` is part of deploymentConfigSchema. `webhooks` and `actions` are not yet: wiring them in
+ * (with the playbook references to actions, the IAM scoped to the named documents and functions, and
+ * the secrets' grants) is a later change. Until then nothing reads them.
  */
 import { z } from 'zod';
 import { unknownTemplateVariables } from '../domain/ssm-automation';

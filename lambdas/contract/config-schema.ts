@@ -17,6 +17,7 @@ import {
   severitySchema,
   tierNameSchema,
 } from './config-schema-fields';
+import { ticketsSchema } from './config-schema-integrations';
 import { oncallConfigSchema } from './config-schema-oncall';
 import {
   contactTierSchema,
@@ -311,6 +312,8 @@ export const deploymentConfigSchema = z.strictObject({
       maxHours: z.int().min(1).max(168).default(24),
     })
     .prefault({}),
+  /** One GitHub or Jira ticket per incident of the listed severities (config-schema-integrations.ts). @default no tickets */
+  tickets: ticketsSchema.optional(),
 });
 
 /** The config after validation, with every default applied. */

@@ -1,6 +1,7 @@
 /**
  * The environment variables the stack sets on its functions, named once: the CDK side sets them by
- * these names (lib/incident-response-stack.ts, lib/constructs/responder-api.ts) and the entries read
+ * these names (lib/incident-response-stack.ts, lib/constructs/responder-api.ts,
+ * lib/constructs/ticket-access.ts) and the entries read
  * them with the typed getters below, which fail the cold start with the variable's name.
  */
 export const ENV = {
@@ -23,6 +24,11 @@ export const ENV = {
   /** Whole minutes a one-click link stays valid. */
   linkTtlMinutes: 'LINK_TTL_MINUTES',
   signingSecretArn: 'SIGNING_SECRET_ARN',
+  /**
+   * The ticket API's base URL (https://api.github.com, or the Jira site), set only when the config
+   * has `tickets`: injected so the sandbox points it at its loopback ticket server.
+   */
+  ticketApiUrl: 'TICKET_API_URL',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];

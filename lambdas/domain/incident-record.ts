@@ -5,6 +5,7 @@
 import type { Diagnosis } from './evidence';
 import type { Status } from './lifecycle';
 import type { Severity } from './severity';
+import type { TicketProvider } from './tickets';
 import type { TimelineEntry } from './timeline';
 
 export type AlarmState = 'ALARM' | 'OK';
@@ -65,6 +66,8 @@ export interface Incident {
   readonly postMortem?: PostMortem;
   /** Set while the service is silenced: recorded, nobody paged, no automation, until `until`. */
   readonly suppressed?: Suppression;
+  /** The incident's one GitHub or Jira ticket, once a step has claimed its creation (incident-ticket.ts). */
+  readonly ticket?: IncidentTicket;
   readonly timeline: readonly TimelineEntry[];
 }
 
@@ -94,4 +97,18 @@ export interface Suppression {
   readonly source: 'silence' | 'maintenance-window';
   /** Who set the silence. */
   readonly by?: string;
+}
+
+/**
+ * The incident's ticket as the record keeps it. A step claims the creation with a versioned write
+ * (`claimedAt`) before it calls the ticket API, then records the ticket's `key` and `url`, or why it
+ * could not be made (`error`: no further attempt is made for the incident).
+ */
+export interface IncidentTicket {
+  readonly provider: TicketProvider;
+  readonly claimedAt: string;
+  /** The GitHub issue number or the Jira issue key. */
+  readonly key?: string;
+  readonly url?: string;
+  readonly error?: string;
 }

@@ -123,8 +123,17 @@ export interface ActionDetails extends EntryDetails {
   readonly executed?: boolean;
 }
 
+/** What a ticket entry (a `note`, or an `error` when the ticket API failed) records of the incident's ticket. */
+export interface TicketEntryDetails extends EntryDetails {
+  /** The GitHub issue number or the Jira issue key. */
+  readonly ticketKey?: string;
+  readonly ticketUrl?: string;
+  /** Which moment of the incident the ticket heard about: a retried step tells it once. */
+  readonly ticketEvent?: 'opened' | 'acknowledged' | 'resolved';
+}
+
 /** `error`: a workflow step that failed, and the error's name when it had one. */
-export interface ErrorDetails extends EntryDetails {
+export interface ErrorDetails extends TicketEntryDetails {
   readonly step?: string;
   readonly error?: string;
 }
@@ -132,7 +141,8 @@ export interface ErrorDetails extends EntryDetails {
 /**
  * `note`: everything else worth knowing, each note with the keys of what it records: a refused
  * severity suggestion, a post-mortem owed or done, a suppression started or ended, an escalation a
- * person asked for, the workflow execution that wrote it, or a step that gave up waiting.
+ * person asked for, the workflow execution that wrote it, a step that gave up waiting, or the
+ * incident's ticket opened or updated.
  */
 export interface NoteDetails extends EntryDetails, Partial<Suppression>, ErrorDetails {
   /** A lower severity automation suggested and was refused. */

@@ -6,13 +6,16 @@ import { ENV, requireEnv, requireIntEnv } from '../contract/env';
 import { createLifecycleHandler } from '../handlers/lifecycle';
 import { pagingPorts, signingSecret } from './paging-ports';
 import { composed, logger, metrics } from './runtime';
+import { ticketPortsFromEnv } from './ticket-ports';
 
 const sfn = new SFNClient({});
+const deps = composed();
 
-/** The workflow's steps: pages with one-click links, reports, reminders and metrics. */
+/** The workflow's steps: pages with one-click links, reports, reminders, metrics and tickets. */
 export const handler = createLifecycleHandler(
-  composed().lifecycle({
+  deps.lifecycle({
     ...pagingPorts(sfn),
+    ...ticketPortsFromEnv(deps.config),
     postMortems: new SfnWorkflowStarter(sfn, requireEnv(ENV.postMortemStateMachineArn)),
     reports: new S3ReportStore(new S3Client({}), requireEnv(ENV.reportBucket), requireEnv('AWS_REGION')),
     metrics: metrics(),

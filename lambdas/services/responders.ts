@@ -17,6 +17,8 @@ export interface ResponderDeps {
   readonly callbacks: WorkflowCallbacks;
   /** Tells everyone paged so far that `by` acknowledged. @default nobody is told (tests of the record alone) */
   readonly announceAcknowledged?: (incident: Incident, by: string) => Promise<void>;
+  /** Comments the acknowledgement on the incident's ticket, best effort (lifecycle/tickets.ts). @default no ticket is told */
+  readonly ticketAcknowledged?: (incident: Incident) => Promise<void>;
 }
 
 /**
@@ -68,8 +70,12 @@ export const acknowledgeIncident = async (
   const acked = await deps.incidents.update(incidentId, (i, at) =>
     withNote(acknowledge(i, human(by), at), by, at, note),
   );
-  // Everyone who was paged hears who owns it now (a repeated acknowledgement changes no owner: no notice).
-  if (acked.acknowledgedBy === by && deps.announceAcknowledged) await deps.announceAcknowledged(acked, by);
+  // Everyone who was paged hears who owns it now (a repeated acknowledgement changes no owner: no
+  // notice), and so does the ticket, once.
+  if (acked.acknowledgedBy === by) {
+    if (deps.announceAcknowledged) await deps.announceAcknowledged(acked, by);
+    if (deps.ticketAcknowledged) await deps.ticketAcknowledged(acked);
+  }
   return acked;
 };
 

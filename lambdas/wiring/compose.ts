@@ -17,6 +17,7 @@ import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps, OverrideReader } from '../services/lifecycle/deps';
 import { pageTiers } from '../services/lifecycle/paging';
+import { updateTicket } from '../services/lifecycle/tickets';
 import type { ResponderEndpointDeps } from '../services/responder-endpoint';
 import type { ResponderDeps } from '../services/responders';
 import { type SilenceDeps, suppressionFor } from '../services/silences';
@@ -39,7 +40,7 @@ export interface CorePorts {
  */
 export type PagingPorts = Pick<
   LifecycleDeps,
-  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics'
+  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics' | 'tickets'
 > & {
   readonly links?: Omit<NonNullable<LifecycleDeps['links']>, 'newId'>;
   /** Whether a suppression is re-checked against the silences table. @default true */
@@ -101,6 +102,7 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
     callbacks: lifecycle.callbacks,
     announceAcknowledged: (incident: Incident, by: string) =>
       page(lifecycle, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by }),
+    ticketAcknowledged: (incident: Incident) => updateTicket(lifecycle, incident.id, 'acknowledged'),
   });
   return {
     config,

@@ -10,10 +10,12 @@ import type { ReportWriter } from '../../adapters/report-store';
 import type { WorkflowCallbacks } from '../../adapters/workflow-callbacks';
 import type { WorkflowStarter } from '../../adapters/workflow-starter';
 import type { DeploymentConfig } from '../../contract/config-schema';
+import type { TicketsConfig } from '../../contract/config-schema-integrations';
 import type { OncallOverride } from '../../contract/config-schema-oncall';
 import { IncidentNotFoundError } from '../../domain/errors';
 import type { Actor, Incident, Suppression } from '../../domain/incident';
 import type { Severity } from '../../domain/severity';
+import type { TicketAdapter } from '../../domain/tickets';
 import type { IncidentService } from '../incident-service';
 
 export type LifecycleConfig = Pick<
@@ -25,6 +27,17 @@ export type LifecycleConfig = Pick<
 export interface OverrideReader {
   /** Every override of `schedules` that ends after `after`, deleted ones left out. */
   overridesInForce(schedules: readonly string[], after: Date): Promise<OncallOverride[]>;
+}
+
+/** The ticket system (issue 15), as the steps that open and update the incident's ticket use it. */
+export interface TicketPorts {
+  readonly config: TicketsConfig;
+  /** The provider's adapter, with its token read from Secrets Manager (cached by the caller). */
+  readonly adapter: () => Promise<TicketAdapter>;
+  /** Waits between ensureTicket's attempts. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** How long a step gives the ticket API, all retries included, before it goes on without. @default 8000 ms */
+  readonly deadlineMs?: number;
 }
 
 export interface LifecycleDeps {
@@ -49,6 +62,8 @@ export interface LifecycleDeps {
   readonly metrics?: IncidentMetricsSink;
   /** The silence covering a service now, re-checked when a suppression ends. @default none */
   readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
+  /** The incident tickets, when the config has `tickets`. @default no tickets */
+  readonly tickets?: TicketPorts;
   /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */
   readonly links?: {
     readonly baseUrl: string;

@@ -2,7 +2,8 @@
  * The lifecycle workflow's own steps after intake, one function per Task: announce (page the first
  * tiers and start the escalation policy), wait for approval of an automatic action, wait for
  * recovery, resolve, and close. Each is a short flow over the store (versioned updates), the pager
- * and the workflow callbacks, and a retried step does nothing twice.
+ * and the workflow callbacks, and a retried step does nothing twice. Announce opens the incident's
+ * ticket and resolve tells it, both best effort (tickets.ts): a ticket failure never fails a step.
  */
 import { firstTiers } from '../../domain/escalation';
 import type { Decision } from '../../domain/evidence';
@@ -22,8 +23,19 @@ import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './d
 import { describePolicy, escalationExecutionName, firstPageAt } from './escalation';
 import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
+import { openTicket, updateTicket } from './tickets';
 
+/** Pages the first tiers and starts the escalation policy; then opens the incident's ticket. */
 export const announce = async (
+  deps: LifecycleDeps,
+  incidentId: string,
+): Promise<StepResult & { paged: string[] }> => {
+  const announced = await announcePages(deps, incidentId);
+  await openTicket(deps, incidentId);
+  return announced;
+};
+
+const announcePages = async (
   deps: LifecycleDeps,
   incidentId: string,
 ): Promise<StepResult & { paged: string[] }> => {
@@ -167,7 +179,8 @@ const reportBestEffort = async (deps: LifecycleDeps, incident: Incident): Promis
 
 /**
  * Resolution: the incident is RESOLVED (by the OK, a person, or here), a post-mortem is owed when its
- * severity needs one, the report is written, and everyone paged hears it, with the report's link.
+ * severity needs one, the report is written, everyone paged hears it, with the report's link, and so
+ * does the incident's ticket (closed where the config says).
  */
 export const resolve = async (
   deps: LifecycleDeps,
@@ -196,6 +209,7 @@ export const resolve = async (
   }
   const tiers = reported.pagedTiers.filter((tier) => !told.has(tier));
   const sent = await page(deps, reported, 'RESOLVED', tiers);
+  if (reported.status === 'RESOLVED') await updateTicket(deps, incidentId, 'resolved');
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
 };
 

@@ -550,3 +550,28 @@ describe('alarm names', () => {
     expect(() => alarmIndex(broken)).toThrow(/services\[1\]\.alarms\.cpu: has no runbook URL/);
   });
 });
+
+describe('tickets in the deployment config (issue 15)', () => {
+  const github = {
+    provider: 'github',
+    owner: 'acme',
+    repo: 'incidents',
+    tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:incident/github-token-AbCdEf',
+  };
+
+  it('is optional, and takes the defaults: P1 and P2, closed on resolve', () => {
+    expect(parseConfig(minimalInput(), 'test.json').tickets).toBeUndefined();
+    expect(parseConfig({ ...minimalInput(), tickets: github }, 'test.json').tickets).toEqual({
+      ...github,
+      labels: [],
+      severities: ['P1', 'P2'],
+      closeOnResolve: true,
+    });
+  });
+
+  it('reports a bad field under tickets with the rest of the config', () => {
+    expect(
+      pathsOf({ ...minimalInput(), tickets: { ...github, repo: 'incidents.git', closeOnResolv: false } }),
+    ).toEqual(['tickets.repo', 'tickets.closeOnResolv']);
+  });
+});
