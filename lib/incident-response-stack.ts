@@ -32,6 +32,7 @@ import { PostMortemWorkflow } from './constructs/post-mortem-workflow';
 import { ReportBucket } from './constructs/report-bucket';
 import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
+import { grantTicketAccess } from './constructs/ticket-access';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
 import { COLD_START_MARGIN } from './constructs/workflow-tasks';
 
@@ -170,6 +171,8 @@ export class IncidentResponseStack extends Stack {
         });
       }
     }
+    // Announce opens the ticket and resolve closes it (lifecycle); a page link's acknowledgement comments (responder).
+    if (config.tickets) grantTicketAccess(config.tickets, [lifecycle, responder]);
     this.responderApi = new ResponderApi(this, 'ResponderApi', {
       responderFunction: responder,
       signers: [lifecycle],

@@ -650,3 +650,62 @@ describe('IAM scope', () => {
     ]);
   });
 });
+
+describe('Tickets (issue 15)', () => {
+  const secret = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
+  const github = {
+    tickets: { provider: 'github', owner: 'acme', repo: 'incidents', tokenSecretArn: secret('gh-token') },
+  };
+  const jira = {
+    tickets: {
+      provider: 'jira',
+      baseUrl: 'https://acme.atlassian.net',
+      projectKey: 'OPS',
+      emailSecretArn: secret('jira-email'),
+      tokenSecretArn: secret('jira-token'),
+    },
+  };
+  const readsSecret = (arn: string) => (s: PolicyStatementJson) => [s.Resource].flat().includes(arn);
+
+  it.each([
+    ['GitHub', github, 'https://api.github.com', [secret('gh-token')]],
+    ['Jira', jira, 'https://acme.atlassian.net', [secret('jira-email'), secret('jira-token')]],
+  ] as const)(
+    '%s: the lifecycle and responder functions get the API URL and read exactly its secrets',
+    (_name, extra, url, arns) => {
+      const { template } = synth(extra);
+
+      for (const arn of arns) {
+        expect(granteesOf(template, 'secretsmanager:GetSecretValue', readsSecret(arn))).toEqual([
+          'lifecycle',
+          'responder',
+        ]);
+      }
+      const ticketStatements = identityStatements(template).filter((s) =>
+        arns.some((arn) => [s.Resource].flat().includes(arn)),
+      );
+      expect(
+        ticketStatements.map((s) => ({ actions: actionsOf(s), resources: [s.Resource].flat() })),
+      ).toEqual([
+        { actions: ['secretsmanager:GetSecretValue'], resources: [...arns] },
+        { actions: ['secretsmanager:GetSecretValue'], resources: [...arns] },
+      ]);
+      expect(HANDLERS.filter((h) => envOf(template, h).TICKET_API_URL !== undefined)).toEqual([
+        'lifecycle',
+        'responder',
+      ]);
+      expect(envOf(template, 'lifecycle').TICKET_API_URL).toBe(url);
+    },
+  );
+
+  it('without tickets, no function has the API URL and only the signing secret is read', () => {
+    const { template } = synth();
+
+    expect(HANDLERS.filter((h) => envOf(template, h).TICKET_API_URL !== undefined)).toEqual([]);
+    expect(
+      identityStatements(template).filter((s) =>
+        [s.Resource].flat().some((r) => typeof r === 'string' && r.includes(':secret:')),
+      ),
+    ).toEqual([]);
+  });
+});
