@@ -3,6 +3,7 @@
  * points the bundles' SDK clients at them through process.env and loads every function's bundle.
  */
 import { randomBytes } from 'node:crypto';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
@@ -10,12 +11,16 @@ import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import { parseConfig } from '../lambdas/contract/config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
+import { ENV } from '../lambdas/contract/env';
+import { ticketSecretArns } from '../lambdas/contract/ticket-access';
+import { ticketPorts } from '../lambdas/entries/ticket-ports';
 import type { IncidentService } from '../lambdas/services/incident-service';
 import type { IntakeResult } from '../lambdas/services/intake';
 import { handleResponderRequest } from '../lambdas/services/responder-endpoint';
 import type { ResponderDeps } from '../lambdas/services/responders';
 import type { SilenceDeps } from '../lambdas/services/silences';
 import { composeDeps } from '../lambdas/wiring/compose';
+import type { HandlerName } from '../lib/constructs/incident-function';
 import { STATES } from '../lib/constructs/lifecycle-workflow';
 import { SimulatedEnvironment } from './environment';
 import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
@@ -25,6 +30,7 @@ import { type LocalResponder, startLocalResponder } from './local-aws/responder'
 import { LocalS3 } from './local-aws/s3';
 import { SimulatedAws } from './local-aws/simulated-aws';
 import { LocalSns } from './local-aws/sns';
+import { startTicketServer, type TicketServer } from './local-aws/ticket-server';
 import {
   aslFromTemplate,
   type CfnTemplateJson,
@@ -51,6 +57,9 @@ const LOCAL_CLIENT = {
 
 const stateMachineArn = (name: string) =>
   `arn:aws:states:${SANDBOX_REGION}:${SANDBOX_ACCOUNT}:stateMachine:${name}`;
+
+/** What every ticket secret holds in the sandbox: its ticket server checks the auth scheme, not the value. */
+export const SANDBOX_TICKET_CREDENTIAL = 'sandbox-ticket-credential';
 
 /** A fault injected into one workflow Task, for drills of the failure paths. */
 export type Fault = 'throw' | 'timeout';
@@ -112,6 +121,10 @@ export interface SandboxParts {
   readonly postMortemWorkflow: LocalWorkflow;
   readonly responder: LocalResponder;
   readonly s3: LocalS3;
+  /** The GitHub- and Jira-shaped ticket API, when the config has `tickets`. */
+  readonly tickets?: TicketServer;
+  /** Invokes one function's bundle with `event`, as a retried Lambda invocation would. */
+  readonly invoke: (handler: HandlerName, event: unknown) => Promise<unknown>;
   readonly functionLogs: readonly FunctionLog[];
   readonly silenceDeps: SilenceDeps;
   readonly localAws: LocalAwsJson;
@@ -172,11 +185,16 @@ export async function bootSandbox(
   };
   // The responder endpoint on loopback: pages carry real links to it, signed with a per-sandbox secret.
   const secret = randomBytes(48).toString('base64url');
+  // With tickets: the ticket API on loopback, and its credentials in the Secrets Manager stand-in.
+  const tickets = config.tickets ? await startTicketServer() : undefined;
+  const ticketSecrets = config.tickets
+    ? Object.fromEntries(ticketSecretArns(config.tickets).map((arn) => [arn, SANDBOX_TICKET_CREDENTIAL]))
+    : {};
   const localAws = await LocalAwsJson.start(
     [
       ...aws.services(),
       stepFunctionsService(broker, Object.values(starters)),
-      secretsManagerService(names.secretArn, secret),
+      secretsManagerService({ ...ticketSecrets, [names.secretArn]: secret }),
     ],
     options.awsFaults,
   );
@@ -213,9 +231,11 @@ export async function bootSandbox(
         env: Object.fromEntries(
           Object.entries(fn.environment).map(([key, value]) => [
             key,
-            resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
-              resolve: names.resolve,
-            }),
+            key === ENV.ticketApiUrl && tickets
+              ? tickets.baseUrl
+              : resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
+                  resolve: names.resolve,
+                }),
           ]),
         ),
         timeoutSeconds: fn.timeoutSeconds,
@@ -240,6 +260,15 @@ export async function bootSandbox(
     postMortems: new SfnWorkflowStarter(sfn, stateMachineArn(postMortemMachine.stateMachineName)),
     reports: s3.reports,
     links: { baseUrl: responder.baseUrl, secret: async () => secret, ttlMinutes: 24 * 60 },
+    ...(config.tickets && tickets
+      ? {
+          tickets: ticketPorts(
+            config.tickets,
+            tickets.baseUrl,
+            (region) => new SecretsManagerClient({ ...LOCAL_CLIENT, region, endpoint: localAws.endpoint }),
+          ),
+        }
+      : {}),
   });
   const endpoint = composed.responderEndpoint(lifecycleDeps, async () => secret);
   responder.serve((request) => handleResponderRequest(endpoint, request, clock.now()));
@@ -294,6 +323,12 @@ export async function bootSandbox(
     postMortemWorkflow: children.postmortem.workflow,
     responder,
     s3,
+    ...(tickets ? { tickets } : {}),
+    invoke: (handler, event) => {
+      const fn = [...functions.values()].find((f) => f.name === handler);
+      if (!fn) throw new Error(`the template has no ${handler} function`);
+      return fn.invoke(event);
+    },
     functionLogs,
     silenceDeps: composed.silences,
     localAws,

@@ -24,6 +24,7 @@ import {
   resolveIncident,
 } from '../lambdas/services/responders';
 import { type SilenceDeps, setSilence } from '../lambdas/services/silences';
+import type { HandlerName } from '../lib/constructs/incident-function';
 import { bootSandbox, type SandboxOptions } from './boot';
 import type { SimulatedEnvironment } from './environment';
 import { metricsFromLogs } from './function-logs';
@@ -34,6 +35,7 @@ import type { LocalResponder } from './local-aws/responder';
 import type { LocalS3 } from './local-aws/s3';
 import type { SimulatedAws } from './local-aws/simulated-aws';
 import type { LocalSns } from './local-aws/sns';
+import type { TicketServer } from './local-aws/ticket-server';
 import {
   type DeliveryRecord,
   type ExecutionSummary,
@@ -73,6 +75,9 @@ export class Sandbox {
     readonly responder: LocalResponder,
     /** The report bucket's stand-in. */
     readonly s3: LocalS3,
+    /** The ticket API's stand-in (what it received, the issues it holds), when the config has `tickets`. */
+    readonly tickets: TicketServer | undefined,
+    private readonly invokeFunction: (handler: HandlerName, event: unknown) => Promise<unknown>,
     /** What the functions wrote through console (Powertools logs, EMF metrics), oldest first. */
     readonly functionLogs: readonly FunctionLog[],
     private readonly silenceDeps: SilenceDeps,
@@ -117,6 +122,8 @@ export class Sandbox {
       p.postMortemWorkflow,
       p.responder,
       p.s3,
+      p.tickets,
+      p.invoke,
       p.functionLogs,
       p.silenceDeps,
       p.localAws,
@@ -189,6 +196,14 @@ export class Sandbox {
     return incident ? this.s3.reports.get(reportKey(incident)) : undefined;
   }
 
+  /**
+   * Invokes a function's bundle outside any workflow, such as a lifecycle step once more, as Step
+   * Functions does when it retries a Task whose first invocation's answer was lost.
+   */
+  invoke(handler: HandlerName, event: unknown): Promise<unknown> {
+    return this.invokeFunction(handler, event);
+  }
+
   /** An execution this sandbox started, with the states it entered: what the bench counts. */
   execution(id: string): LocalExecution | undefined {
     return this.workflow.execution(id);
@@ -228,6 +243,7 @@ export class Sandbox {
     this.escalationWorkflow.stopAll();
     this.postMortemWorkflow.stopAll();
     await this.responder.stop();
+    await this.tickets?.stop();
     await this.localAws.stop();
     await this.s3.stop();
     await this.sns.stop();

@@ -224,14 +224,16 @@ export const stepFunctionsService = (
   };
 };
 
-/** The link-signing secret, as GetSecretValue returns it. */
-export const secretsManagerService = (secretArn: string, secret: string): JsonService => ({
+/** The secrets the bundles read (the link-signing secret, the ticket API's credentials) by ARN, as GetSecretValue returns them. */
+export const secretsManagerService = (secrets: Readonly<Record<string, string>>): JsonService => ({
   name: 'Secrets Manager',
   target: 'secretsmanager',
   endpointEnv: 'SECRETS_MANAGER',
   operations: {
     GetSecretValue: (input) => {
-      if (input.SecretId !== secretArn)
+      const secretArn = String(input.SecretId ?? '');
+      const secret = secrets[secretArn];
+      if (secret === undefined)
         throw new AwsJsonError(
           'ResourceNotFoundException',
           "Secrets Manager can't find the specified secret.",
