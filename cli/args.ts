@@ -12,6 +12,8 @@ import { loadConfig } from '../lib/config/load';
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Ends a command that serves until Ctrl-C (`drill --serve`). @default the first SIGINT */
+  readonly until?: AbortSignal;
 }
 
 /** Where the sandbox keeps its incidents between commands, so `incident list` shows past drills. */
@@ -43,6 +45,7 @@ export const options = {
   done: { type: 'boolean', default: false },
   doc: { type: 'string' },
   live: { type: 'boolean', default: false },
+  serve: { type: 'boolean', default: false },
   alarm: { type: 'string' },
   confirm: { type: 'string' },
   timeout: { type: 'string' },

@@ -17,6 +17,7 @@ import { drill } from './commands/drill';
 import { list, report, show } from './commands/incidents';
 import { liveDrill } from './commands/live-drill';
 import { ONCALL_OPTIONS, type OncallParsed, oncall, override, overrides } from './commands/oncall';
+import { open } from './commands/open';
 import { policy } from './commands/policy';
 import { postmortem } from './commands/post-incident';
 import { replay } from './commands/replay';
@@ -30,7 +31,12 @@ export { DEFAULT_SANDBOX_DB, type Io } from './args';
 const USAGE = `Usage: incident <command> [options]
 
 Sandbox (no AWS account needed; loopback only):
-  drill --scenario NAME [--json]     play a scenario: ${Object.keys(SCENARIOS).join(', ')}
+  drill --scenario NAME [--json] [--serve]
+                                     play a scenario: ${Object.keys(SCENARIOS).join(', ')};
+                                     --serve keeps its responder endpoint up until Ctrl-C and prints each
+                                     incident's page URL
+  open ID [--json]                   the URL of a sandbox incident's page while a drill --serve runs
+                                     (--json: {"id", "url", "tier", "baseUrl"})
   replay FILE [--json]               feed one captured alarm event (any shape CloudWatch sends) through the workflow
   route explain FILE [--tag K=V] [--json]
                                      which routing rule one alarm event (any shape) matches, and why;
@@ -148,6 +154,8 @@ const run = (command: string, arg: string | undefined, parsed: OncallParsed, io:
       return list(parsed, io);
     case 'show':
       return show(arg, parsed, io);
+    case 'open':
+      return open(arg, parsed, io);
     case 'report':
       return report(arg, parsed, io);
     case 'stats':

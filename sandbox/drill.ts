@@ -79,6 +79,12 @@ export interface DrillOptions {
   readonly allowFailedExecutions?: boolean;
   /** Runs after the scenario's last minute, before the sandbox stops: what happens days later (post-mortem). */
   readonly afterwards?: (sandbox: Sandbox) => Promise<void>;
+  /**
+   * Runs with the finished report while the sandbox is still up, and the sandbox stops when it
+   * settles: `incident drill --serve` keeps the responder endpoint up this way until Ctrl-C.
+   * @default the sandbox stops as soon as the report is made
+   */
+  readonly serve?: (sandbox: Sandbox, report: DrillReport) => Promise<void>;
 }
 
 const minute = 60_000;
@@ -195,7 +201,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
     }
     const executions = sandbox.executionSummary();
-    return {
+    const drilled: DrillReport = {
       scenario: scenario.name,
       ecsCalls: [...sandbox.env.ecsCalls],
       startedAt: start.toISOString(),
@@ -211,6 +217,8 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       failedExecutions: executions.failures.length,
       executions,
     };
+    await options.serve?.(sandbox, drilled);
+    return drilled;
   } finally {
     await sandbox.stop();
   }

@@ -1,6 +1,9 @@
 /** The email form of a page: the facts one per line, then what automation did, the runbook and the links. */
 import { AUTOMATION_LINES, type LinkItem, type Rendered } from './page-model';
 
+/** The line before the incident page's URL in an email body (the URL is alone on the next line). */
+export const INCIDENT_PAGE_LABEL = 'Incident page (timeline, status, buttons):';
+
 /** The newest AUTOMATION_LINES of it for email, counting the ones left out. */
 export const automationLines = (all: readonly string[]): string[] => {
   if (all.length === 0) return [];
@@ -37,7 +40,7 @@ export const emailBody = (
   [
     `${r.head ?? r.label}: ${title}`,
     ...r.facts.flatMap((f) => (f === undefined ? [] : f === '' ? [''] : [`${f[0]}: ${f[1]}`])),
-    ...(incidentPage ? ['', 'Incident page (timeline, status, buttons):', incidentPage] : []),
+    ...(incidentPage ? ['', INCIDENT_PAGE_LABEL, incidentPage] : []),
     ...(r.tail ? tail() : []),
     ...(r.closing?.email ?? []),
   ].join('\n');

@@ -23,7 +23,7 @@ describe('one-click links in a delivered page, against the endpoint on loopback'
       const id = record.intake?.incidentId ?? '';
       const [incidentPage] = await sandbox.sns.drain();
       expect(incidentPage?.kind).toBe('INCIDENT');
-      const ack = linkAfter(incidentPage?.body ?? '', /acknowledge/i);
+      const ack = linkAfter(incidentPage?.body ?? '', /^Acknowledge \(take ownership\):$/);
       expect(ack.startsWith(`${sandbox.responder.baseUrl}/a/`)).toBe(true);
 
       const before = await sandbox.incident(id);
