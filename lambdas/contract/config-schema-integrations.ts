@@ -14,13 +14,25 @@ import { unknownTemplateVariables } from '../domain/ssm-automation';
 import { WEBHOOK_EVENT_KINDS } from '../domain/webhook-signature';
 import { distinctList, httpsUrl, kebabName, severitySchema } from './config-schema-fields';
 
-/** A Secrets Manager secret, by its full ARN (the grants are scoped to it). */
-export const secretArnSchema = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
-    'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:name-AbCdEf',
-  );
+/**
+ * A Secrets Manager secret, by its complete ARN (the grants name it exactly, and a partial ARN, with
+ * no `-` and six characters at the end, would match no secret in IAM).
+ */
+export const secretArnSchema = z.string().superRefine((arn, ctx) => {
+  if (!/^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(arn)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:name-AbCdEf',
+    });
+  } else if (!/-[A-Za-z0-9]{6}$/.test(arn)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be the complete ARN, ending in the - and six characters Secrets Manager adds (aws secretsmanager describe-secret --secret-id NAME --query ARN)',
+    });
+  }
+});
 
 const roleArnSchema = z
   .string()

@@ -574,4 +574,14 @@ describe('tickets in the deployment config (issue 15)', () => {
       pathsOf({ ...minimalInput(), tickets: { ...github, repo: 'incidents.git', closeOnResolv: false } }),
     ).toEqual(['tickets.repo', 'tickets.closeOnResolv']);
   });
+
+  it('takes a secret by its complete ARN only: the grant names it exactly', () => {
+    const partial = { ...github, tokenSecretArn: github.tokenSecretArn.replace(/-AbCdEf$/, '') };
+    expect(problemsOf({ ...minimalInput(), tickets: partial })).toEqual([
+      {
+        path: 'tickets.tokenSecretArn',
+        message: expect.stringContaining('must be the complete ARN, ending in the - and six characters'),
+      },
+    ]);
+  });
 });
