@@ -28,9 +28,9 @@ const only = (report: DrillReport): Incident => {
 /** [address, kind, HH:MM UTC] of every page, in order. */
 const sent = (pages: readonly DeliveredPage[]) => pages.map((p) => [p.tier, p.kind, p.at.slice(11, 16)]);
 
-/** Who each one-click link in a page acts as (the token's `to`). */
-const linkRecipients = (page: DeliveredPage): string[] =>
-  [...page.body.matchAll(/\/a\/([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+/g)].map(
+/** Who each one-click link (`/a/`) or the incident page link (`/i/`) in a page acts as (the token's `to`). */
+const linkRecipients = (page: DeliveredPage, kind: 'a' | 'i' = 'a'): string[] =>
+  [...page.body.matchAll(new RegExp(`/${kind}/([A-Za-z0-9_-]+)\\.[A-Za-z0-9_-]+`, 'g'))].map(
     (m) => JSON.parse(Buffer.from(m[1] ?? '', 'base64url').toString('utf8')).to as string,
   );
 
@@ -68,6 +68,7 @@ describe('after-hours: a P1 at Sat 03:00 New York', () => {
     ]);
     expect(first.sms.length).toBeLessThanOrEqual(160);
     expect(linkRecipients(first)).toEqual(['carol-diaz', 'carol-diaz', 'carol-diaz']);
+    expect(linkRecipients(first, 'i')).toEqual(['carol-diaz']);
 
     const pagesOnTimeline = incident.timeline.filter((e) => e.kind === 'page').map((e) => e.summary);
     expect(pagesOnTimeline[0]).toBe(
@@ -186,5 +187,6 @@ describe('a tier with a schedule and endpoints of its own (a team channel or lis
       'Paged: on call: carol-diaz (chat U0CAROL0001) (secondary of app, day of 2026-12-04)',
     );
     expect(linkRecipients(team)).toEqual(['on-call', 'on-call', 'on-call']);
+    expect(linkRecipients(team, 'i')).toEqual(['on-call']);
   });
 });
