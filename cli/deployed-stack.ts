@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
@@ -14,7 +15,9 @@ import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-sto
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
+import { ticketApiUrl } from '../lambdas/contract/ticket-access';
 import { IncidentError } from '../lambdas/domain/errors';
+import { ticketPorts } from '../lambdas/entries/ticket-ports';
 import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
 import { type Composed, composeDeps } from '../lambdas/wiring/compose';
 
@@ -30,7 +33,7 @@ const REQUIRED = [
 export interface DeployedStack {
   /** The services over the stack's table, composed as the Lambdas compose theirs. */
   readonly composed: Composed;
-  /** Paging through the stack's tier topics, as the responder endpoint pages (no one-click links). */
+  /** Paging through the stack's tier topics, as the responder endpoint pages (no one-click links), and the ticket API. */
   readonly lifecycle: LifecycleDeps;
   readonly lifecycleStarter: SfnWorkflowStarter;
   close(): void;
@@ -87,6 +90,12 @@ export const connectToStack = async (
   const doc = createDocumentClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
   const sns = new SNSClient(clientConfig);
+  const secrets: SecretsManagerClient[] = [];
+  const secretsClient = (secretRegion: string) => {
+    const client = new SecretsManagerClient({ region: secretRegion });
+    secrets.push(client);
+    return client;
+  };
   const composed = composeDeps(
     {
       store: new IncidentStore(doc, outputs.IncidentTableName ?? ''),
@@ -105,6 +114,10 @@ export const connectToStack = async (
       ),
       callbacks: new SfnCallbacks(sfn),
       escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
+      // `incident ack` comments on the ticket as a page link does, with the user's own credentials.
+      ...(config.tickets
+        ? { tickets: ticketPorts(config.tickets, ticketApiUrl(config.tickets), secretsClient) }
+        : {}),
       checksSuppression: false,
     }),
     lifecycleStarter: new SfnWorkflowStarter(sfn, outputs.StateMachineArn ?? ''),
@@ -112,6 +125,7 @@ export const connectToStack = async (
       doc.destroy();
       sfn.destroy();
       sns.destroy();
+      for (const client of secrets) client.destroy();
     },
   };
 };
