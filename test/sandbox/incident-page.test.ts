@@ -69,6 +69,9 @@ describe('the incident page of a drill, on the loopback endpoint', () => {
 
     expect(seen.id).toBeDefined();
     expect(seen.before).toContain('<dt>Acknowledged</dt><dd>Not yet');
+    // The drill's tier has no schedule: the tier itself is on call, as its page went to it.
+    expect(seen.before).toContain(`<dt>On call</dt><dd>${seen.to}</dd>`);
+    expect(seen.before).toContain('href="https://runbooks.example.com/checkout/high-error-rate"');
     expect(seen.after).toContain(`<dt>Acknowledged</dt><dd>${seen.to}, after`);
     expect(seen.after).toContain(`${seen.to}: from the incident page`);
     const incident = report.incidents.find((i) => i.id === seen.id);
