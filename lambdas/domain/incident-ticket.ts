@@ -79,9 +79,17 @@ export const ticketUpdated = (
     kind: 'note',
     actor: TICKETS,
     summary: `${name}: commented ${event}${closed ? ' and closed it' : ''}`,
-    details: { ...(ref?.key ? { ticketKey: ref.key } : {}), ticketEvent: event },
+    details: {
+      ...(ref?.key ? { ticketKey: ref.key } : {}),
+      ticketEvent: event,
+      ...(closed ? { ticketClosed: true } : {}),
+    },
   });
 };
+
+/** Whether an earlier resolution closed the ticket: a reopened incident resolved again only comments. */
+export const ticketClosed = (incident: Incident): boolean =>
+  incident.timeline.some((e) => e.kind === 'note' && e.details?.ticketClosed === true);
 
 /**
  * A ticket call that failed, on the timeline as an `error` (the lifecycle goes on). A failed

@@ -130,6 +130,8 @@ export interface TicketEntryDetails extends EntryDetails {
   readonly ticketUrl?: string;
   /** Which moment of the incident the ticket heard about: a retried step tells it once. */
   readonly ticketEvent?: 'opened' | 'acknowledged' | 'resolved';
+  /** The resolution closed the ticket (a later resolution, after a reopen, only comments). */
+  readonly ticketClosed?: boolean;
 }
 
 /** `error`: a workflow step that failed, and the error's name when it had one. */

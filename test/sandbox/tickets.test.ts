@@ -178,4 +178,27 @@ describe('Jira tickets through the synthesized workflow', () => {
       await expectLifecycleDone(sandbox, id);
     });
   }, 60_000);
+
+  it('reopened and resolved again: the same issue, a second resolution comment, no second transition', async () => {
+    await withSandbox({ config: JIRA_TICKETS_CONFIG }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      await sandbox.clock.advanceTo(minute(5));
+      await sandbox.resolve(id, 'alice');
+      await sandbox.settle(minute(10));
+      const again = sandbox.deliver(alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(10)));
+      await sandbox.settle(minute(11));
+      expect(again.intake?.outcome).toBe('reopened');
+      await sandbox.clock.advanceTo(minute(15));
+      await sandbox.resolve(id, 'alice');
+      await sandbox.settle(minute(80));
+      const tickets = server(sandbox);
+      expect(tickets.jiraIssues).toHaveLength(1);
+      expect(tickets.jiraIssues[0]?.comments).toHaveLength(2);
+      expect(calls(tickets, 'POST', '/transitions')).toHaveLength(1);
+      expect(calls(tickets, 'GET', '/transitions')).toHaveLength(1);
+      const incident = await sandbox.incident(id);
+      expect(incident?.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+      await expectLifecycleDone(sandbox, id);
+    });
+  }, 60_000);
 });

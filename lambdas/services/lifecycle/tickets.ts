@@ -15,6 +15,7 @@ import type { Incident } from '../../domain/incident';
 import {
   claimTicket,
   type TicketEvent,
+  ticketClosed,
   ticketFailed,
   ticketHeard,
   ticketIncident,
@@ -100,8 +101,9 @@ const closesOnResolve = (ports: TicketPorts): boolean =>
 
 /**
  * Tells the incident's ticket of `event` with a comment, and closes it on a resolution where the
- * config says. Nothing without a ticket (none for the severity, or its creation failed), and nothing
- * the second time for the same acknowledgement or resolution (a retried step).
+ * config says (once: a reopened incident resolved again only comments). Nothing without a ticket
+ * (none for the severity, or its creation failed), and nothing the second time for the same
+ * acknowledgement or resolution (a retried step).
  */
 export const updateTicket = async (
   deps: LifecycleDeps,
@@ -115,7 +117,7 @@ export const updateTicket = async (
   if (key === undefined || url === undefined || provider === undefined || ticketHeard(incident, event))
     return;
   const ref = { provider, key, url };
-  const close = event === 'resolved' && closesOnResolve(ports);
+  const close = event === 'resolved' && closesOnResolve(ports) && !ticketClosed(incident);
   const text = ticketCommentText(incidentId, ticketUpdateOf(incident, event, deps.clock()));
   try {
     await withDeadline(ports, async () => {

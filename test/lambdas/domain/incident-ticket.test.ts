@@ -3,6 +3,7 @@ import { acknowledge, type Incident, moveTo, openIncident } from '../../../lambd
 import {
   claimTicket,
   TICKET_CLAIM_LEASE_MS,
+  ticketClosed,
   ticketFailed,
   ticketHeard,
   ticketOpened,
@@ -105,5 +106,7 @@ describe('the ticket on the record and the timeline', () => {
     expect(ticketHeard(closed, 'resolved')).toBe(true);
     const again = moveTo(moveTo(closed, 'DETECTED', alice, at(5)), 'RESOLVED', alice, at(6));
     expect(ticketHeard(again, 'resolved')).toBe(false);
+    expect(ticketClosed(resolved)).toBe(false);
+    expect(ticketClosed(again)).toBe(true);
   });
 });
