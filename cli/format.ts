@@ -54,6 +54,9 @@ export const formatIncident = (i: Incident): string => {
     `  service ${i.service}, alarm ${i.alarmName}, dedup key ${i.dedupKey}`,
     `  opened ${i.createdAt}${resolvedAt ? `, resolved ${resolvedAt} (${formatDuration(i.createdAt, new Date(resolvedAt))})` : ''}${i.acknowledgedBy ? `, owner ${i.acknowledgedBy}` : ''}`,
     `  runbook ${i.runbookUrl ?? 'none'}`,
+    ...(i.ticket
+      ? [`  ticket ${i.ticket.url ?? `not opened${i.ticket.error ? `: ${i.ticket.error}` : ''}`}`]
+      : []),
     '  timeline:',
     ...i.timeline.map(formatTimelineEntry),
   ].join('\n');

@@ -211,6 +211,7 @@ export const renderReport = (incident: Incident, options: ReportOptions): string
       `**Severity:** ${incident.severity}`,
       `**Status:** ${incident.status}`,
       `**Service:** ${incident.service}`,
+      ...(incident.ticket?.url ? [`**Ticket:** <${incident.ticket.url}>`] : []),
     ]),
     '',
     ...timelineSection(incident),

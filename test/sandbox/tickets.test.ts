@@ -77,6 +77,9 @@ describe('GitHub tickets through the synthesized workflow', () => {
       ]);
       expect(issue?.state).toBe('closed');
       expect(issue?.stateReason).toBe('completed');
+      expect(await sandbox.report(id)).toContain(
+        `**Ticket:** <${tickets.baseUrl}/example-org/incidents/issues/1>`,
+      );
       expect(calls(tickets, 'POST', '/issues').filter((r) => r.path.endsWith('/issues'))).toHaveLength(1);
       await expectLifecycleDone(sandbox, id);
     });

@@ -97,6 +97,13 @@ describe('renderReport', () => {
     expect(md).toContain('**Service:** checkout');
     expect(md).toContain('| Time (UTC) | Event | Actor |');
     expect(md).toContain('_Generated at 2026-11-23T12:00:00.000Z from the incident record');
+    expect(md).not.toContain('**Ticket:**');
+  });
+
+  it('links the incident ticket when one was opened', () => {
+    const url = 'https://github.com/acme/incidents/issues/7';
+    const ticket = { provider: 'github', claimedAt: at(1).toISOString(), key: '7', url } as const;
+    expect(renderReport({ ...resolved(), ticket }, { generatedAt })).toContain(`**Ticket:** <${url}>`);
   });
 
   it('impact: the duration from detection to resolution, the alarm, and what a person must fill in', () => {
