@@ -52,6 +52,17 @@ describe('the Lambda assets cdk synth builds', () => {
     expect(code).toContain('IncidentNotFoundError');
   });
 
+  it('carry no classic zod and no config schema: each bundle takes the config types only (anything it validates, it validates with zod/mini)', () => {
+    for (const name of ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const) {
+      const { sources } = JSON.parse(readFileSync(join(asset(name), `${BUNDLE_FILE}.map`), 'utf8')) as {
+        sources: string[];
+      };
+      expect(
+        sources.filter((s) => /zod\/v4\/classic|lambdas\/contract\/config(-schema[\w-]*)?\.ts$/.test(s)),
+      ).toEqual([]);
+    }
+  });
+
   it('hold each its own bundle with the validated config beside it', () => {
     expect(new Set([...assets.values()]).size).toBe(5);
     for (const name of ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const) {
