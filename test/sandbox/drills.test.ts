@@ -281,3 +281,27 @@ describe('ecs-rollback', () => {
     ]);
   });
 });
+
+describe('ticketed-outage', () => {
+  it('the P1 opens one GitHub issue; the acknowledgement comments; the resolution by OK comments and closes it', async () => {
+    const scenario = SCENARIOS['ticketed-outage'];
+    if (!scenario) throw new Error('no scenario ticketed-outage');
+    let issues: readonly { state: string; comments: readonly string[] }[] = [];
+    const report = await runDrill(scenario, {
+      start: START,
+      afterwards: async (sandbox) => {
+        issues = structuredClone(sandbox.tickets?.githubIssues ?? []);
+      },
+    });
+    expect(report.failedExecutions, JSON.stringify(report.executions.failures)).toBe(0);
+    const incident = only(report);
+    expect(incident).toMatchObject({ severity: 'P1', status: 'RESOLVED', acknowledgedBy: 'alice' });
+    expect(incident.ticket).toMatchObject({ provider: 'github', key: '1' });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.state).toBe('closed');
+    expect(issues[0]?.comments).toEqual([
+      expect.stringContaining(`${incident.id} acknowledged by alice`),
+      expect.stringContaining(`${incident.id} resolved at`),
+    ]);
+  }, 60_000);
+});

@@ -3,7 +3,7 @@ import { githubMarkerComment, jiraMarkerLabel } from '../../lambdas/domain/ticke
 import { SANDBOX_TICKET_CREDENTIAL } from '../../sandbox/boot';
 import type { TicketServer } from '../../sandbox/local-aws/ticket-server';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { GITHUB_TICKETS_CONFIG, JIRA_TICKETS_CONFIG } from '../../sandbox/tickets-config';
+import { GITHUB_TICKETS_CONFIG, JIRA_TICKETS_CONFIG } from '../../sandbox/scenarios-tickets';
 import { alarmStateChange } from '../support/events';
 import { minute, withSandbox } from '../support/sandbox';
 

@@ -11,7 +11,7 @@ import type { TicketAdapter, TicketIncident, TicketRef } from '../../../lambdas/
 import { IncidentService } from '../../../lambdas/services/incident-service';
 import type { LifecycleDeps } from '../../../lambdas/services/lifecycle/deps';
 import { openTicket, updateTicket } from '../../../lambdas/services/lifecycle/tickets';
-import { GITHUB_TICKETS_CONFIG } from '../../../sandbox/tickets-config';
+import { GITHUB_TICKETS_CONFIG } from '../../../sandbox/scenarios-tickets';
 import { useLocalDynamo } from '../../support/local-dynamo';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
