@@ -116,7 +116,7 @@ export const countDuplicatePages = (
 };
 
 export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): Promise<DrillReport> => {
-  const from = options.start ?? (scenario.start ? new Date(scenario.start) : new Date());
+  const from = options.start ?? scenario.start?.(new Date()) ?? new Date();
   const start = new Date(Math.floor(from.getTime() / minute) * minute);
   const sandbox = await Sandbox.start({
     config: scenario.config,

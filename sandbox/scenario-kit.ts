@@ -21,8 +21,11 @@ export interface Scenario {
   readonly seed: string;
   readonly config: DeploymentConfigInput;
   readonly durationMinutes: number;
-  /** The simulated instant the drill starts at, when the story needs one (a Saturday night). @default now */
-  readonly start?: string;
+  /**
+   * When the drill starts, for a story that needs its hour (a Saturday night), from the real time:
+   * an instant in the past, so the record stays in order with the real clock's drills. @default now
+   */
+  readonly start?: (now: Date) => Date;
   readonly steps: readonly ScenarioStep[];
   /** Raw events delivered as they are (the alarm storm), with the simulated minute they arrive at. */
   readonly deliveries?: (start: Date) => ReadonlyArray<{ atMinute: number; event: unknown }>;

@@ -4,6 +4,7 @@
  * is on call.
  */
 import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
+import { localAt, resolveLocal, weekdayOf } from '../lambdas/domain/oncall-time';
 import { contacts, DRILL_CONFIG, type Scenario } from './scenario-kit';
 
 const NEW_YORK = 'America/New_York';
@@ -60,9 +61,20 @@ export const ONCALL_DRILL_CONFIG: DeploymentConfigInput = {
 };
 
 /**
- * A P1 at Sat 03:00 in New York (08:00 UTC): the secondary on call that night, carol-diaz, is paged,
- * again at +5 and +10 min while nobody acknowledges, and devops-lead at +60 min while unresolved; the
- * service comes back at minute 75 and the incident resolves.
+ * The latest Saturday 03:00 in New York at least a day before `now`: a night the secondary holds,
+ * in the past, so the drill's record never sits ahead of the real clock (where a later drill would
+ * find it "resolved minutes ago" and reopen it).
+ */
+export const lastSaturdayNight = (now: Date): Date => {
+  const today = localAt(NEW_YORK, now.getTime()).day;
+  const saturday = today - 1 - ((weekdayOf(today - 1) - 6 + 7) % 7);
+  return new Date(resolveLocal(NEW_YORK, saturday, 3 * 60).instant);
+};
+
+/**
+ * A P1 at Sat 03:00 in New York: the secondary on call that night is paged, again at +5 and +10 min
+ * while nobody acknowledges, and devops-lead at +60 min while unresolved; the service comes back at
+ * minute 75 and the incident resolves. The tests play it on 2026-12-05 (08:00 UTC), carol-diaz's night.
  */
 export const afterHours: Scenario = {
   name: 'after-hours',
@@ -70,7 +82,7 @@ export const afterHours: Scenario = {
   summary:
     'payments-api loses every task at Sat 03:00 New York; the secondary on call is paged, then the policy escalates to devops-lead.',
   config: ONCALL_DRILL_CONFIG,
-  start: '2026-12-05T08:00:00Z',
+  start: lastSaturdayNight,
   durationMinutes: 90,
   steps: [
     {

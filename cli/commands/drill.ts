@@ -49,11 +49,11 @@ export const drill = async (parsed: Parsed, io: Io): Promise<number> => {
   const json = parsed.values.json;
   const started = performance.now();
   // A scenario that needs its own hour (a Saturday night) starts there; the others start now.
-  const start = scenario.start ? new Date(scenario.start) : new Date();
+  const start = scenario.start?.(new Date()) ?? new Date();
   const dbPath = sandboxDb(parsed);
   if (!json) {
     io.out(
-      `Drill ${scenario.name}: ${scenario.summary}\n(from seed ${scenario.seed}; simulated time from ${scenario.start ?? 'now, the real clock of the record'}; the workflow is the one cdk synth produces)\n\n`,
+      `Drill ${scenario.name}: ${scenario.summary}\n(from seed ${scenario.seed}; simulated time from ${scenario.start ? start.toISOString() : 'now, the real clock of the record'}; the workflow is the one cdk synth produces)\n\n`,
     );
   }
   const print = (report: DrillReport): void => {

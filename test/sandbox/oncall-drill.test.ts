@@ -14,8 +14,11 @@ import { SCENARIOS } from '../../sandbox/scenarios';
 
 const afterHours = SCENARIOS['after-hours'] as Scenario;
 
-const play = async (scenario: Scenario, start?: Date): Promise<DrillReport> => {
-  const report = await runDrill(scenario, start ? { start } : {});
+/** Sat 2026-12-05 03:00 New York: carol-diaz holds the secondary (day of 2026-12-04). */
+const SAT_0300_NY = new Date('2026-12-05T08:00:00Z');
+
+const play = async (scenario: Scenario, start = SAT_0300_NY): Promise<DrillReport> => {
+  const report = await runDrill(scenario, { start });
   expect(report.failedExecutions, JSON.stringify(report.executions.failures)).toBe(0);
   return report;
 };
@@ -35,6 +38,14 @@ const linkRecipients = (page: DeliveredPage, kind: 'a' | 'i' = 'a'): string[] =>
   );
 
 describe('after-hours: a P1 at Sat 03:00 New York', () => {
+  it('starts, from the real clock, at the latest Saturday 03:00 New York at least a day back', () => {
+    const start = afterHours.start ?? expect.fail('no start');
+    expect(start(new Date('2026-12-03T15:00:00Z')).toISOString()).toBe('2026-11-28T08:00:00.000Z');
+    // Sunday 2026-12-06: yesterday was that Saturday. Summer time: 03:00 EDT is 07:00 UTC.
+    expect(start(new Date('2026-12-06T12:00:00Z')).toISOString()).toBe('2026-12-05T08:00:00.000Z');
+    expect(start(new Date('2026-07-01T12:00:00Z')).toISOString()).toBe('2026-06-27T07:00:00.000Z');
+  });
+
   it('pages the secondary on call that night, repeats while unacknowledged, escalates to devops-lead at +60, and resolves', async () => {
     const report = await play(afterHours);
     const incident = only(report);
