@@ -49,9 +49,7 @@ export class SecretsAdapter {
   private async read(): Promise<string> {
     const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     if (!SecretString)
-      throw new SecretValueError(
-        `secret ${this.secretId} has no SecretString: store the value as text`,
-      );
+      throw new SecretValueError(`secret ${this.secretId} has no SecretString: store the value as text`);
     return SecretString;
   }
 }

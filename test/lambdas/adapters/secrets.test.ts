@@ -77,11 +77,7 @@ describe('SecretsAdapter.value', () => {
     secrets.on(GetSecretValueCommand).resolves(secretValue('shared'));
     const cached = adapter();
 
-    const values = await Promise.all([
-      cached.value(),
-      cached.value(),
-      cached.value(),
-    ]);
+    const values = await Promise.all([cached.value(), cached.value(), cached.value()]);
 
     expect(values).toEqual(['shared', 'shared', 'shared']);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
