@@ -20,10 +20,9 @@ import {
 import type { ResponderAction } from '../../domain/responder-actions';
 import type { Severity } from '../../domain/severity';
 import { appendEntries, type NewEntry } from '../../domain/timeline';
+import { type LifecycleDeps, load, WORKFLOW } from './deps';
 
 type OncallNote = Extract<NewEntry, { kind: 'oncall' }>;
-
-import { type LifecycleDeps, load, WORKFLOW } from './deps';
 
 /** Signed one-click links for `recipient`, bound to the incident and each action (none without a responder endpoint). */
 const linksFor = async (
