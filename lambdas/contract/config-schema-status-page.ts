@@ -5,9 +5,8 @@
  * config-schema-oncall.ts: the Lambda bundles only import its types, and the status page model in
  * lambdas/domain/status-page.ts reads the validated output.
  *
- * Not yet part of `deploymentConfigSchema`: once it is wired in (as `statusPage`, optional), the rule
- * that spans both (every service named here is a watched service) belongs in `parseConfig`, beside the
- * other cross-field rules.
+ * `statusPage` (optional) in `deploymentConfigSchema`; the rule that spans both (every service named
+ * here is a configured service) runs in `parseConfig` (config-status-page.ts).
  */
 import { z } from 'zod';
 import type { Severity } from '../domain/severity';

@@ -27,6 +27,7 @@ import {
   perSeverity,
 } from './config-schema-paging';
 import { ecsEventsSchema, otherServiceSchema, routingSchema } from './config-schema-routing';
+import { statusPageConfigSchema } from './config-schema-status-page';
 
 export {
   ALARM_KINDS,
@@ -314,6 +315,8 @@ export const deploymentConfigSchema = z.strictObject({
     .prefault({}),
   /** One GitHub or Jira ticket per incident of the listed severities (config-schema-integrations.ts). @default no tickets */
   tickets: ticketsSchema.optional(),
+  /** The public status page (config-schema-status-page.ts): its components, wording and confirmation. @default no status page */
+  statusPage: statusPageConfigSchema.optional(),
 });
 
 /** The config after validation, with every default applied. */

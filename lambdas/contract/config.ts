@@ -20,6 +20,7 @@ import {
   deploymentConfigSchema,
   MAX_ALARM_EVALUATION_SECONDS,
 } from './config-schema';
+import { statusPageProblems } from './config-status-page';
 
 /**
  * Validates a config already parsed from JSON and applies the defaults. Structural problems and
@@ -151,6 +152,7 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
         ...ignoredFamilyProblems(input),
         ...routingProblems(input),
         ...oncallProblems(input),
+        ...statusPageProblems(input),
       ]
     : [];
 

@@ -585,3 +585,31 @@ describe('tickets in the deployment config (issue 15)', () => {
     ]);
   });
 });
+
+describe('statusPage in the deployment config (issue 14)', () => {
+  const statusPage = (services: string[]) => ({
+    title: 'Example status',
+    components: [
+      { name: 'Checkout API', services: ['checkout'] },
+      { name: 'Payments', services },
+    ],
+  });
+
+  it('is optional, and takes the schema defaults when given', () => {
+    expect(parseConfig(minimalInput(), 'test.json').statusPage).toBeUndefined();
+    expect(
+      parseConfig({ ...minimalInput(), statusPage: statusPage(['checkout']) }, 'test.json').statusPage,
+    ).toMatchObject({ severities: ['P1', 'P2'], confirmFirstPost: true });
+  });
+
+  it("names a component's unknown service by its path, with the configured ones", () => {
+    expect(problemsOf({ ...minimalInput(), statusPage: statusPage(['checkout', 'paymnets']) })).toEqual([
+      {
+        path: 'statusPage.components[1].services[1]',
+        message: expect.stringMatching(
+          /^'paymnets' is not a configured service \(services and otherServices: checkout/,
+        ),
+      },
+    ]);
+  });
+});
