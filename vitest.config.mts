@@ -5,10 +5,11 @@ const FUNCTION_BUNDLE_TEST = 'test/lib/constructs/function-bundle.test.ts';
 /** The CLI's tests that run the sandbox and its store, with no SDK mock (the sandbox's bundles would see it). */
 const CLI_SANDBOX_TESTS = 'test/cli/{incident-cli,declare-sandbox,silence}.test.ts';
 
-/** One group of test files, with what every test file runs with. */
+/** One group of test files, with what every test file runs with (tests and hooks time out after `timeoutMs`). */
 const project = (
   name: string,
-  files: { include: string[]; exclude?: string[]; isolate: boolean },
+  files: { include: string[]; exclude?: string[]; isolate: boolean; fileParallelism?: boolean },
+  timeoutMs = 30_000,
 ): TestProjectInlineConfiguration => ({
   test: {
     name,
@@ -24,8 +25,8 @@ const project = (
       CDK_DISABLE_VERSION_CHECK: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: timeoutMs,
+    hookTimeout: timeoutMs,
     pool: 'forks',
     // The Lambda bundles the sandbox runs are loaded by Node itself, as Lambda loads them: not
     // transformed by vitest (and fast, with no 2 MB source map to rewrite).
@@ -66,6 +67,13 @@ export default defineConfig({
         exclude: [CLI_SANDBOX_TESTS],
         isolate: true,
       }),
+      // Headless Debian Chromium (playwright-core) against a drill's sandbox on loopback: one file at a
+      // time, as each drives one browser and one sandbox, with time for Chromium's start on a busy machine.
+      project(
+        'browser',
+        { include: ['test/browser/**/*.test.ts'], isolate: false, fileParallelism: false },
+        120_000,
+      ),
     ],
   },
 });
