@@ -13,6 +13,7 @@
  * | silence         | `SERVICE#<name>`    | `SILENCE#<until>#<id>` | a silence on the service; the sort key orders by end, so the active ones are one key range; removed a day after it ends (TTL `expiresAt`) |
  * | on-call override | `SCHEDULE#<name>`  | `OVERRIDE#<to>#<id>` | an add, remove or replace override of the schedule (oncall-overrides.ts); the sort key orders by end, so the ones still in force are one key range; a delete only stamps `deletedAt`/`deletedBy`; removed 7 days after it ends (TTL `expiresAt`) |
  * | override token  | `OVERRIDE-TOKEN#<token>` | `TOKEN` | the idempotency token of an override and the override it stored: a retry with the token gets that one back; expires with it (TTL `expiresAt`) |
+ * | status page     | `STATUS-PAGE`       | `STATUS-PAGE` | the public status page (status-page-store.ts): what customers were told and the first posts waiting for a click; versioned (`version`) |
  *
  * GSI `byService` (`openService`, `createdAtId`): sparse, only open incidents carry `openService`.
  * GSI `byStatus` (`status`, `createdAtId`): incidents by status and time; pending creations carry
@@ -73,6 +74,7 @@ export const pointerKey = (dedupKey: string) => ({ pk: `DEDUP#${dedupKey}`, sk: 
 export const counterKey = (day: string) => ({ pk: `COUNTER#${day}`, sk: 'COUNTER' });
 export const actionsKey = (service: string) => ({ pk: `SERVICE#${service}`, sk: 'ACTIONS' });
 export const linkKey = (jti: string) => ({ pk: `LINK#${jti}`, sk: 'LINK' });
+export const statusPageKey = { pk: 'STATUS-PAGE', sk: 'STATUS-PAGE' } as const;
 export const SILENCE_PREFIX = 'SILENCE#';
 export const silenceKey = (s: Pick<Silence, 'service' | 'until' | 'id'>) => ({
   pk: `SERVICE#${s.service}`,

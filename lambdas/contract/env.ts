@@ -29,6 +29,8 @@ export const ENV = {
    * has `tickets`: injected so the sandbox points it at its loopback ticket server.
    */
   ticketApiUrl: 'TICKET_API_URL',
+  /** The status page's bucket (lib/constructs/status-site.ts), set only when the config has `statusPage`. */
+  statusBucket: 'STATUS_BUCKET',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -75,6 +75,8 @@ export interface PageContext {
    * @default no incident page link
    */
   readonly incidentPage?: string;
+  /** INCIDENT: the status page's first post waits for one click; the page carries the Publish link. */
+  readonly publishPending?: boolean;
   /** The automatic action waiting for a person's yes, e.g. "roll back checkout to checkout:41". */
   readonly approvalPending?: string;
   /** ACKNOWLEDGED: who took it. @default the incident's `acknowledgedBy` */

@@ -68,6 +68,7 @@ const LINK_LABELS: Readonly<Record<ResponderAction, string>> = {
   ack: 'Acknowledge (take ownership)',
   escalate: 'Escalate (page the next tier now)',
   resolve: 'Resolve (it is fixed)',
+  publish: 'Publish to the status page',
 };
 
 /** The one-click links, in the order a responder weighs them: the pending approval first. */
@@ -81,7 +82,7 @@ const linkItems = (kind: IncidentPageKind, incident: Incident, ctx: PageContext)
       out.push(url ? { label, url } : { label, fallback: `incident ${act} ${incident.id} --by NAME` });
     }
   }
-  for (const act of ['ack', 'escalate', 'resolve'] as const) {
+  for (const act of ['ack', 'escalate', 'resolve', 'publish'] as const) {
     const url = ctx.links?.[act];
     if (url) out.push({ label: LINK_LABELS[act], url });
   }

@@ -6,6 +6,7 @@ import { ENV, requireEnv, requireIntEnv } from '../contract/env';
 import { createLifecycleHandler } from '../handlers/lifecycle';
 import { pagingPorts, signingSecret } from './paging-ports';
 import { composed, logger, metrics } from './runtime';
+import { statusPagePortsFromEnv } from './status-page-ports';
 import { ticketPortsFromEnv } from './ticket-ports';
 
 const sfn = new SFNClient({});
@@ -16,6 +17,7 @@ export const handler = createLifecycleHandler(
   deps.lifecycle({
     ...pagingPorts(sfn),
     ...ticketPortsFromEnv(deps.config),
+    ...statusPagePortsFromEnv(deps.config),
     postMortems: new SfnWorkflowStarter(sfn, requireEnv(ENV.postMortemStateMachineArn)),
     reports: new S3ReportStore(new S3Client({}), requireEnv(ENV.reportBucket), requireEnv('AWS_REGION')),
     metrics: metrics(),

@@ -49,6 +49,7 @@ import {
   rejectedHtml,
 } from '../web/responder-html';
 import type { IncidentPageFacts } from './incident-page';
+import { NothingToPublishError } from './lifecycle/status-page';
 import {
   acknowledgeIncident,
   answerApproval,
@@ -68,6 +69,12 @@ export interface ResponderEndpointDeps extends EscalateDeps {
   readonly pageFacts: (incident: Incident, now: Date) => Promise<IncidentPageFacts>;
   /** A fresh unique id for each button's action link. */
   readonly newId: () => string;
+  /** The status page's first posts waiting for a click (lifecycle/status-page.ts). @default no status page */
+  readonly statusPage?: {
+    readonly waiting: (incidentId: string) => Promise<boolean>;
+    /** @throws NothingToPublishError when no post of the incident waits */
+    readonly publish: (incidentId: string, by: string) => Promise<void>;
+  };
 }
 
 export interface ResponderRequest {
@@ -116,6 +123,7 @@ const refusal = (action: ResponderAction, incident: Incident): string | undefine
     case 'ack':
     case 'escalate':
     case 'resolve':
+    case 'publish':
       return isOpen(incident.status) ? undefined : `${incident.id} is already ${incident.status}.`;
     case 'approve':
     case 'deny':
@@ -201,9 +209,13 @@ const apply = async (
       paged = requested.tiers;
       break;
     }
+    case 'publish':
     case 'approve':
     case 'deny': {
-      await answerApproval(deps, claims.inc, claims.act === 'approve', by, note);
+      if (claims.act === 'publish') {
+        if (!deps.statusPage) throw new NothingToPublishError('this deployment has no status page');
+        await deps.statusPage.publish(claims.inc, by);
+      } else await answerApproval(deps, claims.inc, claims.act === 'approve', by, note);
       const after = await deps.store.getIncident(claims.inc);
       if (!after) throw new IncidentNotFoundError(`no incident ${claims.inc}`);
       incident = after;
@@ -221,7 +233,10 @@ const buttonLinks = async (
   origin: string,
 ): Promise<Partial<Record<ResponderAction, string>>> => {
   const secret = await deps.secret();
-  const fits = RESPONDER_ACTIONS.filter((act) => refusal(act, incident) === undefined);
+  const waiting = (await deps.statusPage?.waiting(incident.id)) ?? false;
+  const fits = RESPONDER_ACTIONS.filter(
+    (act) => refusal(act, incident) === undefined && (act !== 'publish' || waiting),
+  );
   return Object.fromEntries(
     fits.map((act) => [
       act,
@@ -301,7 +316,11 @@ export const handleResponderRequest = async (
   try {
     return await apply(deps, claims, noteFrom(request.body));
   } catch (error) {
-    if (error instanceof InvalidTransitionError || error instanceof NothingToApproveError) {
+    if (
+      error instanceof InvalidTransitionError ||
+      error instanceof NothingToApproveError ||
+      error instanceof NothingToPublishError
+    ) {
       const current = await deps.store.getIncident(claims.inc);
       return conflict(claims, current, (current && refusal(claims.act, current)) ?? error.message);
     }

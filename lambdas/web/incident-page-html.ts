@@ -50,6 +50,7 @@ const BUTTONS: Readonly<Record<ResponderAction, string>> = {
   resolve: 'Resolve',
   approve: 'Approve the automatic action',
   deny: 'Deny the automatic action',
+  publish: 'Publish to the status page',
 };
 
 const STYLE =

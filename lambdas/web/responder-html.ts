@@ -95,6 +95,12 @@ const WORDS: Readonly<Record<ResponderAction, ActionWords>> = {
     effect: (c) => `stops the automatic action waiting on ${c.inc}; the workflow escalates without it.`,
     done: 'denied',
   },
+  publish: {
+    title: 'Publish to the status page about',
+    button: 'Publish',
+    effect: (c) => `posts the drafted first update about ${c.inc} on the public status page.`,
+    done: 'published to the status page',
+  },
 };
 
 const facts = (incident: Incident): Html => html`<dl>

@@ -17,6 +17,7 @@ import { IncidentService } from '../services/incident-service';
 import type { IntakeDeps } from '../services/intake';
 import type { LifecycleDeps, OverrideReader } from '../services/lifecycle/deps';
 import { pageTiers } from '../services/lifecycle/paging';
+import { draftWaiting, publishDraft } from '../services/lifecycle/status-page';
 import { updateTicket } from '../services/lifecycle/tickets';
 import type { ResponderEndpointDeps } from '../services/responder-endpoint';
 import type { ResponderDeps } from '../services/responders';
@@ -40,7 +41,7 @@ export interface CorePorts {
  */
 export type PagingPorts = Pick<
   LifecycleDeps,
-  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics' | 'tickets'
+  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics' | 'tickets' | 'statusPage'
 > & {
   readonly links?: Omit<NonNullable<LifecycleDeps['links']>, 'newId'>;
   /** Whether a suppression is re-checked against the silences table. @default true */
@@ -140,6 +141,15 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       pageEscalation: (incidentId, tiers, why) => page(lifecycle, incidentId, 'ESCALATION', tiers, { why }),
       pageFacts: (incident, now) => incidentPageFacts(lifecycle, config, incident, now),
       newId,
+      ...(lifecycle.statusPage
+        ? {
+            statusPage: {
+              waiting: (incidentId: string) => draftWaiting(lifecycle, incidentId),
+              publish: (incidentId: string, by: string) =>
+                publishDraft(lifecycle, incidentId, { type: 'human', name: by }),
+            },
+          }
+        : {}),
     }),
     page,
   };

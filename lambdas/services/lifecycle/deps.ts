@@ -17,6 +17,7 @@ import type { Actor, Incident, Suppression } from '../../domain/incident';
 import type { Severity } from '../../domain/severity';
 import type { TicketAdapter } from '../../domain/tickets';
 import type { IncidentService } from '../incident-service';
+import type { StatusPagePorts } from './status-page';
 
 export type LifecycleConfig = Pick<
   DeploymentConfig,
@@ -64,6 +65,8 @@ export interface LifecycleDeps {
   readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
   /** The incident tickets, when the config has `tickets`. @default no tickets */
   readonly tickets?: TicketPorts;
+  /** The public status page, when the config has `statusPage`. @default no status page */
+  readonly statusPage?: StatusPagePorts;
   /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */
   readonly links?: {
     readonly baseUrl: string;

@@ -172,6 +172,7 @@ export const page = async (
     'escalate',
     'resolve',
     ...(ctx.approvalPending ? (['approve', 'deny'] as const) : []),
+    ...(ctx.publishPending ? (['publish'] as const) : []),
   ];
   const notice = NOTICES.includes(kind) ? incident : undefined;
   const { targets, tiers: resolutions } = await resolvePage(deps, tiers, incident.severity, now, notice);

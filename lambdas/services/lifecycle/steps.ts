@@ -4,6 +4,8 @@
  * recovery, resolve, and close. Each is a short flow over the store (versioned updates), the pager
  * and the workflow callbacks, and a retried step does nothing twice. Announce opens the incident's
  * ticket and resolve tells it, both best effort (tickets.ts): a ticket failure never fails a step.
+ * The status page is told the same way (status-page.ts): announce drafts the first post, resolve
+ * posts the resolution.
  */
 import { firstTiers } from '../../domain/escalation';
 import type { Decision } from '../../domain/evidence';
@@ -23,23 +25,33 @@ import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './d
 import { describePolicy, escalationExecutionName, firstPageAt } from './escalation';
 import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
+import { draftFirstPost, postResolution, publishDraft } from './status-page';
 import { openTicket, updateTicket } from './tickets';
 
-/** Pages the first tiers and starts the escalation policy; then opens the incident's ticket. */
+/**
+ * Drafts the status page's first post, pages the first tiers (the INCIDENT page carries the link that
+ * publishes the draft when it waits for a click) and starts the escalation policy; then publishes a
+ * draft that waits for nobody, and opens the incident's ticket.
+ */
 export const announce = async (
   deps: LifecycleDeps,
   incidentId: string,
 ): Promise<StepResult & { paged: string[] }> => {
-  const announced = await announcePages(deps, incidentId);
+  const incident = await load(deps, incidentId);
+  const publishPending = await draftFirstPost(deps, incident);
+  const announced = await announcePages(deps, incident, publishPending);
+  if (deps.statusPage && !deps.statusPage.config.confirmFirstPost)
+    await publishDraft(deps, incidentId).catch(() => undefined);
   await openTicket(deps, incidentId);
   return announced;
 };
 
 const announcePages = async (
   deps: LifecycleDeps,
-  incidentId: string,
+  incident: Incident,
+  publishPending: boolean,
 ): Promise<StepResult & { paged: string[] }> => {
-  const incident = await load(deps, incidentId);
+  const incidentId = incident.id;
   if (deps.metrics && incident.reopenCount === 0 && !wasSuppressed(incident)) {
     deps.metrics.incidentOpened(incident);
     deps.metrics.flush();
@@ -78,6 +90,7 @@ const announcePages = async (
     incident,
     'INCIDENT',
     tiers.filter((t) => !announced.has(t)),
+    publishPending ? { publishPending } : {},
   );
   // The policy's later steps and the status updates run in their own workflow, woken only at their
   // times. Named per firing: a retried Announce starts it once (the name is taken), a reopen anew.
@@ -209,7 +222,10 @@ export const resolve = async (
   }
   const tiers = reported.pagedTiers.filter((tier) => !told.has(tier));
   const sent = await page(deps, reported, 'RESOLVED', tiers);
-  if (reported.status === 'RESOLVED') await updateTicket(deps, incidentId, 'resolved');
+  if (reported.status === 'RESOLVED') {
+    await updateTicket(deps, incidentId, 'resolved');
+    await postResolution(deps, incidentId);
+  }
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
 };
 

@@ -1,0 +1,78 @@
+/**
+ * The public status page as a static site (issue 14): `index.html`, `status.json` and `history.atom`,
+ * rendered from the page's state, written to the status bucket that CloudFront serves
+ * (lib/constructs/status-site.ts), or to a directory (the sandbox and `incident status-page --out`).
+ *
+ * Each object carries `Cache-Control: max-age=30`: CloudFront and browsers keep a copy at most 30 s,
+ * so an update reaches customers within half a minute without invalidations
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html: with the
+ * CachingOptimized policy CloudFront honours the origin's max-age between its minimum TTL, 1 s, and
+ * its maximum).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { StatusPageConfig } from '../contract/config-schema-status-page';
+import { historyAtom, type StatusPageState, statusIndexHtml, statusJson } from '../domain/status-page';
+
+/** How long CloudFront and browsers may keep a copy of the page. */
+export const STATUS_CACHE_CONTROL = 'max-age=30';
+
+/** One object of the site. */
+export interface StatusSiteFile {
+  readonly key: 'index.html' | 'status.json' | 'history.atom';
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Where the site is written: S3StatusSite, or DirectoryStatusSite. */
+export interface StatusSite {
+  write(files: readonly StatusSiteFile[]): Promise<void>;
+}
+
+/** The three objects of the page in `state`. */
+export const statusSiteFiles = (state: StatusPageState, config: StatusPageConfig): StatusSiteFile[] => [
+  { key: 'index.html', body: statusIndexHtml(state, config), contentType: 'text/html; charset=utf-8' },
+  {
+    key: 'status.json',
+    body: `${JSON.stringify(statusJson(state, config), null, 2)}\n`,
+    contentType: 'application/json; charset=utf-8',
+  },
+  {
+    key: 'history.atom',
+    body: historyAtom(state, config),
+    contentType: 'application/atom+xml; charset=utf-8',
+  },
+];
+
+/** Writes the site to its bucket with S3 PutObject (the function may put objects, nothing else). */
+export class S3StatusSite implements StatusSite {
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async write(files: readonly StatusSiteFile[]): Promise<void> {
+    for (const file of files) {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: file.key,
+          Body: file.body,
+          ContentType: file.contentType,
+          CacheControl: STATUS_CACHE_CONTROL,
+        }),
+      );
+    }
+  }
+}
+
+/** Writes the site's files into a directory, made if missing (no headers: a file has none). */
+export class DirectoryStatusSite implements StatusSite {
+  constructor(readonly dir: string) {}
+
+  async write(files: readonly StatusSiteFile[]): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const file of files) await writeFile(join(this.dir, file.key), file.body, 'utf8');
+  }
+}
