@@ -5,15 +5,20 @@ const FUNCTION_BUNDLE_TEST = 'test/lib/constructs/function-bundle.test.ts';
 /** The CLI's tests that run the sandbox and its store, with no SDK mock (the sandbox's bundles would see it). */
 const CLI_SANDBOX_TESTS = 'test/cli/{incident-cli,declare-sandbox,silence}.test.ts';
 
-/** One group of test files, with what every test file runs with (tests and hooks time out after `timeoutMs`). */
+/**
+ * One group of test files, with what every test file runs with. Tests and hooks time out after
+ * `timeoutMs` (@default 30 s). A `sequential` group runs one file at a time, after the other groups
+ * (vitest runs a group with its own worker count in an order of its own). @default false
+ */
 const project = (
   name: string,
-  files: { include: string[]; exclude?: string[]; isolate: boolean; fileParallelism?: boolean },
-  timeoutMs = 30_000,
+  files: { include: string[]; exclude?: string[]; isolate: boolean },
+  { timeoutMs = 30_000, sequential = false }: { timeoutMs?: number; sequential?: boolean } = {},
 ): TestProjectInlineConfiguration => ({
   test: {
     name,
     ...files,
+    ...(sequential ? { fileParallelism: false, sequence: { groupOrder: 1 } } : {}),
     // Unit and integration tests never leave loopback: fake credentials, no instance metadata, and a
     // default endpoint nobody listens on, so an AWS call that a test forgot to point somewhere fails at once.
     env: {
@@ -68,11 +73,12 @@ export default defineConfig({
         isolate: true,
       }),
       // Headless Debian Chromium (playwright-core) against a drill's sandbox on loopback: one file at a
-      // time, as each drives one browser and one sandbox, with time for Chromium's start on a busy machine.
+      // time once the rest are done, as each drives one browser and one sandbox, with time for
+      // Chromium's start on a busy machine.
       project(
         'browser',
-        { include: ['test/browser/**/*.test.ts'], isolate: false, fileParallelism: false },
-        120_000,
+        { include: ['test/browser/**/*.test.ts'], isolate: false },
+        { timeoutMs: 120_000, sequential: true },
       ),
     ],
   },
