@@ -32,6 +32,7 @@ import { PostMortemWorkflow } from './constructs/post-mortem-workflow';
 import { ReportBucket } from './constructs/report-bucket';
 import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
+import { StatusSite } from './constructs/status-site';
 import { grantTicketAccess } from './constructs/ticket-access';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
 import { COLD_START_MARGIN } from './constructs/workflow-tasks';
@@ -173,6 +174,14 @@ export class IncidentResponseStack extends Stack {
     }
     // Announce opens the ticket and resolve closes it (lifecycle); a page link's acknowledgement comments (responder).
     if (config.tickets) grantTicketAccess(config.tickets, [lifecycle, responder]);
+    // The status page: announce and resolve publish it (lifecycle), a Publish click too (responder).
+    if (config.statusPage) {
+      const site = new StatusSite(this, 'StatusSite', {
+        removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
+      });
+      for (const fn of [lifecycle, responder]) site.grantPublish(fn);
+      new CfnOutput(this, 'StatusPageUrl', { description: 'The public status page', value: site.url });
+    }
     this.responderApi = new ResponderApi(this, 'ResponderApi', {
       responderFunction: responder,
       signers: [lifecycle],

@@ -82,6 +82,10 @@ const variants = [
       },
     },
   ],
+  [
+    'a status page (issue 14)',
+    { statusPage: { title: 'Example status', components: [{ name: 'Checkout', services: ['checkout'] }] } },
+  ],
 ] as const;
 
 describe('cdk-nag AwsSolutions on the app', () => {

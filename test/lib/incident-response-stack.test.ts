@@ -709,3 +709,44 @@ describe('Tickets (issue 15)', () => {
     ).toEqual([]);
   });
 });
+
+describe('Status page (issue 14)', () => {
+  const statusPage = {
+    statusPage: { title: 'Example status', components: [{ name: 'Checkout', services: ['checkout'] }] },
+  };
+
+  it('publishes from the lifecycle and responder functions only, with PutObject on its three objects, and outputs its URL', () => {
+    const { template } = synth(statusPage);
+    const bucket = onlyIdOf(template, 'AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: Match.anyValue(),
+      LoggingConfiguration: Match.absent(),
+      VersioningConfiguration: Match.absent(),
+      LifecycleConfiguration: Match.absent(),
+    });
+    const onStatusBucket = (s: PolicyStatementJson) => JSON.stringify(s.Resource).includes(bucket);
+
+    expect(granteesOf(template, 's3:PutObject', onStatusBucket)).toEqual(['lifecycle', 'responder']);
+    expect(
+      identityStatements(template)
+        .filter(onStatusBucket)
+        .map((s) => actionsOf(s)),
+    ).toEqual([['s3:PutObject'], ['s3:PutObject']]);
+    expect(HANDLERS.filter((h) => envOf(template, h).STATUS_BUCKET !== undefined)).toEqual([
+      'lifecycle',
+      'responder',
+    ]);
+    expect(template.toJSON().Outputs.StatusPageUrl.Value).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::CloudFront::Distribution'), 'DomainName'] }],
+      ],
+    });
+  });
+
+  it('without statusPage, no distribution, no status bucket, no STATUS_BUCKET', () => {
+    const { template } = synth();
+
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(HANDLERS.filter((h) => envOf(template, h).STATUS_BUCKET !== undefined)).toEqual([]);
+  });
+});

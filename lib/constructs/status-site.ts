@@ -1,0 +1,115 @@
+/**
+ * The public status page's hosting (issue 14): a private S3 bucket that only CloudFront reads, through
+ * origin access control, and a distribution that serves it over HTTPS.
+ *
+ * - Origin access control, not the legacy origin access identity, per
+ *   https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html:
+ *   the bucket policy allows `s3:GetObject` to the `cloudfront.amazonaws.com` service principal only
+ *   with `AWS:SourceArn` equal to this distribution, so the objects are reachable through it alone,
+ *   and Block Public Access stays on. OAC needs Object Ownership "bucket owner enforced" (ACLs off).
+ * - S3-managed encryption (SSE-S3), not SSE-KMS: with a KMS key, CloudFront's OAC reads need
+ *   `kms:Decrypt` for the CloudFront service principal in the key's policy (a key in the stack whose
+ *   policy names the distribution, a circular dependency CDK resolves with a wildcard), and the page is
+ *   public by design, so a customer managed key would protect nothing from its readers.
+ * - Objects carry `Cache-Control: max-age=30` (lambdas/adapters/status-site.ts); the CachingOptimized
+ *   policy honours an origin's max-age between its minimum TTL (1 s) and maximum
+ *   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html), so an update
+ *   reaches customers within half a minute without an invalidation.
+ *
+ * CDK: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront_origins.S3BucketOrigin.html
+ */
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/contract/env';
+
+/** The objects the site is made of: the only keys a publisher may write. */
+export const STATUS_SITE_KEYS = ['index.html', 'status.json', 'history.atom'] as const;
+
+export interface StatusSiteProps {
+  /**
+   * What CloudFormation does with the bucket once it leaves the stack. No auto-delete of objects (a
+   * custom-resource Lambda): a DESTROY deletion fails while the bucket holds the page (empty it first).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
+  /** The distribution's comment in the console. @default 'Public status page' */
+  readonly comment?: string;
+}
+
+/** The status bucket and the CloudFront distribution in front of it. */
+export class StatusSite extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: StatusSiteProps = {}) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The status page is public and rewritten whole on each update; its only reader is CloudFront (OAC), and what the lifecycle wrote is on each incident timeline',
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: props.comment ?? 'Public status page',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      },
+    });
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'A public status page is for customers everywhere: no geo restriction',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Three static, cached, public objects with no form or API behind them: a WAF web ACL would cost more than the nothing it protects; CloudFront absorbs the load',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Access logs of a public, anonymous page record nothing the incident response needs; CloudFront standard metrics remain',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default *.cloudfront.net certificate allows TLSv1 and cannot be set higher; put a custom domain with an ACM certificate and TLSv1.2_2021 in front (statusPage.url) to raise it',
+      },
+    );
+  }
+
+  /** The page's address: the distribution's domain over HTTPS. */
+  get url(): string {
+    return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /**
+   * Lets `fn` publish the page: sets {@link ENV.statusBucket} and grants `s3:PutObject` on exactly the
+   * site's three objects (no read, no delete, nothing else in the bucket).
+   */
+  grantPublish(fn: lambda.Function): void {
+    fn.addEnvironment(ENV.statusBucket, this.bucket.bucketName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: STATUS_SITE_KEYS.map((key) => this.bucket.arnForObjects(key)),
+      }),
+    );
+  }
+}

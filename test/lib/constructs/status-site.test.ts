@@ -1,0 +1,115 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { STATUS_SITE_KEYS, StatusSite } from '../../../lib/constructs/status-site';
+import { actionsOf, logicalIdOf, onlyIdOf, type PolicyStatementJson } from '../../support/template';
+
+const siteIn = () => {
+  const app = new App();
+  const stack = new Stack(app, 'Test');
+  const site = new StatusSite(stack, 'StatusSite');
+  const fn = new lambda.Function(stack, 'Publisher', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => {}'),
+  });
+  site.grantPublish(fn);
+  const template = Template.fromStack(stack);
+  const bucket = logicalIdOf(site.bucket);
+  const distribution = logicalIdOf(site.distribution);
+  return { template, bucket, distribution, fn };
+};
+
+describe('StatusSite', () => {
+  it('keeps the bucket private: Block Public Access on every setting, ACLs off, SSE-S3', () => {
+    const { template, bucket } = siteIn();
+
+    expect(template.toJSON().Resources[bucket].Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+  });
+
+  it('serves it through CloudFront with an S3 origin access control bound to the origin, index.html at the root, HTTPS only', () => {
+    const { template, distribution } = siteIn();
+    const oac = onlyIdOf(template, 'AWS::CloudFront::OriginAccessControl');
+
+    expect(template.toJSON().Resources[oac].Properties.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
+    const config = template.toJSON().Resources[distribution].Properties.DistributionConfig;
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]).toMatchObject({
+      OriginAccessControlId: { 'Fn::GetAtt': [oac, 'Id'] },
+      S3OriginConfig: { OriginAccessIdentity: '' },
+    });
+  });
+
+  it('lets only cloudfront.amazonaws.com read, and only for this distribution (AWS:SourceArn); denies plain HTTP', () => {
+    const { template, bucket, distribution } = siteIn();
+    const policy = onlyIdOf(template, 'AWS::S3::BucketPolicy', { Bucket: { Ref: bucket } });
+    const statements = template.toJSON().Resources[policy].Properties.PolicyDocument
+      .Statement as PolicyStatementJson[];
+
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0]).toMatchObject({
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':cloudfront::',
+                { Ref: 'AWS::AccountId' },
+                ':distribution/',
+                { Ref: distribution },
+              ],
+            ],
+          },
+        },
+      },
+    });
+    expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([
+      expect.objectContaining({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+  });
+
+  it("grants the publisher s3:PutObject on the site's three objects only, and sets its bucket", () => {
+    const { template, bucket, fn } = siteIn();
+    const statements = Object.values(
+      template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties: { PolicyDocument?: { Statement: PolicyStatementJson[] } } }
+      >,
+    )
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []);
+
+    expect(statements.map(actionsOf)).toEqual([['s3:PutObject']]);
+    expect(statements[0]?.Resource).toEqual(
+      STATUS_SITE_KEYS.map((key) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${key}`]] })),
+    );
+    const fnId = logicalIdOf(fn);
+    expect(template.toJSON().Resources[fnId].Properties.Environment.Variables.STATUS_BUCKET).toEqual({
+      Ref: bucket,
+    });
+  });
+});
