@@ -7,6 +7,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
+import { StatusPageStore } from '../lambdas/adapters/status-page-store';
+import { S3StatusSite } from '../lambdas/adapters/status-site';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import { parseConfig } from '../lambdas/contract/config';
@@ -166,7 +168,7 @@ export async function bootSandbox(
     ),
     { now },
   );
-  const s3 = await LocalS3.start(names.bucketName);
+  const s3 = await LocalS3.start(names.bucketName, names.statusBucketName);
   // The services the paths a person takes outside the workflow (the CLI, a page link) run in-process,
   // composed as the deployed functions compose theirs.
   const composed = composeDeps(
@@ -267,6 +269,15 @@ export async function bootSandbox(
             tickets.baseUrl,
             (region) => new SecretsManagerClient({ ...LOCAL_CLIENT, region, endpoint: localAws.endpoint }),
           ),
+        }
+      : {}),
+    ...(config.statusPage && names.statusBucketName
+      ? {
+          statusPage: {
+            config: config.statusPage,
+            records: new StatusPageStore(dynamo.doc, dynamo.store.tableName),
+            site: new S3StatusSite(s3.s3, names.statusBucketName),
+          },
         }
       : {}),
   });

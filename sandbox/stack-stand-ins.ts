@@ -60,6 +60,8 @@ export const functionsOf = (template: CfnTemplateJson): TemplateFunction[] =>
 export interface LocalNames {
   readonly tableName: string;
   readonly bucketName: string;
+  /** The status page's bucket, when the config has `statusPage` (the functions' STATUS_BUCKET). */
+  readonly statusBucketName?: string;
   readonly secretArn: string;
   /** Each tier's pages topic, from the functions' TIER_TOPIC_ARNS; a person's (`person:<name>`) from PERSON_TOPIC_ARN_PREFIX. */
   readonly topicArn: (tier: string) => string;
@@ -105,6 +107,7 @@ export const localNames = (template: CfnTemplateJson, responderUrl: string): Loc
   return {
     tableName: envOf('TABLE_NAME'),
     bucketName: envOf('REPORT_BUCKET'),
+    ...(lifecycle.environment.STATUS_BUCKET ? { statusBucketName: envOf('STATUS_BUCKET') } : {}),
     secretArn: envOf('SIGNING_SECRET_ARN'),
     topicArn: (address) => {
       const arn = address.startsWith('person:')

@@ -1,43 +1,112 @@
 /**
- * S3 for the sandbox: fauxqs's S3 emulator in-process on loopback, with the report bucket the stack
- * creates. Reports are written through the real adapter and @aws-sdk/client-s3, and read back as an
- * operator would. fauxqs has no versioning: the sandbox keeps only a report's latest version.
+ * S3 for the sandbox: fauxqs's S3 emulator in-process on loopback, with the buckets the stack
+ * creates (the reports', and the status page's when the config has one). Reports and the status
+ * page are written through the real adapters and @aws-sdk/client-s3, and read back as an operator
+ * would. fauxqs has no versioning (the sandbox keeps only a report's latest version) and keeps no
+ * Cache-Control: a loopback proxy in front of it records each PutObject's headers, as CloudFront
+ * would read them from S3, and can refuse a bucket's writes (AccessDenied), for drills of the failure
+ * paths.
  */
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { S3ReportStore } from '../../lambdas/adapters/report-store';
 
 const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
+/** One PutObject that reached the sandbox's S3, with the headers it was sent with. */
+export interface S3Write {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+}
+
+const ACCESS_DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied (sandbox fault)</Message></Error>';
+
 export class LocalS3 {
   readonly s3: S3Client;
   readonly reports: S3ReportStore;
-  /** For the functions' clients: AWS_ENDPOINT_URL_S3. */
+  /** For the functions' clients: AWS_ENDPOINT_URL_S3 (the recording proxy). */
   readonly endpoint: string;
+  /** Every PutObject, oldest first. */
+  readonly writes: S3Write[] = [];
+  private readonly refused = new Set<string>();
 
   private constructor(
     private readonly server: FauxqsServer,
+    private readonly proxy: Server,
     readonly bucket: string,
+    /** The status page's bucket, when the stack has one. */
+    readonly statusBucket: string | undefined,
   ) {
-    this.endpoint = server.address;
-    this.s3 = new S3Client({ ...LOCAL, endpoint: server.address, forcePathStyle: true, maxAttempts: 1 });
+    this.endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    this.s3 = new S3Client({ ...LOCAL, endpoint: this.endpoint, forcePathStyle: true, maxAttempts: 1 });
     this.reports = new S3ReportStore(this.s3, bucket, LOCAL.region);
   }
 
-  static async start(bucket = 'incident-reports'): Promise<LocalS3> {
+  static async start(bucket = 'incident-reports', statusBucket?: string): Promise<LocalS3> {
     const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
     server.createBucket(bucket);
-    return new LocalS3(server, bucket);
+    if (statusBucket) server.createBucket(statusBucket);
+    let local: LocalS3 | undefined;
+    const proxy = createServer((req, res) => {
+      const [, name = '', ...rest] = new URL(req.url ?? '/', 'http://s3').pathname.split('/');
+      const key = decodeURIComponent(rest.join('/'));
+      if (req.method === 'PUT' && key !== '') {
+        if (local?.refused.has(name)) {
+          req.resume();
+          res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
+          return;
+        }
+        const contentType = req.headers['content-type'];
+        const cacheControl = req.headers['cache-control'];
+        local?.writes.push({
+          bucket: name,
+          key,
+          ...(contentType ? { contentType } : {}),
+          ...(cacheControl ? { cacheControl } : {}),
+        });
+      }
+      const upstream = request(
+        `${server.address}${req.url ?? '/'}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    local = new LocalS3(server, proxy, bucket, statusBucket);
+    return local;
   }
 
-  /** Every key in the bucket. */
-  async keys(): Promise<string[]> {
-    const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket }));
+  /** Refuses every write to `bucket` with AccessDenied from now on, as a missing grant would. */
+  refuseWrites(bucket: string): void {
+    this.refused.add(bucket);
+  }
+
+  /** Every key in the bucket (the reports' unless told). */
+  async keys(bucket = this.bucket): Promise<string[]> {
+    const out = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+  }
+
+  /** The object's text, as a reader of the bucket gets it. */
+  async text(bucket: string, key: string): Promise<string> {
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await Body?.transformToString('utf-8')) ?? '';
   }
 
   async stop(): Promise<void> {
     this.s3.destroy();
+    this.proxy.closeAllConnections();
+    await new Promise<void>((resolve) => this.proxy.close(() => resolve()));
     await this.server.stop();
   }
 }

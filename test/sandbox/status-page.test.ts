@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/sandbox';
+import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { alarmStateChange } from '../support/events';
+import { minute, withSandbox } from '../support/sandbox';
+
+const STATUS_PAGE = {
+  title: 'Example status',
+  components: [{ name: 'Checkout API', services: ['checkout'] }],
+};
+const config = (statusPage: Record<string, unknown> = {}) => ({
+  ...DRILL_CONFIG,
+  automation: { allowlist: [] },
+  statusPage: { ...STATUS_PAGE, ...statusPage },
+});
+const SITE = ['history.atom', 'index.html', 'status.json'];
+
+/** An alarm at minute 1, announced by the synthesized workflow: P1 (no running tasks) or P3 (CPU). */
+const open = async (sandbox: Sandbox, alarm: string): Promise<string> => {
+  await sandbox.clock.advanceTo(minute(1));
+  const record = sandbox.deliver(alarmStateChange(alarm, 'ALARM', minute(1)));
+  await sandbox.settle(minute(2));
+  const id = record.intake?.incidentId;
+  if (id === undefined) throw new Error(`${alarm} opened no incident`);
+  return id;
+};
+const openP1 = (sandbox: Sandbox) => open(sandbox, 'checkout-tasks-below-desired');
+
+const resolve = async (sandbox: Sandbox, id: string) => {
+  await sandbox.clock.advanceTo(minute(5));
+  await sandbox.resolve(id, 'alice');
+  await sandbox.settle(minute(60));
+};
+
+const bucket = (sandbox: Sandbox): string => {
+  if (!sandbox.s3.statusBucket) throw new Error('the sandbox has no status bucket');
+  return sandbox.s3.statusBucket;
+};
+const statusJson = async (sandbox: Sandbox) =>
+  JSON.parse(await sandbox.s3.text(bucket(sandbox), 'status.json')) as {
+    status: { indicator: string };
+    components: { name: string; status: string }[];
+    incidents: { id: string; status: string }[];
+  };
+
+/** The URL on the line after `label` in a page body. */
+const linkAfter = (body: string, label: RegExp): string | undefined => {
+  const lines = body.split('\n');
+  const at = lines.findIndex((l) => label.test(l));
+  return at < 0
+    ? undefined
+    : lines
+        .slice(at + 1)
+        .find((l) => l.trim().startsWith('http'))
+        ?.trim();
+};
+const PUBLISH = /^Publish to the status page:$/;
+
+describe('the status page through the synthesized workflow', () => {
+  it('a P1 waits for the one click in the INCIDENT page, then shows the component in major outage; resolved, operational; every object max-age=30', async () => {
+    await withSandbox({ config: config() }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      const [incidentPage] = (await sandbox.sns.drain()).filter((p) => p.kind === 'INCIDENT');
+      const publish = linkAfter(incidentPage?.body ?? '', PUBLISH);
+      expect(publish?.startsWith(`${sandbox.responder.baseUrl}/a/`)).toBe(true);
+
+      expect((await fetch(publish ?? '')).status).toBe(200);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      const clicked = await fetch(publish ?? '', { method: 'POST', body: '' });
+      expect(clicked.status).toBe(200);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(SITE);
+      const during = await statusJson(sandbox);
+      expect(during.components).toEqual([
+        expect.objectContaining({ name: 'Checkout API', status: 'major_outage' }),
+      ]);
+      expect(during.status.indicator).toBe('critical');
+      expect(during.incidents).toEqual([expect.objectContaining({ id, status: 'investigating' })]);
+      expect((await fetch(publish ?? '', { method: 'POST', body: '' })).status).toBe(403);
+
+      await resolve(sandbox, id);
+      const after = await statusJson(sandbox);
+      expect(after.components).toEqual([expect.objectContaining({ status: 'operational' })]);
+      expect(after.incidents).toEqual([]);
+      const atom = await sandbox.s3.text(bucket(sandbox), 'history.atom');
+      expect(atom.match(/<entry>/g)).toHaveLength(1);
+      expect(atom).toContain('Resolved (');
+      expect(atom).toContain('Investigating (');
+      expect(await sandbox.s3.text(bucket(sandbox), 'index.html')).toContain(
+        'Checkout API: <span class="s operational">Operational</span>',
+      );
+
+      const writes = sandbox.s3.writes.filter((w) => w.bucket === bucket(sandbox));
+      expect(writes).toHaveLength(6);
+      expect(new Set(writes.map((w) => w.cacheControl))).toEqual(new Set(['max-age=30']));
+      expect(Object.fromEntries(writes.map((w) => [w.key, w.contentType]))).toEqual({
+        'index.html': 'text/html; charset=utf-8',
+        'status.json': 'application/json; charset=utf-8',
+        'history.atom': 'application/atom+xml; charset=utf-8',
+      });
+      const { failures } = sandbox.executionSummary();
+      expect(failures).toEqual([]);
+    });
+  }, 60_000);
+
+  it('a P3 publishes nothing and its page carries no publish link', async () => {
+    await withSandbox({ config: config() }, async (sandbox) => {
+      const id = await open(sandbox, 'checkout-cpu');
+      expect((await sandbox.incident(id))?.severity).toBe('P3');
+      const pages = await sandbox.sns.drain();
+      expect(pages.some((p) => p.body.includes('Publish to the status page'))).toBe(false);
+      await resolve(sandbox, id);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      expect(sandbox.s3.writes.filter((w) => w.bucket === bucket(sandbox))).toEqual([]);
+    });
+  }, 60_000);
+
+  it('with confirmFirstPost false a P1 publishes at once, with no link to click', async () => {
+    await withSandbox({ config: config({ confirmFirstPost: false }) }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      const pages = await sandbox.sns.drain();
+      expect(pages.some((p) => p.body.includes('Publish to the status page'))).toBe(false);
+      expect((await statusJson(sandbox)).components).toEqual([
+        expect.objectContaining({ status: 'major_outage' }),
+      ]);
+      await resolve(sandbox, id);
+      expect((await statusJson(sandbox)).components).toEqual([
+        expect.objectContaining({ status: 'operational' }),
+      ]);
+    });
+  }, 60_000);
+
+  it('a status bucket refusing writes leaves the incident RESOLVED, the failure on the timeline and the operators paged', async () => {
+    await withSandbox({ config: config({ confirmFirstPost: false }) }, async (sandbox) => {
+      sandbox.s3.refuseWrites(bucket(sandbox));
+      const id = await openP1(sandbox);
+      await resolve(sandbox, id);
+
+      const incident = await sandbox.incident(id);
+      expect(incident?.status).toBe('RESOLVED');
+      const errors = incident?.timeline.filter(
+        (e) => e.kind === 'error' && e.details?.step === 'status-page',
+      );
+      expect(errors?.map((e) => e.summary)).toEqual([
+        expect.stringContaining('status page: writing the site failed (AccessDenied'),
+        expect.stringContaining('status page: writing the site failed (AccessDenied'),
+      ]);
+      const told = (await sandbox.sns.allPages()).filter(
+        (p) => p.kind === 'ESCALATION' && p.body.includes('the status page was not updated'),
+      );
+      expect(told.length).toBeGreaterThan(0);
+      expect(sandbox.executionSummary().failures).toEqual([]);
+    });
+  }, 60_000);
+});
