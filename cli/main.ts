@@ -25,6 +25,7 @@ import { respond } from './commands/respond';
 import { routeExplain } from './commands/route';
 import { silence, silences, unsilence } from './commands/silence';
 import { stats } from './commands/stats';
+import { statusPage } from './commands/status-page';
 
 export { DEFAULT_SANDBOX_DB, type Io } from './args';
 
@@ -51,6 +52,8 @@ The record (the sandbox store, or a deployed stack's table with --table NAME or 
   report ID [--out FILE]             the incident report (Markdown), written from the record
   stats [--since 30d] [--json]       per severity: count, MTTA, MTTR (mean, median), time to mitigate,
                                      who resolved them; incidents by service; how many were suppressed
+  status-page [--out DIR]            render the public status page (index.html, status.json, history.atom)
+                                     from the record into DIR (default .sandbox/status), with --config's statusPage
 
 After the incident (the sandbox store, --table NAME or --stack NAME):
   postmortem ID                      the post-mortem: due, owner, reminders sent, overdue or not
@@ -160,6 +163,8 @@ const run = (command: string, arg: string | undefined, parsed: OncallParsed, io:
       return report(arg, parsed, io);
     case 'stats':
       return stats(parsed, io);
+    case 'status-page':
+      return statusPage(parsed, io);
     case 'postmortem':
       return postmortem(arg, parsed, io);
     case 'policy':

@@ -3,6 +3,8 @@
  * evaluate the alarms, deliver their state changes to the workflow, let everything run, and report
  * what happened (scenario steps, alarm changes, timeline entries, pages) as it happens.
  */
+import { StatusPageStore } from '../lambdas/adapters/status-page-store';
+import { DirectoryStatusSite, statusSiteFiles } from '../lambdas/adapters/status-site';
 import type { Incident, TimelineEntry } from '../lambdas/domain/incident';
 import type { DeliveredPage } from './local-aws/sns';
 import { type ExecutionSummary, type Fault, Sandbox } from './sandbox';
@@ -62,6 +64,11 @@ export interface DrillOptions {
   readonly start?: Date;
   readonly faults?: Readonly<Record<string, Fault>>;
   readonly dbPath?: string;
+  /**
+   * Where the status page is also written as files after the drill, when the config has `statusPage`
+   * (the CLI's `.sandbox/status`, beside the store). @default none
+   */
+  readonly statusDir?: string;
   readonly onEvent?: (event: DrillEvent) => void;
   /** Deliveries started at once before the sandbox settles (EventBridge's parallel delivery). @default 100 */
   readonly deliveryBatch?: number;
@@ -217,6 +224,14 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       failedExecutions: executions.failures.length,
       executions,
     };
+    const page = sandbox.config.statusPage;
+    if (options.statusDir && page) {
+      const { dynamo } = sandbox;
+      const { state } = await new StatusPageStore(dynamo.doc, dynamo.store.tableName).get(
+        sandbox.clock.now(),
+      );
+      await new DirectoryStatusSite(options.statusDir).write(statusSiteFiles(state, page));
+    }
     await options.serve?.(sandbox, drilled);
     return drilled;
   } finally {

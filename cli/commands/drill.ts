@@ -3,6 +3,7 @@
  * sandbox. With `--serve`, the drill's responder endpoint stays up after the drill, until Ctrl-C, so
  * its pages' links (the incident pages among them) can be opened; `incident open ID` prints them.
  */
+import { dirname, join } from 'node:path';
 import { type DrillReport, runDrill } from '../../sandbox/drill';
 import { SCENARIOS } from '../../sandbox/scenarios';
 import { type Io, type Parsed, sandboxDb, UsageError } from '../args';
@@ -75,6 +76,7 @@ export const drill = async (parsed: Parsed, io: Io): Promise<number> => {
   const report = await runDrill(scenario, {
     start,
     dbPath,
+    statusDir: join(dirname(dbPath), 'status'),
     // The report counts failed executions; the command's exit status says there were some.
     allowFailedExecutions: true,
     // Pages show on the timeline as they are sent, and in full at the end.

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { runCli } from '../support/cli';
 import { alarmStateChange } from '../support/events';
 import { minute, withSandbox } from '../support/sandbox';
 
@@ -151,5 +155,34 @@ describe('the status page through the synthesized workflow', () => {
       expect(told.length).toBeGreaterThan(0);
       expect(sandbox.executionSummary().failures).toEqual([]);
     });
+  }, 60_000);
+});
+
+describe('incident status-page --out DIR', () => {
+  it("renders the store's status page into DIR with the config's components: the P1 in major outage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'status-page-'));
+    const db = join(dir, 'db');
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(config({ confirmFirstPost: false })));
+    const written = await withSandbox(
+      { config: config({ confirmFirstPost: false }), dbPath: db },
+      async (sandbox) => {
+        await openP1(sandbox);
+        return sandbox.s3.text(bucket(sandbox), 'status.json');
+      },
+    );
+
+    const out = join(dir, 'site');
+    const result = await runCli('status-page', '--db', db, '--config', file, '--out', out);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Major Service Outage, 1 open incident');
+    expect(readFileSync(join(out, 'status.json'), 'utf8')).toBe(written);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('Major outage');
+    expect(readFileSync(join(out, 'history.atom'), 'utf8')).toContain('<entry>');
+
+    const without = join(dir, 'no-status.json');
+    writeFileSync(without, JSON.stringify(DRILL_CONFIG));
+    expect((await runCli('status-page', '--db', db, '--config', without)).code).toBe(2);
   }, 60_000);
 });
