@@ -65,6 +65,8 @@ export const longestSuppression = (config: DeploymentConfig): Duration =>
 /** Everything one `cdk deploy` installs. It only composes constructs; they hold the decisions. */
 /** The id of the synth warning about a handoff in a DST gap or overlap, for `Annotations.acknowledgeWarning`. */
 export const HANDOFF_WARNING_ID = 'incident-response:oncall-handoff-dst';
+/** The id of the synth warning that the status bucket is not in `statusPage.region`. */
+export const STATUS_REGION_WARNING_ID = 'incident-response:status-page-region';
 
 export class IncidentResponseStack extends Stack {
   readonly incidentTable: IncidentTable;
@@ -180,6 +182,12 @@ export class IncidentResponseStack extends Stack {
         removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
       });
       for (const fn of [lifecycle, responder]) site.grantPublish(fn);
+      const wanted = config.statusPage.region;
+      if (wanted && wanted !== this.region)
+        Annotations.of(site).addWarningV2(
+          STATUS_REGION_WARNING_ID,
+          `statusPage.region is ${wanted}, but the status bucket is created in this stack's region: deploy the stack in ${wanted}, or in another account, to keep the page apart from what it reports on (README, Status page)`,
+        );
       new CfnOutput(this, 'StatusPageUrl', { description: 'The public status page', value: site.url });
     }
     this.responderApi = new ResponderApi(this, 'ResponderApi', {

@@ -1,4 +1,4 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/contract/config';
 import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
@@ -741,6 +741,18 @@ describe('Status page (issue 14)', () => {
         ['https://', { 'Fn::GetAtt': [onlyIdOf(template, 'AWS::CloudFront::Distribution'), 'DomainName'] }],
       ],
     });
+  });
+
+  it('warns at synth when statusPage.region is not where the stack puts the bucket', () => {
+    const page = { ...statusPage.statusPage, region: 'eu-central-1' };
+    const warned = (env: Record<string, unknown>) =>
+      Annotations.fromStack(synth({ ...env, statusPage: page }).stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('statusPage.region is eu-central-1'),
+      );
+
+    expect(warned({ env: { region: 'eu-west-1' } })).toHaveLength(1);
+    expect(warned({ env: { region: 'eu-central-1' } })).toEqual([]);
   });
 
   it('without statusPage, no distribution, no status bucket, no STATUS_BUCKET', () => {
