@@ -16,7 +16,10 @@ export const CHROMIUM_INSTALL = 'sudo apt-get install chromium';
 export const ARTIFACTS_DIR = join(import.meta.dirname, '..', '..', 'test-artifacts', 'browser');
 
 // Without the background-networking flags Chromium calls Google's hosts at every start; QUIC, sync,
-// component updates and the first-run tasks are off for the same reason.
+// component updates and the first-run tasks are off for the same reason. Even so Debian's build
+// (whose launcher sets Google API keys) still looks up update.googleapis.com and accounts.google.com
+// at start, and content-autofill.googleapis.com for a page with a form (seen with strace): its
+// resolver answers NOTFOUND for every name, so no lookup leaves the machine and no request follows.
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -25,6 +28,7 @@ const FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
 
 /**
