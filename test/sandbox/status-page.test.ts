@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { incidentPageIn } from '../../cli/serving';
 import type { Sandbox } from '../../sandbox/sandbox';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
 import { runCli } from '../support/cli';
@@ -104,6 +105,23 @@ describe('the status page through the synthesized workflow', () => {
       });
       const { failures } = sandbox.executionSummary();
       expect(failures).toEqual([]);
+    });
+  }, 60_000);
+
+  it('the incident page shows the Publish button while the draft waits; resolved first, the draft is dropped and a click is a 409', async () => {
+    await withSandbox({ config: config() }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      const [incidentPage] = (await sandbox.sns.drain()).filter((p) => p.kind === 'INCIDENT');
+      const publish = linkAfter(incidentPage?.body ?? '', PUBLISH) ?? '';
+      const view = await fetch(incidentPageIn(incidentPage?.body ?? '') ?? '');
+      expect(await view.text()).toContain('>Publish to the status page</button>');
+
+      await resolve(sandbox, id);
+      expect((await fetch(publish, { method: 'POST', body: '' })).status).toBe(409);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      expect((await sandbox.incident(id))?.timeline.map((e) => e.summary)).toContain(
+        'status page: the first post was never confirmed and is dropped (resolved first)',
+      );
     });
   }, 60_000);
 

@@ -104,7 +104,7 @@ const publishSite = (ports: StatusPagePorts, state: StatusPageRecord['state']) =
  * Announce's part: drafts the first post of `incident` (investigating) and keeps it on the status page
  * item. True when it waits for a person's click, so the INCIDENT page carries the publish link; false
  * when there is nothing to post (a P3, an unmapped service, posted already) or it publishes at once
- * (then {@link publishDraft} follows the pages).
+ * (then {@link publishUnconfirmed} follows the pages).
  */
 export const draftFirstPost = async (deps: LifecycleDeps, incident: Incident): Promise<boolean> => {
   const ports = deps.statusPage;
@@ -165,10 +165,33 @@ export const publishDraft = async (deps: LifecycleDeps, incidentId: string, by =
   await bestEffort(deps, incidentId, 'writing the site', () => publishSite(ports, record.state));
 };
 
-/** Whether a first post of `incidentId` waits for a click (the incident page shows the button then). */
-export const draftWaiting = async (deps: LifecycleDeps, incidentId: string): Promise<boolean> =>
-  deps.statusPage !== undefined &&
-  (await deps.statusPage.records.get(deps.clock())).pending[incidentId] !== undefined;
+/**
+ * Announce's last part when the config wants no confirmation: publishes the draft at once. Nothing
+ * when none was drafted (a P3, an unmapped service); any failure goes on the timeline.
+ */
+export const publishUnconfirmed = async (deps: LifecycleDeps, incidentId: string): Promise<void> => {
+  if (deps.statusPage === undefined || deps.statusPage.config.confirmFirstPost) return;
+  await bestEffort(deps, incidentId, 'publishing the first post', async () => {
+    try {
+      await publishDraft(deps, incidentId);
+    } catch (error) {
+      if (!(error instanceof NothingToPublishError)) throw error;
+    }
+  });
+};
+
+/**
+ * Whether a first post of `incidentId` waits for a click (the incident page shows the button then).
+ * False when the item cannot be read: the page goes without the button rather than not at all.
+ */
+export const draftWaiting = async (deps: LifecycleDeps, incidentId: string): Promise<boolean> => {
+  if (deps.statusPage === undefined) return false;
+  try {
+    return (await deps.statusPage.records.get(deps.clock())).pending[incidentId] !== undefined;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Resolve's part: posts `resolved` (components back to operational) for an incident on the page, or

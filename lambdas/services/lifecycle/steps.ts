@@ -25,7 +25,7 @@ import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './d
 import { describePolicy, escalationExecutionName, firstPageAt } from './escalation';
 import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
-import { draftFirstPost, postResolution, publishDraft } from './status-page';
+import { draftFirstPost, postResolution, publishUnconfirmed } from './status-page';
 import { openTicket, updateTicket } from './tickets';
 
 /**
@@ -40,8 +40,7 @@ export const announce = async (
   const incident = await load(deps, incidentId);
   const publishPending = await draftFirstPost(deps, incident);
   const announced = await announcePages(deps, incident, publishPending);
-  if (deps.statusPage && !deps.statusPage.config.confirmFirstPost)
-    await publishDraft(deps, incidentId).catch(() => undefined);
+  await publishUnconfirmed(deps, incidentId);
   await openTicket(deps, incidentId);
   return announced;
 };
