@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { incidentPageIn } from '../../cli/serving';
+import { runDrill } from '../../sandbox/drill';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { DRILL_CONFIG } from '../../sandbox/scenarios';
+import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
 import { runCli } from '../support/cli';
 import { alarmStateChange } from '../support/events';
 import { minute, withSandbox } from '../support/sandbox';
@@ -202,5 +203,25 @@ describe('incident status-page --out DIR', () => {
     const without = join(dir, 'no-status.json');
     writeFileSync(without, JSON.stringify(DRILL_CONFIG));
     expect((await runCli('status-page', '--db', db, '--config', without)).code).toBe(2);
+  }, 60_000);
+});
+
+describe('a drill with a status page', () => {
+  it('writes the same files to its statusDir: bad-deploy (a P2, still monitoring at its end) in partial outage', async () => {
+    const scenario = SCENARIOS['bad-deploy'];
+    if (!scenario) throw new Error('no bad-deploy scenario');
+    const dir = join(mkdtempSync(join(tmpdir(), 'drill-status-')), 'status');
+    const report = await runDrill(
+      { ...scenario, config: config({ confirmFirstPost: false }) },
+      { start: minute(0), statusDir: dir },
+    );
+
+    const [incident] = report.incidents;
+    expect(incident).toMatchObject({ severity: 'P2', status: 'MONITORING' });
+    const json = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
+    expect(json.components).toEqual([expect.objectContaining({ status: 'partial_outage' })]);
+    expect(json.incidents).toEqual([expect.objectContaining({ id: incident?.id, status: 'investigating' })]);
+    expect(readFileSync(join(dir, 'history.atom'), 'utf8')).toContain('Investigating (');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Partial outage');
   }, 60_000);
 });
