@@ -5,9 +5,10 @@
  *
  * Each object carries `Cache-Control: max-age=30`: CloudFront and browsers keep a copy at most 30 s,
  * so an update reaches customers within half a minute without invalidations
- * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html: with the
- * CachingOptimized policy CloudFront honours the origin's max-age between its minimum TTL, 1 s, and
- * its maximum).
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html: CloudFront
+ * honours the origin's max-age between the cache policy's minimum TTL, 1 s for CachingOptimized, and
+ * its maximum; https://repost.aws/knowledge-center/cloudfront-cache-files-time: max-age wins over
+ * Expires).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
