@@ -207,7 +207,7 @@ describe('incident status-page --out DIR', () => {
 });
 
 describe('a drill with a status page', () => {
-  it('writes the same files to its statusDir: bad-deploy (a P2, still monitoring at its end) in partial outage', async () => {
+  it('writes the same files to its statusDir: bad-deploy (a P2, still monitoring at its end) in partial outage, its cause identified', async () => {
     const scenario = SCENARIOS['bad-deploy'];
     if (!scenario) throw new Error('no bad-deploy scenario');
     const dir = join(mkdtempSync(join(tmpdir(), 'drill-status-')), 'status');
@@ -220,8 +220,14 @@ describe('a drill with a status page', () => {
     expect(incident).toMatchObject({ severity: 'P2', status: 'MONITORING' });
     const json = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
     expect(json.components).toEqual([expect.objectContaining({ status: 'partial_outage' })]);
-    expect(json.incidents).toEqual([expect.objectContaining({ id: incident?.id, status: 'investigating' })]);
-    expect(readFileSync(join(dir, 'history.atom'), 'utf8')).toContain('Investigating (');
+    // Nothing may roll checkout back here: the diagnosis names the bad deploy (identified), nothing
+    // mitigated it, so it is not monitoring.
+    expect(json.incidents).toEqual([expect.objectContaining({ id: incident?.id, status: 'identified' })]);
+    const atom = readFileSync(join(dir, 'history.atom'), 'utf8');
+    expect(atom).toContain('Investigating (');
+    expect(atom).toContain('Identified (');
+    expect(atom).not.toContain('Monitoring (');
+    expect(incident?.timeline.map((e) => e.summary)).toContain('status page: posted identified');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Partial outage');
   }, 60_000);
 });

@@ -2,7 +2,8 @@
  * The public status page in the lifecycle (issue 14). Announce drafts the incident's `investigating`
  * post when its severity publishes and a component maps its service; the draft waits on the status
  * page item for one click on the link in the INCIDENT page (`confirmFirstPost`, the default), or is
- * published at once. Resolve posts `resolved`, which sets the components back to operational, or drops
+ * published at once. Awaiting recovery posts `identified` (a cause diagnosed) and `monitoring` (an
+ * automatic action mitigated it). Resolve posts `resolved`, which sets the components back to operational, or drops
  * a draft nobody confirmed. Statuses only move forward: the domain (domain/status-page.ts) refuses the
  * rest, and a refusal goes on the timeline.
  *
@@ -15,7 +16,7 @@ import type { StatusPageConfig } from '../../contract/config-schema-status-page'
 import { ConcurrentUpdateError, IncidentError } from '../../domain/errors';
 import { operatorTiers } from '../../domain/escalation';
 import type { Incident } from '../../domain/incident';
-import { applyUpdate, draftUpdate } from '../../domain/status-page';
+import { applyUpdate, draftUpdate, PUBLIC_STATUSES } from '../../domain/status-page';
 import { appendEntries } from '../../domain/timeline';
 import { type LifecycleDeps, load, WORKFLOW } from './deps';
 import { page } from './paging';
@@ -232,4 +233,48 @@ export const postResolution = async (deps: LifecycleDeps, incidentId: string): P
   if (outcome) await note(deps, incidentId, outcome);
   if (after && posted)
     await bestEffort(deps, incidentId, 'writing the site', () => publishSite(ports, after.record.state));
+};
+
+/**
+ * What customers hear between the first post and the resolution, posted when recovery is awaited:
+ * `identified` once the diagnosis names a cause, then `monitoring` once an automatic action mitigated
+ * it (the incident went through MITIGATING). Only for an incident already on the page, only forward,
+ * each once: a status already reached is left alone, so a second run changes nothing.
+ */
+export const postProgress = async (deps: LifecycleDeps, incidentId: string): Promise<void> => {
+  const ports = deps.statusPage;
+  if (ports === undefined) return;
+  const incident = await load(deps, incidentId);
+  const wanted = [
+    ...(incident.diagnosis && incident.diagnosis.suspectedCause !== 'unknown'
+      ? (['identified'] as const)
+      : []),
+    ...(incident.statusTimestamps.MITIGATING ? (['monitoring'] as const) : []),
+  ];
+  if (wanted.length === 0) return;
+  const posted: string[] = [];
+  const after = await bestEffort(deps, incidentId, 'posting the progress', () =>
+    change(ports.records, deps.clock(), (record) => {
+      posted.length = 0;
+      let state = record.state;
+      for (const status of wanted) {
+        const onPage = state.incidents.find((i) => i.id === incidentId);
+        if (!onPage || PUBLIC_STATUSES.indexOf(onPage.status) >= PUBLIC_STATUSES.indexOf(status)) continue;
+        const draft = draftUpdate(state, ports.config, {
+          incidentId,
+          severity: incident.severity,
+          service: incident.service,
+          status,
+        });
+        const applied = draft.ok ? applyUpdate(state, draft.value, deps.clock()) : draft;
+        if (!applied.ok) continue;
+        state = applied.value;
+        posted.push(status);
+      }
+      return posted.length > 0 ? { state, pending: record.pending } : undefined;
+    }),
+  );
+  if (!after?.changed) return;
+  await note(deps, incidentId, `status page: posted ${posted.join(', then ')}`);
+  await bestEffort(deps, incidentId, 'writing the site', () => publishSite(ports, after.record.state));
 };

@@ -25,7 +25,7 @@ import { type LifecycleDeps, load, result, type StepResult, WORKFLOW } from './d
 import { describePolicy, escalationExecutionName, firstPageAt } from './escalation';
 import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
-import { draftFirstPost, postResolution, publishUnconfirmed } from './status-page';
+import { draftFirstPost, postProgress, postResolution, publishUnconfirmed } from './status-page';
 import { openTicket, updateTicket } from './tickets';
 
 /**
@@ -165,6 +165,8 @@ export const awaitRecovery = async (
       incidentId,
       at: updated.statusTimestamps.RESOLVED,
     });
+  } else {
+    await postProgress(deps, incidentId);
   }
   return result(updated);
 };
