@@ -14,7 +14,7 @@ import type { Construct } from 'constructs';
 import { servicesAutomationMayRollBack } from '../lambdas/contract/alarm-index';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
-import { INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
+import { dashboardNameFor, INCIDENT_METRICS } from '../lambdas/contract/metrics-design';
 import { operatorTiers } from '../lambdas/domain/escalation';
 import { handoffWarnings } from '../lambdas/domain/oncall';
 import { routingReadsTags } from '../lambdas/domain/routing';
@@ -259,7 +259,7 @@ export class IncidentResponseStack extends Stack {
       topic: this.notifications.operatorsTopic,
     });
     this.dashboard = new IncidentDashboard(this, 'Dashboard', {
-      dashboardName: `${config.stackName}-incidents`,
+      dashboardName: dashboardNameFor(config.stackName),
       stateMachines: {
         lifecycle: this.workflow.stateMachine,
         escalation: this.escalation.stateMachine,

@@ -172,7 +172,12 @@ export async function bootSandbox(
   // The services the paths a person takes outside the workflow (the CLI, a page link) run in-process,
   // composed as the deployed functions compose theirs.
   const composed = composeDeps(
-    { store: dynamo.store, overrides: new OverrideStore(dynamo.doc, dynamo.store.tableName), clock: now },
+    {
+      store: dynamo.store,
+      overrides: new OverrideStore(dynamo.doc, dynamo.store.tableName),
+      region: SANDBOX_REGION,
+      clock: now,
+    },
     config,
   );
   const env = new SimulatedEnvironment(config, now);

@@ -27,3 +27,10 @@ export const INCIDENT_METRICS = {
     postMortemReminders: 'PostMortemReminders',
   },
 } as const;
+
+/** The incidents dashboard's name: the construct names it so, and the incident page links to it. */
+export const dashboardNameFor = (stackName: string): string => `${stackName}-incidents`;
+
+/** The incidents dashboard in the CloudWatch console of `region`. */
+export const dashboardConsoleUrl = (dashboardName: string, region: string): string =>
+  `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;

@@ -26,6 +26,7 @@ export const composed = (): Composed => {
     {
       store: new IncidentStore(doc, table),
       overrides: new OverrideStore(doc, table),
+      region: requireEnv('AWS_REGION'),
       clock: () => new Date(),
     },
     readBundledConfig(dirname(fileURLToPath(import.meta.url))),

@@ -4,6 +4,7 @@
  * the buttons, signed on each render.
  */
 import type { DeploymentConfig } from '../contract/config-schema';
+import { dashboardConsoleUrl, dashboardNameFor } from '../contract/metrics-design';
 import { firstTiers } from '../domain/escalation';
 import type { Incident } from '../domain/incident';
 import { addressName } from '../domain/paging-targets';
@@ -17,14 +18,15 @@ export type IncidentPageFacts = Pick<IncidentPageView, 'onCall' | 'responseMinut
 /**
  * The facts for `incident` at `now`: the people (or tiers) a page to the tiers paged so far would
  * reach now, overrides included (the policy's first tiers while nobody has been paged), the severity
- * targets of the config, and the runbook and report links of the record. The dashboard link stays
- * out: the config names no dashboard per service.
+ * targets of the config, the runbook and report links of the record, and the stack's incidents
+ * dashboard in `region` (the config names no dashboard per service).
  */
 export const incidentPageFacts = async (
   deps: LifecycleDeps,
-  config: Pick<DeploymentConfig, 'escalation' | 'responseMinutes'>,
+  config: Pick<DeploymentConfig, 'escalation' | 'responseMinutes' | 'stackName'>,
   incident: Incident,
   now: Date,
+  region?: string,
 ): Promise<IncidentPageFacts> => {
   const tiers =
     incident.pagedTiers.length > 0 ? incident.pagedTiers : firstTiers(config.escalation, incident.severity);
@@ -34,6 +36,7 @@ export const incidentPageFacts = async (
     responseMinutes: config.responseMinutes,
     links: {
       ...(incident.runbookUrl ? { runbook: incident.runbookUrl } : {}),
+      ...(region ? { dashboard: dashboardConsoleUrl(dashboardNameFor(config.stackName), region) } : {}),
       ...(incident.report?.url ? { report: incident.report.url } : {}),
     },
   };

@@ -31,6 +31,8 @@ export interface CorePorts {
   readonly newId?: () => string;
   /** The on-call overrides, read when a tier with a schedule is paged. @default none */
   readonly overrides?: OverrideReader;
+  /** The stack's region: the incident page links the incidents dashboard there. @default no dashboard link */
+  readonly region?: string;
 }
 
 /**
@@ -139,7 +141,7 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       store,
       secret,
       pageEscalation: (incidentId, tiers, why) => page(lifecycle, incidentId, 'ESCALATION', tiers, { why }),
-      pageFacts: (incident, now) => incidentPageFacts(lifecycle, config, incident, now),
+      pageFacts: (incident, now) => incidentPageFacts(lifecycle, config, incident, now, core.region),
       newId,
       ...(lifecycle.statusPage
         ? {

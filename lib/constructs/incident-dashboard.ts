@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
+import { dashboardConsoleUrl, INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
 import { SEVERITIES } from '../../lambdas/domain/severity';
 
 export interface IncidentDashboardProps {
@@ -205,7 +205,6 @@ export class IncidentDashboard extends Construct {
 
   /** The dashboard in the CloudWatch console of the stack's region. */
   get consoleUrl(): string {
-    const region = Stack.of(this).region;
-    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboardName}`;
+    return dashboardConsoleUrl(this.dashboardName, Stack.of(this).region);
   }
 }

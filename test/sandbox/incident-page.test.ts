@@ -72,6 +72,10 @@ describe('the incident page of a drill, on the loopback endpoint', () => {
     // The drill's tier has no schedule: the tier itself is on call, as its page went to it.
     expect(seen.before).toContain(`<dt>On call</dt><dd>${seen.to}</dd>`);
     expect(seen.before).toContain('href="https://runbooks.example.com/checkout/high-error-rate"');
+    // The stack's incidents dashboard, in the region the functions run in.
+    expect(seen.before).toContain(
+      'href="https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/IncidentResponseSandbox-incidents"',
+    );
     expect(seen.after).toContain(`<dt>Acknowledged</dt><dd>${seen.to}, after`);
     expect(seen.after).toContain(`${seen.to}: from the incident page`);
     const incident = report.incidents.find((i) => i.id === seen.id);
