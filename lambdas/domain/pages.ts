@@ -69,6 +69,8 @@ const LINK_LABELS: Readonly<Record<ResponderAction, string>> = {
   escalate: 'Escalate (page the next tier now)',
   resolve: 'Resolve (it is fixed)',
   publish: 'Publish to the status page',
+  // Only the incident page offers a note alone; pages carry the other links.
+  note: 'Add a note',
 };
 
 /** The one-click links, in the order a responder weighs them: the pending approval first. */

@@ -1,11 +1,19 @@
 /**
  * What a responder can do to an incident from a page link or the CLI (`publish`: the status page's
- * first post, from a link only), and the claims a signed link
+ * first post, and `note`: a note on the timeline and nothing else, both from a link only), and the claims a signed link
  * carries: an action link (`/a/<token>`) or the incident page's read-only link (`/i/<token>`).
  * Shared by the page renderer, the responder endpoint and the CLI.
  */
 
-export const RESPONDER_ACTIONS = ['ack', 'escalate', 'resolve', 'approve', 'deny', 'publish'] as const;
+export const RESPONDER_ACTIONS = [
+  'ack',
+  'escalate',
+  'resolve',
+  'approve',
+  'deny',
+  'publish',
+  'note',
+] as const;
 export type ResponderAction = (typeof RESPONDER_ACTIONS)[number];
 
 /** The claims of a one-click link: bound to one incident, one action and one recipient; expiring; single-use. */

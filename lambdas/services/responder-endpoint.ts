@@ -52,7 +52,9 @@ import type { IncidentPageFacts } from './incident-page';
 import { NothingToPublishError } from './lifecycle/status-page';
 import {
   acknowledgeIncident,
+  addNote,
   answerApproval,
+  EmptyNoteError,
   type EscalateDeps,
   escalateIncident,
   NothingToApproveError,
@@ -125,6 +127,8 @@ const refusal = (action: ResponderAction, incident: Incident): string | undefine
     case 'resolve':
     case 'publish':
       return isOpen(incident.status) ? undefined : `${incident.id} is already ${incident.status}.`;
+    case 'note':
+      return undefined;
     case 'approve':
     case 'deny':
       return incident.approvalToken
@@ -209,6 +213,9 @@ const apply = async (
       paged = requested.tiers;
       break;
     }
+    case 'note':
+      incident = await addNote(deps, claims.inc, by, note);
+      break;
     case 'publish':
     case 'approve':
     case 'deny': {
@@ -319,6 +326,7 @@ export const handleResponderRequest = async (
     if (
       error instanceof InvalidTransitionError ||
       error instanceof NothingToApproveError ||
+      error instanceof EmptyNoteError ||
       error instanceof NothingToPublishError
     ) {
       const current = await deps.store.getIncident(claims.inc);

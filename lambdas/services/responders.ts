@@ -12,6 +12,9 @@ import type { IncidentService } from './incident-service';
 
 export class NothingToApproveError extends IncidentError {}
 
+/** A note link pressed with no note written. */
+export class EmptyNoteError extends IncidentError {}
+
 export interface ResponderDeps {
   readonly incidents: IncidentService;
   readonly callbacks: WorkflowCallbacks;
@@ -55,6 +58,17 @@ const withNote = (incident: Incident, by: string, at: Date, note: string | undef
   note
     ? appendEntries(incident, at, { kind: 'note', actor: human(by), summary: `${by}: ${note}` })
     : incident;
+
+/** `by` adds a note to the timeline, and nothing else: open or not, the record keeps what people say. */
+export const addNote = async (
+  deps: ResponderDeps,
+  incidentId: string,
+  by: string,
+  note: string | undefined,
+): Promise<Incident> => {
+  if (!note) throw new EmptyNoteError('the note is empty: write it, then press Add the note');
+  return deps.incidents.update(incidentId, (i, at) => withNote(i, by, at, note));
+};
 
 /**
  * `by` takes ownership. Moves a DETECTED incident to ACKNOWLEDGED; on one that automation already

@@ -51,6 +51,7 @@ const BUTTONS: Readonly<Record<ResponderAction, string>> = {
   approve: 'Approve the automatic action',
   deny: 'Deny the automatic action',
   publish: 'Publish to the status page',
+  note: 'Add the note only',
 };
 
 const STYLE =
@@ -167,7 +168,7 @@ const respondHtml = (incident: Incident, view: IncidentPageView): string => {
   return [
     waiting ? `<p>Automation waits for approval: ${escapeHtml(waiting.summary)}</p>` : '',
     `<form method="post" action="${escapeHtml(first.url)}">`,
-    `<p><label for="note">Note for the timeline (optional, sent with the button you press)</label><br><textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}" rows="4"></textarea></p>`,
+    `<p><label for="note">Note for the timeline (sent with the button you press; Add the note only changes nothing else)</label><br><textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}" rows="4"></textarea></p>`,
     ...buttons.map((b) => b.html),
     '</form>',
   ]

@@ -101,6 +101,12 @@ const WORDS: Readonly<Record<ResponderAction, ActionWords>> = {
     effect: (c) => `posts the drafted first update about ${c.inc} on the public status page.`,
     done: 'published to the status page',
   },
+  note: {
+    title: 'Add a note to',
+    button: 'Add the note',
+    effect: (c) => `adds your note to the timeline of ${c.inc}, as ${c.to}, and changes nothing else.`,
+    done: 'noted',
+  },
 };
 
 const facts = (incident: Incident): Html => html`<dl>

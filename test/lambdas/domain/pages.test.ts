@@ -49,7 +49,7 @@ const DIAGNOSIS: Diagnosis = {
 /** A long token, as real signed links are (~200 characters). */
 const TOKEN = `${'e'.repeat(140)}.${'s'.repeat(43)}`;
 const url = (act: ResponderAction) => `https://ir.example.com/a/${act}-${TOKEN}`;
-const LINKS: Record<Exclude<ResponderAction, 'publish'>, string> = {
+const LINKS: Record<Exclude<ResponderAction, 'publish' | 'note'>, string> = {
   ack: url('ack'),
   escalate: url('escalate'),
   resolve: url('resolve'),

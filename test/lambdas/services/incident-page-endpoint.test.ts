@@ -134,16 +134,22 @@ describe('GET /i/<token>: the incident page', () => {
     const first = buttons((await request('GET', `/i/${token}`)).html);
     const again = buttons((await request('GET', `/i/${token}`)).html);
 
-    expect(first.map(([label]) => label)).toEqual(['Acknowledge', 'Escalate to the next tier', 'Resolve']);
+    expect(first.map(([label]) => label)).toEqual([
+      'Acknowledge',
+      'Escalate to the next tier',
+      'Resolve',
+      'Add the note only',
+    ]);
     const claims = first.map(([, t]) => verifyLink(t, SECRET, now));
     expect(claims.map((c) => [c.act, c.inc, c.to])).toEqual([
       ['ack', incident.id, 'alice-ng'],
       ['escalate', incident.id, 'alice-ng'],
       ['resolve', incident.id, 'alice-ng'],
+      ['note', incident.id, 'alice-ng'],
     ]);
     for (const c of claims) expect(c.exp).toBe(now.getTime() / 1000 + 3600);
     const jtis = [...claims, ...again.map(([, t]) => verifyLink(t, SECRET, now))].map((c) => c.jti);
-    expect(new Set(jtis).size).toBe(6);
+    expect(new Set(jtis).size).toBe(8);
   });
 
   it('offers Approve and Deny only while an approval is pending, and no button once resolved', async () => {
@@ -164,6 +170,7 @@ describe('GET /i/<token>: the incident page', () => {
       'Resolve',
       'Approve the automatic action',
       'Deny the automatic action',
+      'Add the note only',
     ]);
     expect(waiting.html).toContain('Automation waits for approval: rollback needs approval');
 
@@ -174,15 +181,44 @@ describe('GET /i/<token>: the incident page', () => {
       'Acknowledge',
       'Escalate to the next tier',
       'Resolve',
+      'Add the note only',
     ]);
 
     const [, resolve] = buttons(answered.html)[2] ?? [];
     expect((await request('POST', `/a/${resolve}`)).status).toBe(200);
     const after = await request('GET', `/i/${token}`);
     expect(after.status).toBe(200);
-    expect(buttons(after.html)).toEqual([]);
-    expect(after.html).toContain('Nothing to do from here: the incident is RESOLVED.');
+    // Resolved, a note can still be added (for the review), and nothing else.
+    expect(buttons(after.html).map(([label]) => label)).toEqual(['Add the note only']);
     expect((await stored(incident.id)).status).toBe('RESOLVED');
+  });
+
+  it('adds a note alone through Add the note only: on the timeline as the recipient, nothing else changes; an empty note is a 409', async () => {
+    const incident = await openIncident();
+    const token = viewToken(incident.id);
+    const noteLink = async () =>
+      buttons((await request('GET', `/i/${token}`)).html).find(
+        ([label]) => label === 'Add the note only',
+      )?.[1];
+    const before = await stored(incident.id);
+
+    const posted = await request('POST', `/a/${await noteLink()}`, {
+      body: 'note=customer+reports+failed+checkouts',
+    });
+    expect(posted.status).toBe(200);
+    const after = await stored(incident.id);
+    expect(after.status).toBe(before.status);
+    expect(after.acknowledgedBy).toBeUndefined();
+    expect(after.timeline.at(-1)).toMatchObject({
+      kind: 'note',
+      actor: { type: 'human', name: 'alice-ng' },
+      summary: 'alice-ng: customer reports failed checkouts',
+    });
+
+    const empty = await request('POST', `/a/${await noteLink()}`, { body: 'note=' });
+    expect(empty.status).toBe(409);
+    expect(empty.html).toContain('the note is empty');
+    expect((await stored(incident.id)).timeline).toHaveLength(after.timeline.length);
   });
 
   it('acknowledges through the Acknowledge button with the note, shows it after, and the button works once', async () => {

@@ -146,7 +146,7 @@ describe('incidentPageHtml', () => {
     ]);
     expect(html.match(/<button/g)).toHaveLength(5);
     expect(html).toContain(
-      '<label for="note">Note for the timeline (optional, sent with the button you press)</label>',
+      '<label for="note">Note for the timeline (sent with the button you press; Add the note only changes nothing else)</label>',
     );
     expect(forms[0]?.[2]).toMatch(/<textarea id="note" name="note" maxlength="500" rows="4"><\/textarea>/);
     expect(html).toContain('Automation waits for approval: rollback to checkout:41 needs approval');
