@@ -26,7 +26,7 @@ import { IncidentDashboard } from './constructs/incident-dashboard';
 import { IncidentFunction } from './constructs/incident-function';
 import { IncidentTable } from './constructs/incident-table';
 import { LifecycleWorkflow } from './constructs/lifecycle-workflow';
-import { Notifications } from './constructs/notifications';
+import { Notifications, personTopicName } from './constructs/notifications';
 import { OperatorAlarms } from './constructs/operator-alarms';
 import { PostMortemWorkflow } from './constructs/post-mortem-workflow';
 import { ReportBucket } from './constructs/report-bucket';
@@ -168,7 +168,7 @@ export class IncidentResponseStack extends Stack {
         const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
         const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
         Validations.of(fn.role ?? fn).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:${region}:${account}:${config.stackName}-oncall-person-*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:${region}:${account}:${personTopicName(config.stackName, '*')}]`,
           reason:
             "Pages reach each person on a schedule through their own topic: one pattern that only this stack's person topics match, so the role's policy stays within IAM's size limit whatever the team's size",
         });

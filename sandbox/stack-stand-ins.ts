@@ -3,6 +3,7 @@
  * environment, timeout and memory), the names the functions' environment resolves to, and the Step
  * Functions and Secrets Manager operations the bundles call.
  */
+import { addressFromKey } from '../lambdas/domain/paging-targets';
 import type { HandlerName } from '../lib/constructs/function-bundle';
 import { HANDLER_ENV } from '../lib/constructs/incident-function';
 import { AwsJsonError, type JsonService } from './local-aws/json-protocol';
@@ -110,9 +111,9 @@ export const localNames = (template: CfnTemplateJson, responderUrl: string): Loc
     ...(lifecycle.environment.STATUS_BUCKET ? { statusBucketName: envOf('STATUS_BUCKET') } : {}),
     secretArn: envOf('SIGNING_SECRET_ARN'),
     topicArn: (address) => {
-      const arn = address.startsWith('person:')
-        ? `${envOf('PERSON_TOPIC_ARN_PREFIX')}${address.slice('person:'.length)}`
-        : topics[address];
+      const parsed = addressFromKey(address);
+      const arn =
+        parsed.kind === 'person' ? `${envOf('PERSON_TOPIC_ARN_PREFIX')}${parsed.person}` : topics[address];
       if (!arn) throw new Error(`the template has no pages topic for tier ${address}`);
       return arn;
     },

@@ -21,6 +21,7 @@
  */
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { chatNotification, type Page } from '../domain/pages';
+import { addressFromKey } from '../domain/paging-targets';
 
 export interface Pager {
   /**
@@ -29,8 +30,6 @@ export interface Pager {
    */
   send(address: string, page: Page): Promise<string>;
 }
-
-const PERSON = 'person:';
 
 /** The protocols the pager writes a body for; all others receive `default`. */
 interface PageMessage {
@@ -71,10 +70,11 @@ export class SnsPager implements Pager {
   private topicOf(address: string): string {
     const listed = this.topics[address];
     if (listed) return listed;
-    if (address.startsWith(PERSON)) {
+    const parsed = addressFromKey(address);
+    if (parsed.kind === 'person') {
       if (!this.personTopicArnPrefix)
         throw new Error(`no person topics configured, so ${address} cannot be paged`);
-      return `${this.personTopicArnPrefix}${address.slice(PERSON.length)}`;
+      return `${this.personTopicArnPrefix}${parsed.person}`;
     }
     throw new Error(`no topic for tier "${address}"; known tiers: ${Object.keys(this.topics).join(', ')}`);
   }

@@ -21,6 +21,12 @@ export type PageAddress =
 export const addressKey = (address: PageAddress): string =>
   address.kind === 'tier' ? address.tier : `person:${address.person}`;
 
+/** The address a pager key names: the inverse of {@link addressKey}. */
+export const addressFromKey = (key: string): PageAddress =>
+  key.startsWith('person:')
+    ? { kind: 'person', person: key.slice('person:'.length) }
+    : { kind: 'tier', tier: key };
+
 /** Who a link in the page acts as: the person, or the tier for its shared endpoints. */
 export const addressName = (address: PageAddress): string =>
   address.kind === 'tier' ? address.tier : address.person;
@@ -55,7 +61,8 @@ const hasEndpoints = (tier: ContactTier): boolean =>
   tier.chat?.slackChannelId !== undefined ||
   tier.chat?.teamsChannelId !== undefined;
 
-const fallbackTargets = (setup: PagingSetup, tier: string, why: string): PageTarget[] =>
+/** The fallback's addresses (a name is a person in `oncall.people`, else a tier), paged for `tier` and why. */
+export const fallbackTargets = (setup: PagingSetup, tier: string, why: string): PageTarget[] =>
   (setup.oncall?.fallback ?? []).map((name) => ({
     tier,
     address: setup.oncall?.people.some((p) => p.name === name)

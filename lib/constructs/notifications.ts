@@ -12,6 +12,10 @@ export const TIER_TAG = 'incident-response:tier';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 import type { OncallPerson } from '../../lambdas/contract/config-schema-oncall';
 
+/** The name of a person's pages topic: `<prefix>-oncall-person-<person>` (`*` gives the pattern of them all). */
+export const personTopicName = (prefix: string, person: string): string =>
+  `${prefix}-oncall-person-${person}`;
+
 /** SNS topic names: letters, digits, hyphens and underscores, at most 256 characters. */
 const MAX_TOPIC_NAME = 256;
 
@@ -46,7 +50,7 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    this.personTopicName = (person) => `${props.topicNamePrefix}-oncall-person-${person}`;
+    this.personTopicName = (person) => personTopicName(props.topicNamePrefix, person);
     const problems = [
       ...props.operatorTiers
         .filter((t) => !(t in props.contacts))

@@ -10,8 +10,10 @@ import { isOpen } from '../../domain/lifecycle';
 import { actionUrl, incidentPageUrl, linkFor, viewLinkFor } from '../../domain/links';
 import { type IncidentPageKind, type PageContext, renderPage } from '../../domain/pages';
 import {
+  addressFromKey,
   addressKey,
   addressName,
+  fallbackTargets,
   type PageTarget,
   resolveTiers,
   schedulesOf,
@@ -74,10 +76,11 @@ const earlierAddresses = (incident: Incident, tiers: readonly string[], targets:
     const key = e.details.address;
     if (now.has(key) || !tiers.includes(e.details.tier)) continue;
     now.add(key);
-    const address = key.startsWith('person:')
-      ? ({ kind: 'person', person: key.slice('person:'.length) } as const)
-      : ({ kind: 'tier', tier: key } as const);
-    out.push({ tier: e.details.tier, address, reason: `paged earlier about ${incident.id}` });
+    out.push({
+      tier: e.details.tier,
+      address: addressFromKey(key),
+      reason: `paged earlier about ${incident.id}`,
+    });
   }
   return out;
 };
@@ -247,18 +250,14 @@ const sendEach = async (
 
 /** The fallback addresses that cover a person who could not be paged, less those already reached. */
 const fallbackFor = (deps: LifecycleDeps, target: PageTarget, reached: Set<string>): PageTarget[] =>
-  (deps.config.oncall?.fallback ?? []).flatMap((name): PageTarget[] => {
-    const isPerson = deps.config.oncall?.people.some((p) => p.name === name) ?? false;
-    const address = isPerson
-      ? ({ kind: 'person', person: name } as const)
-      : ({ kind: 'tier', tier: name } as const);
-    const key = addressKey(address);
-    if (reached.has(key)) return [];
-    reached.add(key);
-    return [
-      { tier: target.tier, address, reason: `fallback: the page to ${addressName(target.address)} failed` },
-    ];
-  });
+  fallbackTargets(deps.config, target.tier, `the page to ${addressName(target.address)} failed`).filter(
+    (t) => {
+      const key = addressKey(t.address);
+      if (reached.has(key)) return false;
+      reached.add(key);
+      return true;
+    },
+  );
 
 /** Pages `tiers` about `incident` (with links), recording each page: what the responder endpoint's escalate uses. */
 export const pageTiers = async (
