@@ -18,7 +18,6 @@ import { ticketSecretArns } from '../lambdas/contract/ticket-access';
 import { ticketPorts } from '../lambdas/entries/ticket-ports';
 import type { IncidentService } from '../lambdas/services/incident-service';
 import type { IntakeResult } from '../lambdas/services/intake';
-import { handleResponderRequest } from '../lambdas/services/responder-endpoint';
 import type { ResponderDeps } from '../lambdas/services/responders';
 import type { SilenceDeps } from '../lambdas/services/silences';
 import { composeDeps } from '../lambdas/wiring/compose';
@@ -28,7 +27,7 @@ import { SimulatedEnvironment } from './environment';
 import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
 import { type LocalDynamo, startLocalDynamo } from './local-aws/dynalite';
 import { type AwsFaults, LocalAwsJson } from './local-aws/json-protocol';
-import { type LocalResponder, startLocalResponder } from './local-aws/responder';
+import { type FunctionUrlResult, type LocalResponder, startLocalResponder } from './local-aws/responder';
 import { LocalS3 } from './local-aws/s3';
 import { SimulatedAws } from './local-aws/simulated-aws';
 import { LocalSns } from './local-aws/sns';
@@ -260,6 +259,8 @@ export async function bootSandbox(
       );
     return fn;
   };
+  // The CLI's paths in the sandbox (sandbox.acknowledge, resolve, approve) page in-process with links
+  // to the loopback endpoint; the deployed CLI pages without links (it holds no signing secret).
   const lifecycleDeps = composed.lifecycle({
     pager: new SnsPager(sns.sns, sns.topicArns),
     callbacks: new SfnCallbacks(sfn),
@@ -286,8 +287,10 @@ export async function bootSandbox(
         }
       : {}),
   });
-  const endpoint = composed.responderEndpoint(lifecycleDeps, async () => secret);
-  responder.serve((request) => handleResponderRequest(endpoint, request, clock.now()));
+  // A page link's click runs the responder function's bundle, as the Function URL would.
+  const responderFunction = [...functions.values()].find((fn) => fn.name === 'responder');
+  if (!responderFunction) throw new Error('the template has no responder function');
+  responder.serve(async (event) => (await responderFunction.invoke(event)) as FunctionUrlResult);
 
   const localHandlers: Record<string, LocalHandler> = {};
   // A fault named for a state hits that Task in whichever workflow has it.

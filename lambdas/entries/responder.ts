@@ -1,4 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { ENV, requireIntEnv } from '../contract/env';
 import { createResponderHandler } from '../handlers/responder';
 import { pagingPorts, signingSecret } from './paging-ports';
 import { composed, logger } from './runtime';
@@ -7,9 +8,9 @@ import { ticketPortsFromEnv } from './ticket-ports';
 
 /**
  * The responder endpoint only sends pages (and comments an acknowledgement on the ticket, and
- * publishes the status page's first post on a click): without
- * one-click links (its own URL cannot be in its own environment, a dependency cycle; it names the
- * CLI instead), reports, reminders or metrics.
+ * publishes the status page's first post on a click): without reports, reminders or metrics. Its own
+ * URL cannot be in its own environment (a dependency cycle), so the pages it sends link back to the
+ * origin each request arrived at (compose.responderEndpoint).
  */
 const deps = composed();
 const lifecycle = deps.lifecycle({
@@ -20,6 +21,13 @@ const lifecycle = deps.lifecycle({
 });
 
 export const handler = createResponderHandler(
-  { ...deps.responderEndpoint(lifecycle, signingSecret()), clock: () => new Date() },
+  {
+    endpointAt: deps.responderEndpoint(
+      lifecycle,
+      signingSecret(),
+      requireIntEnv(ENV.linkTtlMinutes, { min: 1 }),
+    ),
+    clock: () => new Date(),
+  },
   logger,
 );

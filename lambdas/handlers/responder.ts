@@ -6,7 +6,13 @@ import * as z from 'zod/mini';
 import { parseOrThrow } from '../domain/validation';
 import { handleResponderRequest, type ResponderEndpointDeps } from '../services/responder-endpoint';
 
-export interface ResponderHandlerDeps extends ResponderEndpointDeps {
+export interface ResponderHandlerDeps {
+  /**
+   * The endpoint's services for requests that reach it at `origin`: the pages it sends itself (an
+   * acknowledgement's notice, an escalation asked for from a link) carry links back to that origin,
+   * the only way a function learns its own Function URL (it cannot be in its own environment).
+   */
+  readonly endpointAt: (origin: string) => ResponderEndpointDeps;
   readonly clock: () => Date;
 }
 
@@ -16,6 +22,7 @@ const functionUrlEvent = z.object({
   rawQueryString: z.optional(z.string()),
   body: z.optional(z.string()),
   isBase64Encoded: z.optional(z.boolean()),
+  headers: z.optional(z.record(z.string(), z.string())),
   requestContext: z.object({ domainName: z.string(), http: z.object({ method: z.string() }) }),
 });
 
@@ -25,6 +32,16 @@ export interface ResponderResult {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
+
+/**
+ * Where the request arrived: always `https://<domainName>` on AWS (a Function URL serves HTTPS only,
+ * and Lambda sets `x-forwarded-proto: https`). Plain http is taken only on loopback, where the
+ * sandbox serves the same bundle; links refuse plain http anywhere else (domain/links.ts).
+ */
+export const requestOrigin = (domainName: string, forwardedProto: string | undefined): string =>
+  forwardedProto === 'http' && /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(domainName)
+    ? `http://${domainName}`
+    : `https://${domainName}`;
 
 const HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } as const;
 
@@ -67,14 +84,15 @@ export const createResponderHandler = (deps: ResponderHandlerDeps, logger: Logge
         event.body !== undefined && event.isBase64Encoded
           ? Buffer.from(event.body, 'base64').toString('utf8')
           : event.body;
+      // The Function URL's own domain (set by Lambda, not the client's Host header).
+      const origin = requestOrigin(event.requestContext.domainName, event.headers?.['x-forwarded-proto']);
       const response = await handleResponderRequest(
-        deps,
+        deps.endpointAt(origin),
         {
           method: event.requestContext.http.method,
           path: event.rawPath,
           ...(event.rawQueryString ? { query: event.rawQueryString } : {}),
-          // The Function URL's own domain (set by Lambda, not the client's Host header).
-          origin: `https://${event.requestContext.domainName}`,
+          origin,
           body,
         },
         deps.clock(),

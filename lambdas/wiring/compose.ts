@@ -38,8 +38,8 @@ export interface CorePorts {
 /**
  * What paging and the workflows' callbacks need (lifecycle, responder endpoint, CLI): the lifecycle's
  * own ports, less what compose supplies (the services, the config, the clock, link ids). No
- * postMortems where post-mortem reminders are not started (the responder endpoint); no links: pages
- * name the CLI instead.
+ * postMortems where post-mortem reminders are not started (the responder endpoint); no links where
+ * the caller cannot sign them (the deployed CLI): its pages name the CLI instead.
  */
 export type PagingPorts = Pick<
   LifecycleDeps,
@@ -68,10 +68,16 @@ export interface Composed {
   readonly lifecycle: (ports: PagingPorts) => LifecycleDeps;
   /** The acknowledge / resolve / approve paths (CLI, responder endpoint), paging through `lifecycle`. */
   readonly responders: (lifecycle: LifecycleDeps) => Required<ResponderDeps>;
+  /**
+   * The responder endpoint's services per origin it is reached at. Lacking links of its own (a
+   * function cannot know its own URL at deploy), `lifecycle` pages with links to that origin, signed
+   * with `secret` and valid `linkTtlMinutes`.
+   */
   readonly responderEndpoint: (
     lifecycle: LifecycleDeps,
     secret: () => Promise<string>,
-  ) => ResponderEndpointDeps;
+    linkTtlMinutes: number,
+  ) => (origin: string) => ResponderEndpointDeps;
   /** Pages `tiers` about an incident and records each page. */
   readonly page: (
     lifecycle: LifecycleDeps,
@@ -135,24 +141,40 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
       ...(links ? { links: { ...links, newId } } : {}),
     }),
     responders,
-    responderEndpoint: (lifecycle, secret) => ({
-      ...responders(lifecycle),
-      escalation: config.escalation,
-      store,
-      secret,
-      pageEscalation: (incidentId, tiers, why) => page(lifecycle, incidentId, 'ESCALATION', tiers, { why }),
-      pageFacts: (incident, now) => incidentPageFacts(lifecycle, config, incident, now, core.region),
-      newId,
-      ...(lifecycle.statusPage
-        ? {
-            statusPage: {
-              waiting: (incidentId: string) => draftWaiting(lifecycle, incidentId),
-              publish: (incidentId: string, by: string) =>
-                publishDraft(lifecycle, incidentId, { type: 'human', name: by }),
-            },
-          }
-        : {}),
-    }),
+    responderEndpoint: (lifecycle, secret, linkTtlMinutes) => {
+      const byOrigin = new Map<string, ResponderEndpointDeps>();
+      const endpointFor = (origin: string): ResponderEndpointDeps => {
+        const paging: LifecycleDeps = lifecycle.links
+          ? lifecycle
+          : { ...lifecycle, links: { baseUrl: origin, secret, ttlMinutes: linkTtlMinutes, newId } };
+        return {
+          ...responders(paging),
+          escalation: config.escalation,
+          store,
+          secret,
+          pageEscalation: (incidentId, tiers, why) => page(paging, incidentId, 'ESCALATION', tiers, { why }),
+          pageFacts: (incident, now) => incidentPageFacts(paging, config, incident, now, core.region),
+          newId,
+          ...(paging.statusPage
+            ? {
+                statusPage: {
+                  waiting: (incidentId: string) => draftWaiting(paging, incidentId),
+                  publish: (incidentId: string, by: string) =>
+                    publishDraft(paging, incidentId, { type: 'human', name: by }),
+                },
+              }
+            : {}),
+        };
+      };
+      return (origin) => {
+        let deps = byOrigin.get(origin);
+        if (!deps) {
+          deps = endpointFor(origin);
+          byOrigin.set(origin, deps);
+        }
+        return deps;
+      };
+    },
     page,
   };
 };

@@ -42,8 +42,8 @@ export class ResponderApi extends Construct {
       invokeMode: lambda.InvokeMode.BUFFERED,
     });
     for (const fn of [props.responderFunction, ...props.signers]) this.grantSigning(fn);
-    // Only signers put links in pages; the responder verifies them (the expiry is in the link).
-    for (const fn of props.signers)
+    // The responder signs too: the incident page's buttons, and the links in the pages it sends.
+    for (const fn of [props.responderFunction, ...props.signers])
       fn.addEnvironment(ENV.linkTtlMinutes, String(ResponderApi.LINK_TTL.toMinutes()));
   }
 

@@ -160,7 +160,7 @@ describe('IncidentResponseStack', () => {
     ['TIER_TOPIC_ARNS', ['lifecycle', 'responder']],
     ['SIGNING_SECRET_ARN', ['lifecycle', 'responder']],
     ['ESCALATION_STATE_MACHINE_ARN', ['lifecycle', 'responder']],
-    ['LINK_TTL_MINUTES', ['lifecycle']],
+    ['LINK_TTL_MINUTES', ['lifecycle', 'responder']],
     ['RESPONDER_BASE_URL', ['lifecycle']],
     ['STATE_MACHINE_ARN', ['ingest']],
     ['POSTMORTEM_STATE_MACHINE_ARN', ['lifecycle']],

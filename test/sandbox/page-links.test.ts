@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INCIDENT_PAGE_LABEL } from '../../lambdas/domain/page-email';
 import { DRILL_CONFIG } from '../../sandbox/scenarios';
 import { alarmStateChange } from '../support/events';
 import { START, withSandbox } from '../support/sandbox';
@@ -44,6 +45,15 @@ describe('one-click links in a delivered page, against the endpoint on loopback'
       expect(acked?.status).not.toBe('DETECTED');
       const notices = (await sandbox.sns.drain()).filter((p) => p.kind === 'ACKNOWLEDGED');
       expect(notices.map((p) => p.tier)).toEqual(acked?.pagedTiers);
+      // The responder function sent these notices itself: their incident page links point back at the
+      // origin the click arrived at, and open the page showing who acknowledged.
+      for (const notice of notices) {
+        const page = linkAfter(notice.body, new RegExp(`^${INCIDENT_PAGE_LABEL.replace(/[()]/g, '\\$&')}$`));
+        expect(page.startsWith(`${sandbox.responder.baseUrl}/i/`)).toBe(true);
+        const opened = await fetch(page);
+        expect(opened.status).toBe(200);
+        expect(await opened.text()).toMatch(/acknowledged by on-call/i);
+      }
 
       const replay = await fetch(ack, { method: 'POST', body: '' });
       expect(replay.status).toBe(403);

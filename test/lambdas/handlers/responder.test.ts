@@ -6,8 +6,13 @@ import type { WorkflowCallbacks } from '../../../lambdas/adapters/workflow-callb
 import type { EscalationPolicies } from '../../../lambdas/domain/escalation';
 import type { Incident } from '../../../lambdas/domain/incident';
 import { linkFor, verifyLink, viewLinkFor } from '../../../lambdas/domain/links';
-import { createResponderHandler, type ResponderHandlerDeps } from '../../../lambdas/handlers/responder';
+import {
+  createResponderHandler,
+  type ResponderHandlerDeps,
+  requestOrigin,
+} from '../../../lambdas/handlers/responder';
 import { IncidentService } from '../../../lambdas/services/incident-service';
+import type { ResponderEndpointDeps } from '../../../lambdas/services/responder-endpoint';
 import { INCIDENT_PAGE_CSP } from '../../../lambdas/web/incident-page-html';
 import { fakeLambdaContext } from '../../support/lambda';
 import { useLocalDynamo } from '../../support/local-dynamo';
@@ -89,9 +94,24 @@ beforeEach(() => {
     () => NOW,
   );
   logger = new Logger({ serviceName: 'responder-test', logLevel: 'SILENT' });
+  origins = [];
 });
 
-const depsWith = (overrides: Partial<ResponderHandlerDeps> = {}): ResponderHandlerDeps => ({
+/** The endpoint's deps the handler asks for, and the origins it asked with. */
+let origins: string[] = [];
+
+const depsWith = (
+  overrides: Partial<ResponderEndpointDeps> = {},
+  clock: () => Date = () => NOW,
+): ResponderHandlerDeps => ({
+  endpointAt: (origin) => {
+    origins.push(origin);
+    return endpointDeps(overrides);
+  },
+  clock,
+});
+
+const endpointDeps = (overrides: Partial<ResponderEndpointDeps>): ResponderEndpointDeps => ({
   incidents,
   callbacks: noCallbacks,
   store: dynamo.store,
@@ -104,7 +124,6 @@ const depsWith = (overrides: Partial<ResponderHandlerDeps> = {}): ResponderHandl
     links: {},
   }),
   newId: randomUUID,
-  clock: () => NOW,
   ...overrides,
 });
 
@@ -153,6 +172,30 @@ describe('responder handler on a Function URL', () => {
     expect(paused.body).not.toContain('http-equiv="refresh"');
   });
 
+  it("asks for the endpoint at the Function URL's own https origin, whatever x-forwarded-proto claims", async () => {
+    const incident = await openIncident();
+    const handler = createResponderHandler(depsWith(), logger);
+    const event = functionUrlEvent('GET', linkPath(incident.id, 'ack'));
+
+    await handler(event, context);
+    await handler({ ...event, headers: { ...event.headers, 'x-forwarded-proto': 'http' } }, context);
+
+    expect(origins).toEqual([
+      'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+      'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+    ]);
+  });
+
+  it('takes plain http only from loopback (the sandbox serving the same bundle)', () => {
+    expect(requestOrigin('127.0.0.1:4567', 'http')).toBe('http://127.0.0.1:4567');
+    expect(requestOrigin('localhost:80', 'http')).toBe('http://localhost:80');
+    expect(requestOrigin('127.0.0.1:4567', 'https')).toBe('https://127.0.0.1:4567');
+    expect(requestOrigin('127.0.0.1.evil.example', 'http')).toBe('https://127.0.0.1.evil.example');
+    expect(requestOrigin('abc.lambda-url.us-east-1.on.aws', undefined)).toBe(
+      'https://abc.lambda-url.us-east-1.on.aws',
+    );
+  });
+
   it('GET answers the confirmation page as HTML that is never cached', async () => {
     const incident = await openIncident();
     const handler = createResponderHandler(depsWith(), logger);
@@ -197,7 +240,7 @@ describe('responder handler on a Function URL', () => {
   it('a refused link is a 403 and the reason goes to the log only', async () => {
     const incident = await openIncident();
     const handler = createResponderHandler(
-      depsWith({ clock: () => new Date(NOW.getTime() + 61 * 60_000) }),
+      depsWith({}, () => new Date(NOW.getTime() + 61 * 60_000)),
       logger,
     );
     const info = vi.spyOn(logger, 'info');

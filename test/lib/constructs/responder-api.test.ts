@@ -96,13 +96,12 @@ describe('ResponderApi signing secret', () => {
     template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
   });
 
-  it('tells the responder and the signers where the secret is, and the signers how long links live', () => {
+  it('tells the responder and the signers where the secret is and how long links live', () => {
     const { template, envOf, responder, lifecycle, intake } = responderApiIn();
     const secret = { Ref: onlyIdOf(template, 'AWS::SecretsManager::Secret') };
 
-    expect(envOf(responder)).toMatchObject({ SIGNING_SECRET_ARN: secret });
-    // The responder only verifies links: their expiry is signed into them.
-    expect(envOf(responder)).not.toHaveProperty('LINK_TTL_MINUTES');
+    // The responder signs too: the links in the pages it sends (an acknowledgement's notice).
+    expect(envOf(responder)).toMatchObject({ SIGNING_SECRET_ARN: secret, LINK_TTL_MINUTES: '1440' });
     expect(envOf(lifecycle)).toMatchObject({ SIGNING_SECRET_ARN: secret, LINK_TTL_MINUTES: '1440' });
     expect(envOf(intake)).not.toHaveProperty('SIGNING_SECRET_ARN');
     expect(envOf(intake)).not.toHaveProperty('LINK_TTL_MINUTES');
