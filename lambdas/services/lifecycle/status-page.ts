@@ -16,7 +16,13 @@ import type { StatusPageConfig } from '../../contract/config-schema-status-page'
 import { ConcurrentUpdateError, IncidentError } from '../../domain/errors';
 import { operatorTiers } from '../../domain/escalation';
 import type { Incident } from '../../domain/incident';
-import { applyUpdate, draftUpdate, PUBLIC_STATUSES } from '../../domain/status-page';
+import {
+  applyUpdate,
+  draftUpdate,
+  PUBLIC_STATUSES,
+  type PublicStatus,
+  type StatusPageState,
+} from '../../domain/status-page';
 import { appendEntries } from '../../domain/timeline';
 import { type LifecycleDeps, load, WORKFLOW } from './deps';
 import { page } from './paging';
@@ -147,7 +153,11 @@ export const draftFirstPost = async (deps: LifecycleDeps, incident: Incident): P
 export const publishDraft = async (deps: LifecycleDeps, incidentId: string, by = WORKFLOW): Promise<void> => {
   const ports = deps.statusPage;
   if (ports === undefined) throw new NothingToPublishError('the config has no statusPage');
+  // Confirmed late (after the diagnosis or a mitigation), the first post catches up at once: customers
+  // hear investigating, then what is already known, rather than investigating until the resolution.
+  const incident = await load(deps, incidentId);
   let refused: string | undefined;
+  let posted: PublicStatus[] = [];
   const now = deps.clock();
   const { record, changed } = await change(ports.records, now, (current) => {
     const draft = current.pending[incidentId];
@@ -155,14 +165,17 @@ export const publishDraft = async (deps: LifecycleDeps, incidentId: string, by =
     const { [incidentId]: _published, ...pending } = current.pending;
     const applied = applyUpdate(current.state, draft, now);
     refused = applied.ok ? undefined : applied.reason;
-    return { state: applied.ok ? applied.value : current.state, pending };
+    if (!applied.ok) return { state: current.state, pending };
+    const advanced = advance(applied.value, ports.config, incident, progressOf(incident), now);
+    posted = ['investigating', ...advanced.posted];
+    return { state: advanced.state, pending };
   });
   if (!changed) throw new NothingToPublishError(`no status page post of ${incidentId} waits to be published`);
   if (refused) {
     await note(deps, incidentId, `status page: the first post was not published: ${refused}`, by);
     return;
   }
-  await note(deps, incidentId, 'status page: posted investigating', by);
+  await note(deps, incidentId, `status page: posted ${posted.join(', then ')}`, by);
   await bestEffort(deps, incidentId, 'writing the site', () => publishSite(ports, record.state));
 };
 
@@ -236,42 +249,60 @@ export const postResolution = async (deps: LifecycleDeps, incidentId: string): P
 };
 
 /**
- * What customers hear between the first post and the resolution, posted when recovery is awaited:
- * `identified` once the diagnosis names a cause, then `monitoring` once an automatic action mitigated
- * it (the incident went through MITIGATING). Only for an incident already on the page, only forward,
- * each once: a status already reached is left alone, so a second run changes nothing.
+ * The statuses `incident` has earned past investigating: `identified` once the diagnosis names a
+ * cause, then `monitoring` once an automatic action mitigated it (the incident went through MITIGATING).
+ */
+const progressOf = (incident: Incident): PublicStatus[] => [
+  ...(incident.diagnosis && incident.diagnosis.suspectedCause !== 'unknown' ? (['identified'] as const) : []),
+  ...(incident.statusTimestamps.MITIGATING ? (['monitoring'] as const) : []),
+];
+
+/**
+ * Moves `incident` on `state` forward to each of `wanted` it has not reached yet, in order; a status
+ * reached already, or one the domain refuses, is skipped. Returns the state and what was posted.
+ */
+const advance = (
+  state: StatusPageState,
+  config: StatusPageConfig,
+  incident: Incident,
+  wanted: readonly PublicStatus[],
+  now: Date,
+): { state: StatusPageState; posted: PublicStatus[] } => {
+  const posted: PublicStatus[] = [];
+  for (const status of wanted) {
+    const onPage = state.incidents.find((i) => i.id === incident.id);
+    if (!onPage || PUBLIC_STATUSES.indexOf(onPage.status) >= PUBLIC_STATUSES.indexOf(status)) continue;
+    const draft = draftUpdate(state, config, {
+      incidentId: incident.id,
+      severity: incident.severity,
+      service: incident.service,
+      status,
+    });
+    const applied = draft.ok ? applyUpdate(state, draft.value, now) : draft;
+    if (!applied.ok) continue;
+    state = applied.value;
+    posted.push(status);
+  }
+  return { state, posted };
+};
+
+/**
+ * What customers hear between the first post and the resolution, posted when recovery is awaited
+ * (progressOf). Only for an incident already on the page, only forward, each once: a status already
+ * reached is left alone, so a second run changes nothing.
  */
 export const postProgress = async (deps: LifecycleDeps, incidentId: string): Promise<void> => {
   const ports = deps.statusPage;
   if (ports === undefined) return;
   const incident = await load(deps, incidentId);
-  const wanted = [
-    ...(incident.diagnosis && incident.diagnosis.suspectedCause !== 'unknown'
-      ? (['identified'] as const)
-      : []),
-    ...(incident.statusTimestamps.MITIGATING ? (['monitoring'] as const) : []),
-  ];
+  const wanted = progressOf(incident);
   if (wanted.length === 0) return;
-  const posted: string[] = [];
+  let posted: PublicStatus[] = [];
   const after = await bestEffort(deps, incidentId, 'posting the progress', () =>
     change(ports.records, deps.clock(), (record) => {
-      posted.length = 0;
-      let state = record.state;
-      for (const status of wanted) {
-        const onPage = state.incidents.find((i) => i.id === incidentId);
-        if (!onPage || PUBLIC_STATUSES.indexOf(onPage.status) >= PUBLIC_STATUSES.indexOf(status)) continue;
-        const draft = draftUpdate(state, ports.config, {
-          incidentId,
-          severity: incident.severity,
-          service: incident.service,
-          status,
-        });
-        const applied = draft.ok ? applyUpdate(state, draft.value, deps.clock()) : draft;
-        if (!applied.ok) continue;
-        state = applied.value;
-        posted.push(status);
-      }
-      return posted.length > 0 ? { state, pending: record.pending } : undefined;
+      const advanced = advance(record.state, ports.config, incident, wanted, deps.clock());
+      posted = advanced.posted;
+      return posted.length > 0 ? { state: advanced.state, pending: record.pending } : undefined;
     }),
   );
   if (!after?.changed) return;
