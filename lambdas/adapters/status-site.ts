@@ -46,7 +46,28 @@ export const statusSiteFiles = (state: StatusPageState, config: StatusPageConfig
   },
 ];
 
-/** Writes the site to its bucket with S3 PutObject (the function may put objects, nothing else). */
+/** Some of the site's objects were not written; the others were (S3 has no multi-object write). */
+export class StatusSiteWriteError extends Error {
+  override readonly name = 'StatusSiteWriteError';
+  constructor(
+    readonly failed: ReadonlyArray<{ readonly key: string; readonly error: unknown }>,
+    readonly written: readonly string[],
+  ) {
+    super(
+      `${failed.map((f) => `${f.key} (${f.error instanceof Error ? `${f.error.name}: ${f.error.message}` : String(f.error)})`).join(', ')} not written` +
+        (written.length > 0
+          ? `; ${written.join(', ')} written, so the page is mixed until the next post rewrites all three`
+          : ''),
+    );
+  }
+}
+
+/**
+ * Writes the site to its bucket with S3 PutObject (the function may put objects, nothing else). The
+ * three objects go up at once, each with the SDK's retries: S3 cannot write them as one, so a failure
+ * names the objects left behind (StatusSiteWriteError) and the next post, which always rewrites all
+ * three from the stored state, mends the page.
+ */
 export class S3StatusSite implements StatusSite {
   constructor(
     private readonly s3: S3Client,
@@ -54,17 +75,27 @@ export class S3StatusSite implements StatusSite {
   ) {}
 
   async write(files: readonly StatusSiteFile[]): Promise<void> {
-    for (const file of files) {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: file.key,
-          Body: file.body,
-          ContentType: file.contentType,
-          CacheControl: STATUS_CACHE_CONTROL,
-        }),
+    const results = await Promise.allSettled(
+      files.map((file) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: file.key,
+            Body: file.body,
+            ContentType: file.contentType,
+            CacheControl: STATUS_CACHE_CONTROL,
+          }),
+        ),
+      ),
+    );
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ key: files[i]?.key ?? '?', error: r.reason as unknown }] : [],
+    );
+    if (failed.length > 0)
+      throw new StatusSiteWriteError(
+        failed,
+        files.filter((_, i) => results[i]?.status === 'fulfilled').map((f) => f.key),
       );
-    }
   }
 }
 

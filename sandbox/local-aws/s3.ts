@@ -56,7 +56,7 @@ export class LocalS3 {
       const [, name = '', ...rest] = new URL(req.url ?? '/', 'http://s3').pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
       if (req.method === 'PUT' && key !== '') {
-        if (local?.refused.has(name)) {
+        if (local?.refused.has(name) || local?.refused.has(`${name}/${key}`)) {
           req.resume();
           res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
           return;
@@ -86,9 +86,18 @@ export class LocalS3 {
     return local;
   }
 
-  /** Refuses every write to `bucket` with AccessDenied from now on, as a missing grant would. */
-  refuseWrites(bucket: string): void {
-    this.refused.add(bucket);
+  /**
+   * Refuses every write to `bucket` (or only to its `key`) with AccessDenied from now on, as a missing
+   * grant would.
+   */
+  refuseWrites(bucket: string, key?: string): void {
+    this.refused.add(key === undefined ? bucket : `${bucket}/${key}`);
+  }
+
+  /** Takes back every refusal of `bucket` and its keys. */
+  allowWrites(bucket: string): void {
+    for (const refused of [...this.refused])
+      if (refused === bucket || refused.startsWith(`${bucket}/`)) this.refused.delete(refused);
   }
 
   /** Every key in the bucket (the reports' unless told). */

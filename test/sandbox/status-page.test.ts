@@ -165,13 +165,47 @@ describe('the status page through the synthesized workflow', () => {
         (e) => e.kind === 'error' && e.details?.step === 'status-page',
       );
       expect(errors?.map((e) => e.summary)).toEqual([
-        expect.stringContaining('status page: writing the site failed (AccessDenied'),
-        expect.stringContaining('status page: writing the site failed (AccessDenied'),
+        expect.stringContaining(
+          'status page: writing the site failed (StatusSiteWriteError: index.html (AccessDenied',
+        ),
+        expect.stringContaining(
+          'status page: writing the site failed (StatusSiteWriteError: index.html (AccessDenied',
+        ),
       ]);
       const told = (await sandbox.sns.allPages()).filter(
         (p) => p.kind === 'ESCALATION' && p.body.includes('the status page was not updated'),
       );
       expect(told.length).toBeGreaterThan(0);
+      expect(sandbox.executionSummary().failures).toEqual([]);
+    });
+  }, 60_000);
+});
+
+describe('a status page write that fails half-way', () => {
+  it('names the object left behind, tells the operators, and the next post rewrites all three', async () => {
+    await withSandbox({ config: config({ confirmFirstPost: false }) }, async (sandbox) => {
+      sandbox.s3.refuseWrites(bucket(sandbox), 'index.html');
+      const id = await openP1(sandbox);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(['history.atom', 'status.json']);
+      const [failure] =
+        (await sandbox.incident(id))?.timeline.filter(
+          (e) => e.kind === 'error' && e.details?.step === 'status-page',
+        ) ?? [];
+      expect(failure?.summary).toMatch(
+        /^status page: writing the site failed \(StatusSiteWriteError: index\.html \(AccessDenied: .*\) not written; status\.json, history\.atom written, so the page is mixed until the next post rewrites all three\)$/,
+      );
+      const told = (await sandbox.sns.allPages()).filter(
+        (p) => p.kind === 'ESCALATION' && p.body.includes('index.html'),
+      );
+      expect(told.length).toBeGreaterThan(0);
+
+      sandbox.s3.allowWrites(bucket(sandbox));
+      await resolve(sandbox, id);
+      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(SITE);
+      expect(await sandbox.s3.text(bucket(sandbox), 'index.html')).toContain(
+        'Checkout API: <span class="s operational">Operational</span>',
+      );
+      expect((await sandbox.incident(id))?.status).toBe('RESOLVED');
       expect(sandbox.executionSummary().failures).toEqual([]);
     });
   }, 60_000);
@@ -207,6 +241,45 @@ describe('incident status-page --out DIR', () => {
 });
 
 describe('a drill with a status page', () => {
+  it('bad-deploy with its first post confirmed after the diagnosis catches up at once: investigating, then identified', async () => {
+    const scenario = SCENARIOS['bad-deploy'];
+    if (!scenario) throw new Error('no bad-deploy scenario');
+    const dir = join(mkdtempSync(join(tmpdir(), 'drill-status-')), 'status');
+    const seen: { identifiedBefore?: boolean; clicked?: number } = {};
+    const report = await runDrill(
+      { ...scenario, config: config() },
+      {
+        start: minute(0),
+        statusDir: dir,
+        // By minute 20 the workflow has diagnosed the bad deploy and waits for recovery (nothing may
+        // roll back here), while the first post still waits for its click.
+        hooks: [
+          {
+            atMinute: 20,
+            run: async (sandbox) => {
+              const [incidentPage] = (await sandbox.sns.drain()).filter((p) => p.kind === 'INCIDENT');
+              const before = await sandbox.incident(incidentPage?.incidentId ?? '');
+              seen.identifiedBefore = before?.timeline.some((e) => e.summary.includes('posted identified'));
+              const publish = linkAfter(incidentPage?.body ?? '', PUBLISH) ?? '';
+              seen.clicked = (await fetch(publish, { method: 'POST', body: '' })).status;
+            },
+          },
+        ],
+      },
+    );
+
+    expect(seen).toEqual({ identifiedBefore: false, clicked: 200 });
+    const [incident] = report.incidents;
+    const json = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
+    expect(json.incidents).toEqual([expect.objectContaining({ id: incident?.id, status: 'identified' })]);
+    const atom = readFileSync(join(dir, 'history.atom'), 'utf8');
+    expect(atom).toContain('Investigating (');
+    expect(atom).toContain('Identified (');
+    expect(incident?.timeline.map((e) => e.summary)).toContain(
+      'status page: posted investigating, then identified',
+    );
+  }, 60_000);
+
   it('writes the same files to its statusDir: bad-deploy (a P2, still monitoring at its end) in partial outage, its cause identified', async () => {
     const scenario = SCENARIOS['bad-deploy'];
     if (!scenario) throw new Error('no bad-deploy scenario');
