@@ -32,7 +32,7 @@ import { PostMortemWorkflow } from './constructs/post-mortem-workflow';
 import { ReportBucket } from './constructs/report-bucket';
 import { ResponderApi } from './constructs/responder-api';
 import { ServiceAutomation } from './constructs/service-automation';
-import { StatusSite } from './constructs/status-site';
+import { grantStatusPublish, StatusSite, statusBucketName, statusObjectArn } from './constructs/status-site';
 import { grantTicketAccess } from './constructs/ticket-access';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
 import { COLD_START_MARGIN } from './constructs/workflow-tasks';
@@ -42,7 +42,7 @@ export interface IncidentResponseStackProps extends StackProps {
   readonly config: DeploymentConfig;
 }
 
-const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
+export const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
 
 /**
  * The longest an incident can stay suppressed, which the lifecycle workflow sleeps through before it
@@ -177,17 +177,23 @@ export class IncidentResponseStack extends Stack {
     // Announce opens the ticket and resolve closes it (lifecycle); a page link's acknowledgement comments (responder).
     if (config.tickets) grantTicketAccess(config.tickets, [lifecycle, responder]);
     // The status page: announce and resolve publish it (lifecycle), a Publish click too (responder).
-    if (config.statusPage) {
+    const statusRegion = config.statusPage?.region;
+    if (config.statusPage && statusRegion) {
+      // Its own stack in that region (lib/status-site-stack.ts, added by composeApp): the publishers
+      // write to the bucket by its fixed name, across regions.
+      const bucketName = statusBucketName(config.stackName, statusRegion);
+      for (const fn of [lifecycle, responder])
+        grantStatusPublish(fn, bucketName, statusObjectArn(bucketName), statusRegion);
+      if (statusRegion === this.region)
+        Annotations.of(this).addWarningV2(
+          STATUS_REGION_WARNING_ID,
+          `statusPage.region is ${statusRegion}, this stack's own region: the page fails with what it reports on; name another region (README, Status page)`,
+        );
+    } else if (config.statusPage) {
       const site = new StatusSite(this, 'StatusSite', {
         removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
       });
       for (const fn of [lifecycle, responder]) site.grantPublish(fn);
-      const wanted = config.statusPage.region;
-      if (wanted && wanted !== this.region)
-        Annotations.of(site).addWarningV2(
-          STATUS_REGION_WARNING_ID,
-          `statusPage.region is ${wanted}, but the status bucket is created in this stack's region: deploy the stack in ${wanted}, or in another account, to keep the page apart from what it reports on (README, Status page)`,
-        );
       new CfnOutput(this, 'StatusPageUrl', { description: 'The public status page', value: site.url });
     }
     this.responderApi = new ResponderApi(this, 'ResponderApi', {

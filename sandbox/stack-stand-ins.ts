@@ -61,7 +61,12 @@ export const functionsOf = (template: CfnTemplateJson): TemplateFunction[] =>
 export interface LocalNames {
   readonly tableName: string;
   readonly bucketName: string;
-  /** The status page's bucket, when the config has `statusPage` (the functions' STATUS_BUCKET). */
+  /**
+   * The status page's bucket, when the config has `statusPage` (the functions' STATUS_BUCKET). With
+   * `statusPage.region` it is the status stack's bucket by its derived name; the sandbox runs only the
+   * incident stack, so its S3 stand-in holds that bucket too, and the region the functions' client
+   * signs for (STATUS_BUCKET_REGION) changes nothing on loopback.
+   */
   readonly statusBucketName?: string;
   readonly secretArn: string;
   /** Each tier's pages topic, from the functions' TIER_TOPIC_ARNS; a person's (`person:<name>`) from PERSON_TOPIC_ARN_PREFIX. */

@@ -31,6 +31,8 @@ export const ENV = {
   ticketApiUrl: 'TICKET_API_URL',
   /** The status page's bucket (lib/constructs/status-site.ts), set only when the config has `statusPage`. */
   statusBucket: 'STATUS_BUCKET',
+  /** The status bucket's region, set only when the page is its own stack in another region (statusPage.region). */
+  statusBucketRegion: 'STATUS_BUCKET_REGION',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,6 +1,7 @@
 /**
  * The status page ports of the functions that publish it (the lifecycle steps and the responder
- * endpoint's Publish click): its item in the incident table and its bucket, at {@link ENV.statusBucket}.
+ * endpoint's Publish click): its item in the incident table and its bucket, at {@link ENV.statusBucket}
+ * (in {@link ENV.statusBucketRegion} when the page is its own stack in another region).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { createDocumentClient } from '../adapters/dynamo-document';
@@ -17,7 +18,12 @@ export const statusPagePortsFromEnv = (config: DeploymentConfig): { statusPage?:
         statusPage: {
           config: config.statusPage,
           records: new StatusPageStore(createDocumentClient(), requireEnv(ENV.tableName)),
-          site: new S3StatusSite(new S3Client({}), requireEnv(ENV.statusBucket)),
+          site: new S3StatusSite(
+            new S3Client(
+              process.env[ENV.statusBucketRegion] ? { region: process.env[ENV.statusBucketRegion] } : {},
+            ),
+            requireEnv(ENV.statusBucket),
+          ),
         },
       }
     : {};

@@ -18,7 +18,7 @@
  *
  * CDK: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront_origins.S3BucketOrigin.html
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +26,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/contract/env';
+import { ValidationError } from '../../lambdas/domain/errors';
 
 /** The objects the site is made of: the only keys a publisher may write. */
 export const STATUS_SITE_KEYS = ['index.html', 'status.json', 'history.atom'] as const;
@@ -39,7 +40,56 @@ export interface StatusSiteProps {
   readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   /** The distribution's comment in the console. @default 'Public status page' */
   readonly comment?: string;
+  /**
+   * The bucket's name, fixed when the page is its own stack in another region (statusBucketName), so
+   * the publishing functions can name it without a cross-region reference. @default CloudFormation names it
+   */
+  readonly bucketName?: string;
 }
+
+/** The longest S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+const MAX_BUCKET_NAME = 63;
+const ACCOUNT_ID_LENGTH = 12;
+
+/**
+ * The status bucket's name when the page is its own stack in `region`: `<stack>-status-<account>-<region>`,
+ * lowercased (bucket names allow no capitals), with the account as a token both stacks resolve alike.
+ * @throws ValidationError naming stackName when the bucket name would pass S3's 63 characters
+ */
+export const statusBucketName = (stackName: string, region: string): string => {
+  const prefix = `${stackName.toLowerCase()}-status-`;
+  const length = prefix.length + ACCOUNT_ID_LENGTH + 1 + region.length;
+  if (length > MAX_BUCKET_NAME)
+    throw new ValidationError('deployment config', [
+      {
+        path: 'stackName',
+        message: `"${stackName}" is too long for a status page in statusPage.region ${region}: its bucket name would be ${length} characters and S3 allows ${MAX_BUCKET_NAME}; shorten stackName to at most ${stackName.length - (length - MAX_BUCKET_NAME)} characters`,
+      },
+    ]);
+  return `${prefix}${Aws.ACCOUNT_ID}-${region}`;
+};
+
+/**
+ * Lets `fn` publish the page in `bucketName`: sets {@link ENV.statusBucket} (and, for a bucket in
+ * another region, {@link ENV.statusBucketRegion}) and grants `s3:PutObject` on exactly the site's three
+ * objects (no read, no delete, nothing else in the bucket).
+ */
+export const grantStatusPublish = (
+  fn: lambda.Function,
+  bucketName: string,
+  objectArn: (key: string) => string,
+  region?: string,
+): void => {
+  fn.addEnvironment(ENV.statusBucket, bucketName);
+  if (region) fn.addEnvironment(ENV.statusBucketRegion, region);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: STATUS_SITE_KEYS.map(objectArn) }),
+  );
+};
+
+/** The ARN of `key` in the bucket named `bucketName` (S3 ARNs carry no region or account). */
+export const statusObjectArn = (bucketName: string) => (key: string) =>
+  `arn:${Aws.PARTITION}:s3:::${bucketName}/${key}`;
 
 /** The status bucket and the CloudFront distribution in front of it. */
 export class StatusSite extends Construct {
@@ -54,6 +104,7 @@ export class StatusSite extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.bucketName ? { bucketName: props.bucketName } : {}),
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -99,17 +150,8 @@ export class StatusSite extends Construct {
     return `https://${this.distribution.distributionDomainName}`;
   }
 
-  /**
-   * Lets `fn` publish the page: sets {@link ENV.statusBucket} and grants `s3:PutObject` on exactly the
-   * site's three objects (no read, no delete, nothing else in the bucket).
-   */
+  /** Lets `fn` publish the page in this bucket (grantStatusPublish). */
   grantPublish(fn: lambda.Function): void {
-    fn.addEnvironment(ENV.statusBucket, this.bucket.bucketName);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: STATUS_SITE_KEYS.map((key) => this.bucket.arnForObjects(key)),
-      }),
-    );
+    grantStatusPublish(fn, this.bucket.bucketName, (key) => this.bucket.arnForObjects(key));
   }
 }

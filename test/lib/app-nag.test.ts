@@ -86,6 +86,17 @@ const variants = [
     'a status page (issue 14)',
     { statusPage: { title: 'Example status', components: [{ name: 'Checkout', services: ['checkout'] }] } },
   ],
+  [
+    'a status page in its own stack in another region',
+    {
+      env: { region: 'us-east-1' },
+      statusPage: {
+        title: 'Example status',
+        region: 'eu-central-1',
+        components: [{ name: 'Checkout', services: ['checkout'] }],
+      },
+    },
+  ],
 ] as const;
 
 describe('cdk-nag AwsSolutions on the app', () => {

@@ -1,4 +1,5 @@
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/contract/config';
 import { INCIDENT_METRICS } from '../../lambdas/contract/metrics-design';
@@ -743,16 +744,82 @@ describe('Status page (issue 14)', () => {
     });
   });
 
-  it('warns at synth when statusPage.region is not where the stack puts the bucket', () => {
+  describe('with statusPage.region: the page is its own stack there', () => {
     const page = { ...statusPage.statusPage, region: 'eu-central-1' };
-    const warned = (env: Record<string, unknown>) =>
-      Annotations.fromStack(synth({ ...env, statusPage: page }).stack).findWarning(
-        '*',
-        Match.stringLikeRegexp('statusPage.region is eu-central-1'),
-      );
+    const bucketName = {
+      'Fn::Join': ['', ['incidentresponse-status-', { Ref: 'AWS::AccountId' }, '-eu-central-1']],
+    };
 
-    expect(warned({ env: { region: 'eu-west-1' } })).toHaveLength(1);
-    expect(warned({ env: { region: 'eu-central-1' } })).toEqual([]);
+    it('this stack has no bucket or distribution, and publishes across regions by the bucket name', () => {
+      const { template } = synth({ env: { region: 'us-east-1' }, statusPage: page });
+
+      template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+      expect(template.toJSON().Outputs.StatusPageUrl).toBeUndefined();
+      for (const handler of ['lifecycle', 'responder'] as const)
+        expect(envOf(template, handler)).toMatchObject({
+          STATUS_BUCKET: bucketName,
+          STATUS_BUCKET_REGION: 'eu-central-1',
+        });
+      const onStatusBucket = (s: PolicyStatementJson) =>
+        JSON.stringify(s.Resource).includes('incidentresponse-status-');
+      expect(granteesOf(template, 's3:PutObject', onStatusBucket)).toEqual(['lifecycle', 'responder']);
+      const [statement] = identityStatements(template).filter(onStatusBucket);
+      expect(actionsOf(statement as PolicyStatementJson)).toEqual(['s3:PutObject']);
+      expect(statement?.Resource).toEqual(
+        ['index.html', 'status.json', 'history.atom'].map((key) => ({
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':s3:::incidentresponse-status-',
+              { Ref: 'AWS::AccountId' },
+              `-eu-central-1/${key}`,
+            ],
+          ],
+        })),
+      );
+    });
+
+    it('the status stack, in that region, holds the private bucket by that name, CloudFront with OAC, and the URL', () => {
+      const { app } = composeTestApp({ ...exampleInput(), env: { region: 'us-east-1' }, statusPage: page });
+      const status = app.node.findChild('IncidentResponse-status') as Stack;
+      const template = Template.fromStack(status);
+
+      expect(status.region).toBe('eu-central-1');
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: bucketName,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+      template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+      template.resourceCountIs('AWS::Lambda::Function', 0);
+      expect(template.toJSON().Outputs.StatusPageUrl).toBeDefined();
+    });
+
+    it("warns when statusPage.region is the stack's own region", () => {
+      const warned = (region: string) =>
+        Annotations.fromStack(synth({ env: { region }, statusPage: page }).stack).findWarning(
+          '*',
+          Match.stringLikeRegexp("statusPage.region is eu-central-1, this stack's own region"),
+        );
+
+      expect(warned('eu-central-1')).toHaveLength(1);
+      expect(warned('us-east-1')).toEqual([]);
+    });
+
+    it('a stackName too long for the bucket name fails the synth, naming stackName and the longest that fits', () => {
+      expect(() =>
+        composeTestApp({ ...exampleInput(), stackName: `Incident${'x'.repeat(30)}`, statusPage: page }),
+      ).toThrow(
+        /stackName: "Incidentx+" is too long for a status page in statusPage.region eu-central-1: its bucket name would be 71 characters and S3 allows 63; shorten stackName to at most 30 characters/,
+      );
+    });
   });
 
   it('without statusPage, no distribution, no status bucket, no STATUS_BUCKET', () => {
