@@ -11,6 +11,7 @@ import type { Sandbox } from './sandbox';
 import { contacts, DRILL_CONFIG, type Scenario, type ScenarioStep, shipBadBuild } from './scenario-kit';
 import { afterHours } from './scenarios-oncall';
 import { ecsRollback, rdsCpu } from './scenarios-routed';
+import { publicOutage } from './scenarios-status';
 import { ticketedOutage } from './scenarios-tickets';
 
 export { DRILL_CONFIG, type Scenario, type ScenarioResponse, type ScenarioStep } from './scenario-kit';
@@ -334,5 +335,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     ecsRollback,
     afterHours,
     ticketedOutage,
+    publicOutage,
   ].map((s) => [s.name, s]),
 );

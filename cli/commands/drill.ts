@@ -57,6 +57,7 @@ export const drill = async (parsed: Parsed, io: Io): Promise<number> => {
       `Drill ${scenario.name}: ${scenario.summary}\n(from seed ${scenario.seed}; simulated time from ${scenario.start ? start.toISOString() : 'now, the real clock of the record'}; the workflow is the one cdk synth produces)\n\n`,
     );
   }
+  const statusDir = join(dirname(dbPath), 'status');
   const print = (report: DrillReport): void => {
     const wallMs = performance.now() - started;
     if (json) {
@@ -70,13 +71,16 @@ export const drill = async (parsed: Parsed, io: Io): Promise<number> => {
       (parsed.values.serve
         ? ''
         : `\nThe links in these pages pointed at the drill's own endpoint on 127.0.0.1, which stopped with the drill.\n`) +
-        `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}, incident report ${report.incidents[0]?.id ?? 'ID'}, incident stats\n`,
+        `The incidents stay in the sandbox store: incident list, incident show ${report.incidents[0]?.id ?? 'ID'}, incident report ${report.incidents[0]?.id ?? 'ID'}, incident stats\n` +
+        (scenario.config.statusPage
+          ? `The status page as customers saw it at the end: ${join(statusDir, 'index.html')} (with status.json and history.atom)\n`
+          : ''),
     );
   };
   const report = await runDrill(scenario, {
     start,
     dbPath,
-    statusDir: join(dirname(dbPath), 'status'),
+    statusDir,
     // The report counts failed executions; the command's exit status says there were some.
     allowFailedExecutions: true,
     // Pages show on the timeline as they are sent, and in full at the end.

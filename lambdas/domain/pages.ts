@@ -62,7 +62,8 @@ const automationOf = (incident: Incident, ctx: PageContext): readonly string[] =
   ctx.automation ??
   incident.timeline.filter((e) => e.kind === 'action').map((e) => `${hhmm(e.at)} ${oneLine(e.summary)}`);
 
-const LINK_LABELS: Readonly<Record<ResponderAction, string>> = {
+/** The label of each one-click link in a page; the URL follows on its own line in an email. */
+export const LINK_LABELS: Readonly<Record<ResponderAction, string>> = {
   approve: 'Approve',
   deny: 'Deny (no automatic action)',
   ack: 'Acknowledge (take ownership)',

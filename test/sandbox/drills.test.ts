@@ -305,3 +305,42 @@ describe('ticketed-outage', () => {
     ]);
   }, 60_000);
 });
+
+describe('public-outage', () => {
+  it('the first post waits for the click in the INCIDENT page; acknowledged from it; resolved by OK, the page says resolved and Payments is operational', async () => {
+    const scenario = SCENARIOS['public-outage'];
+    if (!scenario) throw new Error('no scenario public-outage');
+    let site: Record<string, string> = {};
+    const report = await runDrill(scenario, {
+      start: START,
+      afterwards: async (sandbox) => {
+        const bucket = sandbox.s3.statusBucket ?? '';
+        site = Object.fromEntries(
+          await Promise.all(
+            (await sandbox.s3.keys(bucket)).map(async (key) => [key, await sandbox.s3.text(bucket, key)]),
+          ),
+        );
+      },
+    });
+    expect(report.failedExecutions, JSON.stringify(report.executions.failures)).toBe(0);
+    const incident = only(report);
+    expect(incident).toMatchObject({ severity: 'P1', status: 'RESOLVED', acknowledgedBy: 'on-call' });
+    const said = incident.timeline.map((e) => `${e.actor.name}: ${e.summary}`);
+    // The click is the recipient's, through the responder function: the post is theirs on the record.
+    expect(said).toContain('on-call: status page: posted investigating');
+    expect(said).toContain('workflow: status page: posted resolved; its components are operational again');
+    expect(Object.keys(site).sort()).toEqual(['history.atom', 'index.html', 'status.json']);
+    const json = JSON.parse(site['status.json'] ?? '{}');
+    expect(json.status).toEqual({ indicator: 'none', description: 'All Systems Operational' });
+    expect(json.components.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['Payments', 'operational'],
+      ['Checkout', 'operational'],
+    ]);
+    expect(site['history.atom']).toContain('Investigating (');
+    expect(site['history.atom']).toContain('Resolved (');
+    // The acknowledgement's notice, sent by the responder function, links the incident page too.
+    const ackNotices = report.pages.filter((p) => p.kind === 'ACKNOWLEDGED');
+    expect(ackNotices.length).toBeGreaterThan(0);
+    for (const notice of ackNotices) expect(notice.body).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/i\//m);
+  }, 60_000);
+});

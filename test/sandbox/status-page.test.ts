@@ -126,6 +126,22 @@ describe('the status page through the synthesized workflow', () => {
     });
   }, 60_000);
 
+  it("with statusPage.region, the bundles publish to the status stack's bucket by its name, in that region", async () => {
+    await withSandbox(
+      { config: config({ confirmFirstPost: false, region: 'eu-central-1' }) },
+      async (sandbox) => {
+        // The sandbox runs the incident stack only: its S3 stand-in holds the status stack's bucket by
+        // the name both stacks derive (and ignores the region the functions sign for).
+        expect(bucket(sandbox)).toMatch(/^incidentresponsesandbox-status-\d{12}-eu-central-1$/);
+        const id = await openP1(sandbox);
+        expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(SITE);
+        expect((await statusJson(sandbox)).incidents).toEqual([
+          expect.objectContaining({ id, status: 'investigating' }),
+        ]);
+      },
+    );
+  }, 60_000);
+
   it('a P3 publishes nothing and its page carries no publish link', async () => {
     await withSandbox({ config: config() }, async (sandbox) => {
       const id = await open(sandbox, 'checkout-cpu');
