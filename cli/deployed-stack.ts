@@ -12,6 +12,7 @@ import { createDocumentClient, IncidentStore } from '../lambdas/adapters/inciden
 import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-store';
+import { SecretsAdapter } from '../lambdas/adapters/secrets';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
@@ -19,7 +20,7 @@ import { ticketApiUrl } from '../lambdas/contract/ticket-access';
 import { IncidentError } from '../lambdas/domain/errors';
 import { ticketPorts } from '../lambdas/entries/ticket-ports';
 import type { LifecycleDeps } from '../lambdas/services/lifecycle/deps';
-import { type Composed, composeDeps } from '../lambdas/wiring/compose';
+import { type Composed, composeDeps, type PagingPorts } from '../lambdas/wiring/compose';
 
 export class StackNotReadyError extends IncidentError {}
 
@@ -33,7 +34,12 @@ const REQUIRED = [
 export interface DeployedStack {
   /** The services over the stack's table, composed as the Lambdas compose theirs. */
   readonly composed: Composed;
-  /** Paging through the stack's tier topics, as the responder endpoint pages (no one-click links), and the ticket API. */
+  /**
+   * Paging through the stack's tier topics as the responder endpoint pages, and the ticket API. Pages
+   * carry links to the stack's endpoint, signed with the stack's secret read with the user's
+   * credentials (outputs ResponderUrl, SigningSecretArn, LinkTtlMinutes); a stack deployed before
+   * those outputs pages without links.
+   */
   readonly lifecycle: LifecycleDeps;
   readonly lifecycleStarter: SfnWorkflowStarter;
   close(): void;
@@ -114,6 +120,7 @@ export const connectToStack = async (
       ),
       callbacks: new SfnCallbacks(sfn),
       escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
+      ...linksOf(outputs, secretsClient),
       // `incident ack` comments on the ticket as a page link does, with the user's own credentials.
       ...(config.tickets
         ? { tickets: ticketPorts(config.tickets, ticketApiUrl(config.tickets), secretsClient) }
@@ -128,6 +135,24 @@ export const connectToStack = async (
       for (const client of secrets) client.destroy();
     },
   };
+};
+
+/**
+ * The links the CLI's pages carry, as the lifecycle signs them: to the stack's responder endpoint,
+ * with the signing secret read (once, when a page first needs it) with the user's own credentials.
+ * None when the stack has not the outputs. A secret the user may not read leaves the links out of
+ * the pages, which still go (services/lifecycle/paging.ts).
+ */
+export const linksOf = (
+  outputs: Readonly<Record<string, string>>,
+  secretsClient: (region: string) => SecretsManagerClient,
+): { readonly links?: PagingPorts['links'] } => {
+  const { ResponderUrl: baseUrl, SigningSecretArn: arn, LinkTtlMinutes: ttl } = outputs;
+  const ttlMinutes = Number(ttl);
+  if (!baseUrl || !arn || !Number.isSafeInteger(ttlMinutes) || ttlMinutes < 1) return {};
+  // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME: the secret is read in its own region.
+  const secret = new SecretsAdapter(secretsClient(arn.split(':')[3] ?? ''), arn);
+  return { links: { baseUrl, ttlMinutes, secret: () => secret.value() } };
 };
 
 export const newDeclarationId = (): string => randomUUID();

@@ -315,6 +315,15 @@ export class IncidentResponseStack extends Stack {
       description: 'One-click links in pages point here',
       value: this.responderApi.url.url,
     });
+    new CfnOutput(this, 'SigningSecretArn', {
+      description:
+        'Signs the links in pages; the CLI reads it (GetSecretValue) to put links in the pages it sends',
+      value: this.responderApi.signingSecret.secretArn,
+    });
+    new CfnOutput(this, 'LinkTtlMinutes', {
+      description: 'How long a link in a page stays usable',
+      value: String(ResponderApi.LINK_TTL.toMinutes()),
+    });
     new CfnOutput(this, 'OperatorsTopicArn', {
       description: 'Alarms on the workflow itself go here',
       value: this.notifications.operatorsTopic.topicArn,

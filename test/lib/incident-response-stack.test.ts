@@ -67,7 +67,7 @@ describe('IncidentResponseStack', () => {
     expect(stack.region).toBe('eu-west-1');
   });
 
-  it('outputs what the operator CLI reads: the table, the three state machines, the tier topics, the responder URL, the operators topic, the report bucket, the dashboard', () => {
+  it('outputs what the operator CLI reads: the table, the three state machines, the tier topics, the responder URL and link signing, the operators topic, the report bucket, the dashboard', () => {
     const { template } = synth();
     const operatorsTopic = onlyIdOf(template, 'AWS::SNS::Topic', {
       DisplayName: 'incident response: alarms on the workflow itself',
@@ -78,14 +78,21 @@ describe('IncidentResponseStack', () => {
       'DashboardUrl',
       'EscalationStateMachineArn',
       'IncidentTableName',
+      'LinkTtlMinutes',
       'OperatorsTopicArn',
       'PersonTopicArnPrefix',
       'PostMortemStateMachineArn',
       'ReportBucketName',
       'ResponderUrl',
+      'SigningSecretArn',
       'StateMachineArn',
       'TierTopicArns',
     ]);
+    // The CLI signs the links of the pages it sends as the lifecycle does.
+    template.hasOutput('SigningSecretArn', {
+      Value: { Ref: onlyIdOf(template, 'AWS::SecretsManager::Secret') },
+    });
+    template.hasOutput('LinkTtlMinutes', { Value: '1440' });
     template.hasOutput('PostMortemStateMachineArn', {
       Value: { Ref: stateMachineId(template, '-postmortem') },
     });

@@ -26,17 +26,48 @@ import { type LifecycleDeps, load, WORKFLOW } from './deps';
 
 type OncallNote = Extract<NewEntry, { kind: 'oncall' }>;
 
-/** Signed one-click links for `recipient`, bound to the incident and each action (none without a responder endpoint). */
-const linksFor = async (
-  deps: LifecycleDeps,
+/** Where links point and what signs them, for one page's sends; none without a responder endpoint. */
+interface Signing {
+  readonly baseUrl: string;
+  readonly ttlMinutes: number;
+  readonly newId: () => string;
+  readonly secret: string;
+}
+
+/**
+ * The links' signing for one page, or none: without a responder endpoint, or when the secret cannot
+ * be read (Secrets Manager down, a CLI user without GetSecretValue), which goes on the timeline: a
+ * page without links, which names the CLI instead, beats no page.
+ */
+const signingFor = async (deps: LifecycleDeps, incident: Incident): Promise<Signing | undefined> => {
+  if (!deps.links) return undefined;
+  const { baseUrl, ttlMinutes, newId } = deps.links;
+  try {
+    return { baseUrl, ttlMinutes, newId, secret: await deps.links.secret() };
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await deps.incidents.update(incident.id, (i, at) =>
+      appendEntries(i, at, {
+        kind: 'error',
+        actor: WORKFLOW,
+        summary: `pages go without links: the link signing secret could not be read (${why})`,
+        details: { step: 'page', error: error instanceof Error ? error.name : 'Error' },
+      }),
+    );
+    return undefined;
+  }
+};
+
+/** Signed one-click links for `recipient`, bound to the incident and each action (none without signing). */
+const linksFor = (
+  signing: Signing | undefined,
   incident: Incident,
   recipient: string,
   now: Date,
   actions: readonly ResponderAction[],
-): Promise<Partial<Record<ResponderAction, string>>> => {
-  if (!deps.links || !isOpen(incident.status)) return {};
-  const { baseUrl, ttlMinutes, newId } = deps.links;
-  const secret = await deps.links.secret();
+): Partial<Record<ResponderAction, string>> => {
+  if (!signing || !isOpen(incident.status)) return {};
+  const { baseUrl, ttlMinutes, newId, secret } = signing;
   return Object.fromEntries(
     actions.map((action) => [
       action,
@@ -48,20 +79,19 @@ const linksFor = async (
   );
 };
 
-/** The incident page's read-only link for `recipient`, open or not (none without a responder endpoint). */
-const incidentPageFor = async (
-  deps: LifecycleDeps,
+/** The incident page's read-only link for `recipient`, open or not (none without signing). */
+const incidentPageFor = (
+  signing: Signing | undefined,
   incident: Incident,
   recipient: string,
   now: Date,
-): Promise<string | undefined> => {
-  if (!deps.links) return undefined;
-  const { baseUrl, ttlMinutes } = deps.links;
-  const token = viewLinkFor(
-    { incidentId: incident.id, recipient, now, ttlMinutes },
-    await deps.links.secret(),
+): string | undefined => {
+  if (!signing) return undefined;
+  const { baseUrl, ttlMinutes, secret } = signing;
+  return incidentPageUrl(
+    baseUrl,
+    viewLinkFor({ incidentId: incident.id, recipient, now, ttlMinutes }, secret),
   );
-  return incidentPageUrl(baseUrl, token);
 };
 
 /** Notices that everyone paged so far should hear, whoever is on call now. */
@@ -182,16 +212,17 @@ export const page = async (
   const notes = notesOn(resolutions);
   if (notes.length > 0) await deps.incidents.update(incident.id, (i, at) => appendEntries(i, at, ...notes));
   const sent: PageSent[] = [];
+  const signing = await signingFor(deps, incident);
   const sendTo = async (target: PageTarget, all: readonly PageTarget[]): Promise<void> => {
     const shared = target.address.kind === 'tier' && target.address.tier === target.tier;
     const who = addressName(target.address);
     const onCall = shared ? onCallBeside(deps, all, target.tier) : undefined;
-    const incidentPage = await incidentPageFor(deps, incident, who, now);
+    const incidentPage = incidentPageFor(signing, incident, who, now);
     const rendered = renderPage(kind, incident, {
       ...ctx,
       now,
       nextUpdateMinutes,
-      links: await linksFor(deps, incident, who, now, actions),
+      links: linksFor(signing, incident, who, now, actions),
       ...(incidentPage ? { incidentPage } : {}),
       tier: target.tier,
       ...(shared ? (onCall ? { paged: onCall } : {}) : { paged: { who, why: target.reason } }),

@@ -21,20 +21,22 @@ const dynamo = useLocalDynamo();
 
 class RefusingPager implements Pager {
   readonly sent: string[] = [];
+  readonly bodies: string[] = [];
   constructor(private readonly refused: readonly string[]) {}
-  async send(address: string, _page: Page): Promise<string> {
+  async send(address: string, page: Page): Promise<string> {
     if (this.refused.includes(address)) {
       const error = new Error(`Topic does not exist: ${address}`);
       error.name = 'NotFoundException';
       throw error;
     }
     this.sent.push(address);
+    this.bodies.push(page.body);
     return `msg-${this.sent.length}`;
   }
 }
 
 let count = 0;
-const setUp = async (refused: readonly string[]) => {
+const setUp = async (refused: readonly string[], links?: LifecycleDeps['links']) => {
   const pager = new RefusingPager(refused);
   const clock = () => SAT_0300_NY;
   const incidents = new IncidentService(
@@ -50,6 +52,7 @@ const setUp = async (refused: readonly string[]) => {
     config,
     clock,
     escalations: { start: async () => 'arn:aws:states:us-east-1:123456789012:execution:x:y' },
+    ...(links ? { links } : {}),
   };
   const incident = openIncident({
     id: `INC-20261205-${String(++count).padStart(3, '0')}`,
@@ -94,5 +97,51 @@ describe('paging when an address cannot be paged', () => {
       'page to carol-diaz for on-call failed: NotFoundException: Topic does not exist: person:carol-diaz',
       'page to devops-lead for on-call failed: NotFoundException: Topic does not exist: devops-lead',
     ]);
+  });
+});
+
+describe('paging when the link signing secret cannot be read', () => {
+  const links = (secret: () => Promise<string>): LifecycleDeps['links'] => ({
+    baseUrl: 'https://abc.lambda-url.us-east-1.on.aws',
+    ttlMinutes: 60,
+    newId: () => `jti-${++count}`,
+    secret,
+  });
+
+  it('still pages everyone, without links (the page names the CLI), and records why on the timeline', async () => {
+    const denied = Object.assign(
+      new Error('User is not authorized to perform secretsmanager:GetSecretValue'),
+      {
+        name: 'AccessDeniedException',
+      },
+    );
+    const { deps, pager, incident } = await setUp(
+      [],
+      links(async () => {
+        throw denied;
+      }),
+    );
+    const sent = await page(deps, incident, 'INCIDENT', ['on-call']);
+
+    expect(sent.length).toBeGreaterThan(0);
+    expect(pager.bodies.every((b) => !b.includes('lambda-url'))).toBe(true);
+    const stored = await dynamo.store.getIncident(incident.id);
+    expect(stored?.timeline.filter((e) => e.kind === 'error').map((e) => e.summary)).toEqual([
+      'pages go without links: the link signing secret could not be read (AccessDeniedException: User is not authorized to perform secretsmanager:GetSecretValue)',
+    ]);
+  });
+
+  it('with the secret, every page carries its incident page link and action links', async () => {
+    const { deps, pager, incident } = await setUp(
+      [],
+      links(async () => 'a-signing-secret-of-enough-length-0123456789'),
+    );
+    await page(deps, incident, 'INCIDENT', ['on-call']);
+
+    expect(pager.bodies.length).toBeGreaterThan(0);
+    for (const body of pager.bodies) {
+      expect(body).toContain('https://abc.lambda-url.us-east-1.on.aws/i/');
+      expect(body).toContain('https://abc.lambda-url.us-east-1.on.aws/a/');
+    }
   });
 });
