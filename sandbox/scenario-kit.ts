@@ -111,6 +111,22 @@ export const DRILL_CONFIG: DeploymentConfigInput = {
   automation: { allowlist: ['checkout', 'payments'] },
 };
 
+/** payments-api's tasks stop at `stopAt` (a P1: running 0 of 3) and are back at `backAt`. */
+export const paymentsDownThenBack = (stopAt: number, backAt: number): ScenarioStep[] => [
+  {
+    atMinute: stopAt,
+    actor: 'environment',
+    narrate: 'payments-api tasks stop: running 0 of 3',
+    apply: (env) => env.setTasks('payments', { running: 0 }),
+  },
+  {
+    atMinute: backAt,
+    actor: 'environment',
+    narrate: 'payments-api tasks are back: running 3 of 3',
+    apply: (env) => env.setTasks('payments', { running: 3 }),
+  },
+];
+
 /** checkout:42 ships a bug that fails `errorRatePercent` of requests, at minute 2. */
 export const shipBadBuild = (errorRatePercent: number): ScenarioStep => ({
   atMinute: 2,

@@ -9,7 +9,7 @@ import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
 import { LINK_LABELS } from '../lambdas/domain/pages';
 import type { ResponderAction } from '../lambdas/domain/responder-actions';
 import type { Sandbox } from './sandbox';
-import { DRILL_CONFIG, type Scenario } from './scenario-kit';
+import { DRILL_CONFIG, paymentsDownThenBack, type Scenario } from './scenario-kit';
 
 /** The drill config with a status page for the two customer-facing services; nothing automation may fix. */
 export const STATUS_PAGE_CONFIG: DeploymentConfigInput = {
@@ -44,20 +44,7 @@ export const publicOutage: Scenario = {
     'payments-api goes down: the on-call confirms the first status page post and acknowledges from the INCIDENT page; the tasks come back, the page says resolved and Payments is operational.',
   config: STATUS_PAGE_CONFIG,
   durationMinutes: 30,
-  steps: [
-    {
-      atMinute: 2,
-      actor: 'environment',
-      narrate: 'payments-api tasks stop: running 0 of 3',
-      apply: (env) => env.setTasks('payments', { running: 0 }),
-    },
-    {
-      atMinute: 12,
-      actor: 'environment',
-      narrate: 'payments-api tasks are back: running 3 of 3',
-      apply: (env) => env.setTasks('payments', { running: 3 }),
-    },
-  ],
+  steps: paymentsDownThenBack(2, 12),
   responders: [
     {
       atMinute: 4,

@@ -4,7 +4,7 @@
  * sandbox boots its loopback ticket server for them and serves the secrets' stand-ins.
  */
 import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
-import { DRILL_CONFIG, type Scenario } from './scenario-kit';
+import { DRILL_CONFIG, paymentsDownThenBack, type Scenario } from './scenario-kit';
 
 const secret = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
 
@@ -50,20 +50,7 @@ export const ticketedOutage: Scenario = {
     'payments-api goes down: its P1 opens a GitHub issue, alice acknowledges (a comment), the tasks come back and the resolution comments on the issue and closes it.',
   config: GITHUB_TICKETS_CONFIG,
   durationMinutes: 30,
-  steps: [
-    {
-      atMinute: 2,
-      actor: 'environment',
-      narrate: 'payments-api tasks stop: running 0 of 3',
-      apply: (env) => env.setTasks('payments', { running: 0 }),
-    },
-    {
-      atMinute: 12,
-      actor: 'environment',
-      narrate: 'payments-api tasks are back: running 3 of 3',
-      apply: (env) => env.setTasks('payments', { running: 3 }),
-    },
-  ],
+  steps: paymentsDownThenBack(2, 12),
   responders: [
     {
       atMinute: 6,
