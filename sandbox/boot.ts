@@ -260,7 +260,7 @@ export async function bootSandbox(
     return fn;
   };
   // The CLI's paths in the sandbox (sandbox.acknowledge, resolve, approve) page in-process with links
-  // to the loopback endpoint; the deployed CLI pages without links (it holds no signing secret).
+  // to the loopback endpoint, as the deployed CLI signs them with the stack's secret (cli/deployed-stack.ts).
   const lifecycleDeps = composed.lifecycle({
     pager: new SnsPager(sns.sns, sns.topicArns),
     callbacks: new SfnCallbacks(sfn),

@@ -39,7 +39,8 @@ export interface CorePorts {
  * What paging and the workflows' callbacks need (lifecycle, responder endpoint, CLI): the lifecycle's
  * own ports, less what compose supplies (the services, the config, the clock, link ids). No
  * postMortems where post-mortem reminders are not started (the responder endpoint); no links where
- * the caller cannot sign them (the deployed CLI): its pages name the CLI instead.
+ * there is nothing to sign them with (the responder endpoint gets them per request origin; the CLI on
+ * a stack without the link outputs): such pages name the CLI instead.
  */
 export type PagingPorts = Pick<
   LifecycleDeps,
