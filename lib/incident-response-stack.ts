@@ -21,6 +21,7 @@ import { routingReadsTags } from '../lambdas/domain/routing';
 import { alarmRuleScope } from './config/alarm-rule-scope';
 import { AlarmIntake } from './constructs/alarm-intake';
 import { ChatChannels } from './constructs/chat-channels';
+import { grantCustomActions } from './constructs/custom-action-access';
 import { EscalationWorkflow } from './constructs/escalation-workflow';
 import { IncidentDashboard } from './constructs/incident-dashboard';
 import { IncidentFunction } from './constructs/incident-function';
@@ -132,6 +133,7 @@ export class IncidentResponseStack extends Stack {
       killSwitchParameterName: config.automation.killSwitchParameterName,
       rollbackServices: servicesAutomationMayRollBack(config),
     });
+    grantCustomActions(config.actions, automation);
     if (routingReadsTags(config)) {
       // Routing rules that match on tags read the alarm's tags, in this account and region. An alarm
       // of another account cannot be read: routing skips the tag rules for it (the lookup fails).

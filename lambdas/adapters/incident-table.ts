@@ -9,6 +9,7 @@
  * | dedup pointer   | `DEDUP#<dedupKey>`  | `DEDUP`    | which incident a key points at; while a creation is pending it carries the whole draft |
  * | day counter     | `COUNTER#<yyyymmdd>`| `COUNTER`  | sequence for ids, expires after 7 days (TTL `expiresAt`) |
  * | action log      | `SERVICE#<name>`    | `ACTIONS`  | automatic actions on a service in the last day: cooldown and hourly cap across incidents |
+ * | action lock     | `ACTION-LOCK#<name>` | `LOCK`    | one run of a custom action at a time (action-lock.ts): `holder`, `lockedUntil`; removed a day after it ends (TTL `expiresAt`) |
  * | used link       | `LINK#<jti>`        | `LINK`     | a page link that was used once; expires with the link (TTL `expiresAt`) |
  * | silence         | `SERVICE#<name>`    | `SILENCE#<until>#<id>` | a silence on the service; the sort key orders by end, so the active ones are one key range; removed a day after it ends (TTL `expiresAt`) |
  * | on-call override | `SCHEDULE#<name>`  | `OVERRIDE#<to>#<id>` | an add, remove or replace override of the schedule (oncall-overrides.ts); the sort key orders by end, so the ones still in force are one key range; a delete only stamps `deletedAt`/`deletedBy`; removed 7 days after it ends (TTL `expiresAt`) |

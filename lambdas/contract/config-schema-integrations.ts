@@ -5,11 +5,11 @@
  * call to a fixed host). Classic zod, like config-schema-paging.ts: the Lambda bundles only import
  * its types.
  *
- * `tickets` is part of deploymentConfigSchema. `webhooks` and `actions` are not yet: wiring them in
- * (with the playbook references to actions, the IAM scoped to the named documents and functions, and
- * the secrets' grants) is a later change. Until then nothing reads them.
+ * `tickets` and `actions` (with each service's `playbook` naming them) are part of
+ * deploymentConfigSchema; `webhooks` is wired separately.
  */
 import { z } from 'zod';
+import { SUSPECTED_CAUSES } from '../domain/evidence';
 import { unknownTemplateVariables } from '../domain/ssm-automation';
 import { WEBHOOK_EVENT_KINDS } from '../domain/webhook-signature';
 import { distinctList, httpsUrl, kebabName, severitySchema } from './config-schema-fields';
@@ -240,11 +240,28 @@ export const httpActionSchema = z
     baseUrl: httpsUrl,
     /** The path, starting with `/`; its variables are URL-encoded when rendered. */
     pathTemplate: templateSchema.refine((path) => path.startsWith('/'), 'must start with /'),
+    /**
+     * The pattern the rendered path (its values URL-encoded) must match whole before the call is made,
+     * such as `/admin/circuit-breaker/[a-z0-9-]+/open`. Required when pathTemplate has variables.
+     */
+    pathPattern: z.string().min(1).optional(),
     /** A secret whose value is sent as the Authorization header. @default none */
     authSecretArn: secretArnSchema.optional(),
     expectedStatuses: distinctList(z.int().min(200).max(399)).min(1).default([200]),
+    /** The whole call, connection included, is aborted after this. @default 10 */
+    timeoutSeconds: z.int().min(1).max(30).default(10),
   })
   .superRefine((action, ctx) => {
+    if (action.pathPattern === undefined && /\{\{/.test(action.pathTemplate)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pathPattern'],
+        message:
+          'is required: pathTemplate takes incident values, and the rendered path is checked before it is sent',
+      });
+    } else if (action.pathPattern !== undefined && !compiles(action.pathPattern)) {
+      ctx.addIssue({ code: 'custom', path: ['pathPattern'], message: 'is not a valid regular expression' });
+    }
     const url = parsedUrl(action.baseUrl);
     if (action.baseUrl.includes('{{')) {
       ctx.addIssue({
@@ -282,15 +299,35 @@ export const actionSchema = z.discriminatedUnion('type', [
   httpActionSchema,
 ]);
 
-/** How playbooks will name an action. */
+/** How playbooks name an action. */
 export const actionNameSchema = kebabName('action name such as clear-cache');
+
+/** The custom actions by name. */
+export const actionsSchema = z.record(actionNameSchema, actionSchema);
+
+/**
+ * One line of a service's playbook: for these diagnoses (and severities), run this action instead of
+ * the built-in playbook. The guardrails (allow-list, dry-run, cooldown, caps, approval, kill switch)
+ * apply to it as to a rollback.
+ */
+export const playbookRuleSchema = z.strictObject({
+  /** The suspected causes of the diagnosis this line covers. */
+  causes: distinctList(z.enum(SUSPECTED_CAUSES)).min(1),
+  /** @default every severity */
+  severities: distinctList(severitySchema).min(1).optional(),
+  /** A name in `actions`. */
+  action: actionNameSchema,
+});
+
+/** A service's playbook: the first line that matches the diagnosis and the severity decides. @default none */
+export const playbookSchema = z.array(playbookRuleSchema);
 
 /** The three parts together, as deploymentConfigSchema will take them. */
 export const integrationsConfigSchema = z.strictObject({
   /** @default no tickets */
   tickets: ticketsSchema.optional(),
   webhooks: webhooksSchema.default([]),
-  actions: z.record(actionNameSchema, actionSchema).default({}),
+  actions: actionsSchema.default({}),
 });
 
 /** The shapes before (input) and after (output, defaults filled) validation. */
@@ -302,3 +339,4 @@ export type ActionConfig = z.output<typeof actionSchema>;
 export type SsmAutomationActionConfig = z.output<typeof ssmAutomationActionSchema>;
 export type LambdaActionConfig = z.output<typeof lambdaActionSchema>;
 export type HttpActionConfig = z.output<typeof httpActionSchema>;
+export type PlaybookRule = z.output<typeof playbookRuleSchema>;

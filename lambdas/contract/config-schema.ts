@@ -17,7 +17,7 @@ import {
   severitySchema,
   tierNameSchema,
 } from './config-schema-fields';
-import { ticketsSchema } from './config-schema-integrations';
+import { actionsSchema, playbookSchema, ticketsSchema } from './config-schema-integrations';
 import { oncallConfigSchema } from './config-schema-oncall';
 import {
   contactTierSchema,
@@ -169,6 +169,11 @@ const serviceSchema = z.strictObject({
     .min(1)
     .optional(),
   alarms: alarmsSchema,
+  /**
+   * Custom actions (names in `actions`) to run for a diagnosis and severity instead of the built-in
+   * playbook, under the same guardrails (config-schema-integrations.ts). @default none
+   */
+  playbook: playbookSchema.optional(),
 });
 
 const metricConditionSchema = z
@@ -315,6 +320,8 @@ export const deploymentConfigSchema = z.strictObject({
     .prefault({}),
   /** One GitHub or Jira ticket per incident of the listed severities (config-schema-integrations.ts). @default no tickets */
   tickets: ticketsSchema.optional(),
+  /** Custom remediation actions by name, which services' playbooks name (config-schema-integrations.ts). @default none */
+  actions: actionsSchema.optional(),
   /** The public status page (config-schema-status-page.ts): its components, wording and confirmation. @default no status page */
   statusPage: statusPageConfigSchema.optional(),
 });

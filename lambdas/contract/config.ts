@@ -9,6 +9,7 @@ import { SEVERITIES } from '../domain/severity';
 import { formatPath } from '../domain/validation';
 import { ALARM_KINDS, LOAD_BALANCER_ALARM_KINDS } from '../domain/vocabulary';
 import { alarmNameFor, ignoredAlarmFamilies } from './alarm-index';
+import { actionProblems } from './config-actions';
 import { oncallProblems } from './config-oncall';
 import { asList, asString, field, isRecord, type Raw } from './config-raw';
 import { allServiceNames, routingProblems } from './config-routing';
@@ -153,6 +154,7 @@ const crossFieldProblems = (input: unknown): FieldProblem[] =>
         ...routingProblems(input),
         ...oncallProblems(input),
         ...statusPageProblems(input),
+        ...actionProblems(input),
       ]
     : [];
 

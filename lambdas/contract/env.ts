@@ -29,6 +29,12 @@ export const ENV = {
    * has `tickets`: injected so the sandbox points it at its loopback ticket server.
    */
   ticketApiUrl: 'TICKET_API_URL',
+  /**
+   * JSON object: `http` custom action name -> the base URL its calls go to (the config's `baseUrl`),
+   * set only when the config has `http` actions: injected so the sandbox points them at its loopback
+   * admin server.
+   */
+  httpActionBaseUrls: 'HTTP_ACTION_BASE_URLS',
   /** The status page's bucket (lib/constructs/status-site.ts), set only when the config has `statusPage`. */
   statusBucket: 'STATUS_BUCKET',
   /** The status bucket's region, set only when the page is its own stack in another region (statusPage.region). */

@@ -50,6 +50,19 @@ export const VERIFY_OUTCOME = {
   failed: 'failed',
 } as const satisfies Record<VerifyOutcome, VerifyOutcome>;
 
+/**
+ * `$.mitigation.outcome`: what the mitigation did. `acted`: verify recovery; `skipped`: nothing ran
+ * (refused at the last moment, or the action is already running for another incident), await
+ * recovery; `failed`: a custom action ran and did not succeed, a person is paged.
+ */
+export const MITIGATION_OUTCOMES = ['acted', 'skipped', 'failed'] as const;
+export type MitigationOutcome = (typeof MITIGATION_OUTCOMES)[number];
+export const MITIGATION_OUTCOME = {
+  acted: 'acted',
+  skipped: 'skipped',
+  failed: 'failed',
+} as const satisfies Record<MitigationOutcome, MitigationOutcome>;
+
 /** `$.decision.verdict`: what automation decided. */
 export const VERDICT = {
   act: 'act',
@@ -94,6 +107,7 @@ const decisionSchema = z.object({
   reason: z.string(),
   rollbackTo: z.optional(z.string()),
   scaleTo: z.optional(z.int().check(z.positive())),
+  action: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** What the workflows' automation Tasks send, by `step`. */

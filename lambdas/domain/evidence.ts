@@ -107,16 +107,23 @@ export interface Finding {
   readonly evidence?: Readonly<Record<string, unknown>>;
 }
 
-export const PLAYBOOKS = ['rollback', 'restart', 'scale-out', 'page-only'] as const;
+/**
+ * What automation can do. `custom` is a remediation action of the config (`actions`, issue 15) that
+ * the service's playbook names for the diagnosis and severity; the diagnosis itself never recommends it.
+ */
+export const PLAYBOOKS = ['rollback', 'restart', 'scale-out', 'page-only', 'custom'] as const;
 export type Playbook = (typeof PLAYBOOKS)[number];
 
-export type SuspectedCause =
-  | 'bad-deployment'
-  | 'crash-loop'
-  | 'memory-leak'
-  | 'resource-exhaustion'
-  | 'dependency'
-  | 'unknown';
+/** The causes a diagnosis can name (a service's playbook maps them to custom actions). */
+export const SUSPECTED_CAUSES = [
+  'bad-deployment',
+  'crash-loop',
+  'memory-leak',
+  'resource-exhaustion',
+  'dependency',
+  'unknown',
+] as const;
+export type SuspectedCause = (typeof SUSPECTED_CAUSES)[number];
 
 export interface Diagnosis {
   readonly findings: readonly Finding[];
@@ -126,6 +133,8 @@ export interface Diagnosis {
   readonly rollbackTo?: string;
   /** For `scale-out`: the desired count to ask for (within the configured maximum). */
   readonly scaleTo?: number;
+  /** For `custom`: the name of the configured action the service's playbook names. */
+  readonly action?: string;
   /** Automation may only raise severity; the workflow applies it through changeSeverity. */
   readonly severitySuggestion?: { readonly severity: Severity; readonly reason: string };
   /** One line for pages: what was found and what is recommended. */
@@ -161,4 +170,6 @@ export interface Decision {
   readonly reason: string;
   readonly rollbackTo?: string;
   readonly scaleTo?: number;
+  /** For `custom`: the configured action's name. */
+  readonly action?: string;
 }

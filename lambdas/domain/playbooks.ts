@@ -1,5 +1,6 @@
 /**
- * The guardrails between a diagnosis and an automatic action (a rollback, restart or scale-out). Every
+ * The guardrails between a diagnosis and an automatic action (a rollback, restart, scale-out, or a
+ * custom action of the config that the service's playbook names: the same guardrails for all). Every
  * decision, taken or refused, carries its reason in words for the timeline.
  *
  * Pure: the guardrail state and the time are handed in.
@@ -10,8 +11,8 @@
  * 3. the service is not allow-listed -> `refused`;
  * 4. the caps: actions in this incident, then actions on the service in the last hour -> `refused`;
  * 5. the cooldown since the last action on the service -> `refused`, with the minutes left;
- * 6. the action's target: scale-out without `maxDesiredCount`, or beyond it, and a rollback or
- *    scale-out that carries no target -> `refused`;
+ * 6. the action's target: scale-out without `maxDesiredCount`, or beyond it, and a rollback,
+ *    scale-out or custom action that carries no target -> `refused`;
  * 7. dry-run -> `dry-run`, saying what would have been done;
  * 8. approval required -> `needs-approval`;
  * 9. otherwise `act`.
@@ -25,7 +26,10 @@ const MINUTE_MS = 60_000;
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The action as a verb phrase without the service, e.g. "roll back to checkout:41". */
-const actionPhrase = (playbook: Playbook, target: { rollbackTo?: string; scaleTo?: number }): string => {
+const actionPhrase = (
+  playbook: Playbook,
+  target: { rollbackTo?: string; scaleTo?: number; action?: string },
+): string => {
   switch (playbook) {
     case 'rollback':
       return target.rollbackTo ? `roll back to ${target.rollbackTo}` : 'roll back';
@@ -35,6 +39,8 @@ const actionPhrase = (playbook: Playbook, target: { rollbackTo?: string; scaleTo
       return target.scaleTo !== undefined ? `scale out to ${plural(target.scaleTo, 'task')}` : 'scale out';
     case 'page-only':
       return 'page the on-call without an automatic action';
+    case 'custom':
+      return target.action ? `run the action ${target.action}` : 'run a custom action';
   }
 };
 
@@ -72,6 +78,7 @@ const refusal = (diagnosis: Diagnosis, g: GuardrailState, now: Date): string | u
   }
   if (diagnosis.recommended === 'rollback' && !diagnosis.rollbackTo)
     return 'rollback without a target revision';
+  if (diagnosis.recommended === 'custom' && !diagnosis.action) return 'a custom action without a name';
   return undefined;
 };
 
@@ -85,6 +92,7 @@ export function decide(diagnosis: Diagnosis, guardrails: GuardrailState, now: Da
   const target = {
     ...(diagnosis.rollbackTo ? { rollbackTo: diagnosis.rollbackTo } : {}),
     ...(diagnosis.scaleTo !== undefined ? { scaleTo: diagnosis.scaleTo } : {}),
+    ...(diagnosis.action ? { action: diagnosis.action } : {}),
   };
   const decision = (verdict: DecisionVerdict, reason: string): Decision => ({
     verdict,
@@ -123,5 +131,9 @@ export const describeAction = (decision: Decision, service: string, currentDesir
     }
     case 'page-only':
       return `page the on-call for ${service}; no automatic action`;
+    case 'custom':
+      return decision.action
+        ? `run the action ${decision.action} for ${service}`
+        : `run a custom action for ${service} (no action named)`;
   }
 };

@@ -120,6 +120,8 @@ export interface ActionDetails extends EntryDetails {
   readonly playbook?: Playbook;
   readonly rollbackTo?: string;
   readonly scaleTo?: number;
+  /** A custom action's name. */
+  readonly action?: string;
   readonly executed?: boolean;
 }
 

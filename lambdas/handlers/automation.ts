@@ -1,13 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { automationInputSchema } from '../contract/steps';
 import { parseOrThrow } from '../domain/validation';
-import {
-  type AutomationDeps,
-  decideAction,
-  diagnoseIncident,
-  mitigate,
-  verify,
-} from '../services/automation';
+import { type AutomationDeps, decideAction, diagnoseIncident, verify } from '../services/automation';
+import { mitigate } from '../services/mitigation';
 import { withMiddleware } from './middleware';
 
 export { automationInputSchema } from '../contract/steps';

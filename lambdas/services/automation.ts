@@ -5,9 +5,10 @@
  * source fails on its own, so a denied or slow API is a finding, never a failed diagnosis.
  */
 
-import type { IncidentStore, ServiceAction } from '../adapters/incident-store';
+import type { IncidentStore } from '../adapters/incident-store';
 import type { AlarmTarget } from '../contract/alarm-index';
 import type { DeploymentConfig, ServiceConfig } from '../contract/config-schema';
+import { withPlaybook } from '../domain/custom-actions';
 import { diagnose } from '../domain/diagnosis';
 import { IncidentNotFoundError } from '../domain/errors';
 import type {
@@ -25,7 +26,8 @@ import type {
 import { type Actor, advance, appendEntries, changeSeverity, type Incident } from '../domain/incident';
 import type { AlarmMetric } from '../domain/incident-record';
 import { isOpen } from '../domain/lifecycle';
-import { decide, describeAction } from '../domain/playbooks';
+import { decide } from '../domain/playbooks';
+import type { CustomActionPorts } from './custom-actions';
 import type { IncidentService } from './incident-service';
 
 /** What automation needs of ECS; `EcsAdapter` implements it over the SDK, the sandbox over its simulation. */
@@ -65,7 +67,7 @@ export interface KillSwitchApi {
 
 export type AutomationConfig = Pick<
   DeploymentConfig,
-  'automation' | 'severityRules' | 'services' | 'otherServices' | 'verification'
+  'automation' | 'severityRules' | 'services' | 'otherServices' | 'verification' | 'actions'
 >;
 
 export interface AutomationDeps {
@@ -80,13 +82,16 @@ export interface AutomationDeps {
   readonly clock: () => Date;
   /** Upper bound of one evidence source, in ms. @default 8000 */
   readonly sourceTimeoutMs?: number;
+  /** What the config's custom actions run through. @default none: a custom action fails, naming this */
+  readonly actions?: CustomActionPorts;
 }
 
-const AUTOMATION: Actor = { type: 'automation', name: 'automation' };
+/** The actor of every entry automation writes. */
+export const AUTOMATION: Actor = { type: 'automation', name: 'automation' };
 /** How far back diagnostics look before the alarm. */
 const LOOKBACK_MINUTES = 60;
 
-const errorText = (error: unknown): string =>
+export const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /** Runs one evidence source, bounded in time; a failure or a timeout is a reason, not an exception. */
@@ -111,13 +116,15 @@ const source = async <T>(
   }
 };
 
-const load = async (deps: AutomationDeps, id: string): Promise<Incident> => {
+/** The incident, or IncidentNotFoundError. */
+export const load = async (deps: AutomationDeps, id: string): Promise<Incident> => {
   const incident = await deps.store.getIncident(id);
   if (!incident) throw new IncidentNotFoundError(`no incident ${id}`);
   return incident;
 };
 
-const serviceOf = (deps: AutomationDeps, incident: Incident): ServiceConfig | undefined =>
+/** The incident's watched service, when it is one. */
+export const serviceOf = (deps: AutomationDeps, incident: Incident): ServiceConfig | undefined =>
   deps.config.services.find((s) => s.name === incident.service);
 
 /** The evidence around the incident's alarm; every source independent of the others. */
@@ -269,10 +276,7 @@ export const diagnoseIncident = async (deps: AutomationDeps, incidentId: string)
   };
 };
 
-const HOUR = 3_600_000;
-
-const recentActions = (actions: readonly ServiceAction[], now: Date): ServiceAction[] =>
-  actions.filter((a) => now.getTime() - Date.parse(a.at) < 24 * HOUR);
+export const HOUR = 3_600_000;
 
 /** Decides under the guardrails and records the decision, taken or refused, with its reason. */
 export const decideAction = async (
@@ -305,7 +309,9 @@ export const decideAction = async (
     approvalRequired: auto.approvalRequiredFor.includes(incident.severity),
     ...(svc?.maxDesiredCount ? { maxDesiredCount: svc.maxDesiredCount } : {}),
   };
-  const decision = decide(incident.diagnosis, guardrails, now);
+  // The service's playbook may name a custom action for this diagnosis: the same guardrails decide it.
+  const diagnosis = withPlaybook(incident.diagnosis, svc?.playbook ?? [], incident.severity);
+  const decision = decide(diagnosis, guardrails, now);
   const reason = killSwitch.ok
     ? decision.reason
     : `${decision.reason} (kill switch unreadable: ${killSwitch.reason})`;
@@ -319,79 +325,15 @@ export const decideAction = async (
         playbook: decision.playbook,
         ...(decision.rollbackTo ? { rollbackTo: decision.rollbackTo } : {}),
         ...(decision.scaleTo ? { scaleTo: decision.scaleTo } : {}),
+        ...(decision.action ? { action: decision.action } : {}),
       },
     }),
   );
   return { ...decision, reason, incidentId };
 };
 
-export interface MitigateResult {
-  readonly incidentId: string;
-  readonly acted: boolean;
-  readonly action: string;
-  readonly startedAt: string;
-}
-
-/**
- * Acts on ECS. The action is first reserved in the service's action log with a conditional write
- * that re-checks the cooldown and the hourly cap, so two incidents on one service cannot both act;
- * a crash after the reservation counts an action that did not happen, which errs on the safe side.
- */
-export const mitigate = async (
-  deps: AutomationDeps,
-  incidentId: string,
-  decision: Decision,
-): Promise<MitigateResult> => {
-  const incident = await load(deps, incidentId);
-  const svc = serviceOf(deps, incident);
-  if (!svc) throw new IncidentNotFoundError(`${incident.service} is not a watched service`);
-  const now = deps.clock();
-  const action = describeAction({ ...decision, playbook: decision.playbook }, svc.service);
-  const auto = deps.config.automation;
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    const log = await deps.store.getServiceActions(incident.service);
-    const last = log.actions.at(-1);
-    const lastHour = log.actions.filter((a) => now.getTime() - Date.parse(a.at) < HOUR).length;
-    const coolingDown = last && now.getTime() - Date.parse(last.at) < auto.cooldownMinutes * 60_000;
-    if (coolingDown || lastHour >= auto.maxActionsPerHour) {
-      const why = coolingDown
-        ? `another action on ${incident.service} at ${last?.at} is within the ${auto.cooldownMinutes} min cooldown`
-        : `${lastHour} actions on ${incident.service} in the last hour`;
-      await note(deps, incidentId, `refused at the last moment: ${why}; no action taken`);
-      return { incidentId, acted: false, action, startedAt: now.toISOString() };
-    }
-    const reserved = await deps.store.putServiceActions(log, [
-      ...recentActions(log.actions, now),
-      { at: now.toISOString(), incidentId, playbook: decision.playbook },
-    ]);
-    if (reserved) break;
-    if (attempt === 20)
-      throw new Error(`could not reserve an action on ${incident.service}: the action log kept changing`);
-  }
-  await deps.incidents.update(incidentId, (i, at) =>
-    advance(
-      appendEntries(i, at, {
-        kind: 'action',
-        actor: AUTOMATION,
-        summary: `started: ${action}`,
-        details: { playbook: decision.playbook, executed: true },
-      }),
-      'MITIGATING',
-      AUTOMATION,
-      at,
-      action,
-    ),
-  );
-  if (decision.playbook === 'rollback' && decision.rollbackTo)
-    await deps.ecs.rollback(svc.cluster, svc.service, decision.rollbackTo);
-  else if (decision.playbook === 'restart') await deps.ecs.restart(svc.cluster, svc.service);
-  else if (decision.playbook === 'scale-out' && decision.scaleTo)
-    await deps.ecs.scale(svc.cluster, svc.service, decision.scaleTo);
-  else throw new Error(`nothing to do for ${decision.playbook}: the decision carries no target`);
-  return { incidentId, acted: true, action, startedAt: now.toISOString() };
-};
-
-const note = (deps: AutomationDeps, incidentId: string, summary: string) =>
+/** One `action` entry on the timeline, by automation. */
+export const note = (deps: AutomationDeps, incidentId: string, summary: string) =>
   deps.incidents.update(incidentId, (i, at) =>
     appendEntries(i, at, { kind: 'action', actor: AUTOMATION, summary }),
   );

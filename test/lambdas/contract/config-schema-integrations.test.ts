@@ -39,6 +39,7 @@ const valid: IntegrationsConfigInput = {
       method: 'POST',
       baseUrl: 'https://admin.example.com',
       pathTemplate: '/services/{{incident.service}}/circuit-breaker/open',
+      pathPattern: '/services/[a-z0-9-]+/circuit-breaker/open',
       authSecretArn: SECRET,
       expectedStatuses: [200, 204],
     },
