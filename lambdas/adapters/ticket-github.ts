@@ -10,7 +10,8 @@
  *   marker is also checked in each item's body: https://docs.github.com/en/rest/search/search#search-issues-and-pull-requests
  * - comment: `POST /repos/{owner}/{repo}/issues/{issue_number}/comments` {body} → 201:
  *   https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
- * - close: `PATCH /repos/{owner}/{repo}/issues/{issue_number}` {state: closed, state_reason: completed}
+ * - close: `PATCH /repos/{owner}/{repo}/issues/{issue_number}` {state: closed, state_reason: completed};
+ *   reopen: the same with {state: open, state_reason: reopened}
  *   → 200 (state_reason only counts with a state change): https://docs.github.com/en/rest/issues/issues#update-an-issue
  *
  * Headers: `Authorization: Bearer`, `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`, and
@@ -159,10 +160,18 @@ export class GitHubTicketAdapter implements TicketAdapter {
   }
 
   async close(ticket: TicketRef): Promise<void> {
+    await this.setState(ticket, { state: 'closed', state_reason: 'completed' });
+  }
+
+  async reopen(ticket: TicketRef): Promise<void> {
+    await this.setState(ticket, { state: 'open', state_reason: 'reopened' });
+  }
+
+  private async setState(ticket: TicketRef, body: { state: string; state_reason: string }): Promise<void> {
     await sendTicketRequest(this.client, {
       method: 'PATCH',
       path: `${this.repoPath}/issues/${encodeURIComponent(ticket.key)}`,
-      body: { state: 'closed', state_reason: 'completed' },
+      body,
       expect: [200],
       retry: 'transient',
     });

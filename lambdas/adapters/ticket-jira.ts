@@ -10,7 +10,7 @@
  *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post
  * - comment: `POST /rest/api/3/issue/{key}/comment` {body: ADF} → 201:
  *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post
- * - close: `GET /rest/api/3/issue/{key}/transitions` → {transitions: [{id, name, to}]}, then
+ * - close (resolveTransition) and reopen (reopenTransition): `GET /rest/api/3/issue/{key}/transitions` → {transitions: [{id, name, to}]}, then
  *   `POST /rest/api/3/issue/{key}/transitions` {transition: {id}} → 204:
  *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-get
  * - ADF v1: https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/
@@ -42,6 +42,8 @@ export interface JiraTicketOptions extends TicketHttpOptions {
   readonly token: string;
   /** Needed by close() alone. */
   readonly resolveTransition?: JiraTransition;
+  /** Needed by reopen() alone. */
+  readonly reopenTransition?: JiraTransition;
   /** Labels every incident issue gets beside its marker label. @default none */
   readonly labels?: readonly string[];
 }
@@ -130,11 +132,23 @@ export class JiraTicketAdapter implements TicketAdapter {
   }
 
   async close(ticket: TicketRef): Promise<void> {
+    await this.transition(ticket, this.options.resolveTransition, 'close', 'resolveTransition');
+  }
+
+  async reopen(ticket: TicketRef): Promise<void> {
+    await this.transition(ticket, this.options.reopenTransition, 'reopen', 'reopenTransition');
+  }
+
+  private async transition(
+    ticket: TicketRef,
+    wanted: JiraTransition | undefined,
+    what: string,
+    setting: string,
+  ): Promise<void> {
     const path = `/rest/api/3/issue/${encodeURIComponent(ticket.key)}/transitions`;
-    const wanted = this.options.resolveTransition;
     if (wanted === undefined) {
       throw new JiraTicketError(
-        `Jira close of ${ticket.key}: no resolveTransition configured`,
+        `Jira ${what} of ${ticket.key}: no ${setting} configured`,
         `POST ${path}`,
         undefined,
       );

@@ -94,6 +94,12 @@ export const githubTicketsSchema = z.strictObject({
   closeOnResolve: z.boolean().default(true),
 });
 
+/** A Jira workflow transition, by its name or its id. */
+const jiraTransitionSchema = z.union([
+  z.strictObject({ name: z.string().min(1) }),
+  z.strictObject({ id: z.string().regex(/^\d+$/, 'must be a transition id such as 31') }),
+]);
+
 /** Jira Cloud issues in one project, created over REST v3 with basic auth (email and API token). */
 export const jiraTicketsSchema = z.strictObject({
   provider: z.literal('jira'),
@@ -106,12 +112,12 @@ export const jiraTicketsSchema = z.strictObject({
   emailSecretArn: secretArnSchema,
   tokenSecretArn: secretArnSchema,
   /** The workflow transition that resolves an issue, by name or id; none leaves issues open. */
-  resolveTransition: z
-    .union([
-      z.strictObject({ name: z.string().min(1) }),
-      z.strictObject({ id: z.string().regex(/^\d+$/, 'must be a transition id such as 31') }),
-    ])
-    .optional(),
+  resolveTransition: jiraTransitionSchema.optional(),
+  /**
+   * The transition that opens a resolved issue again when the incident reopens, by name or id (such
+   * as `{ "name": "To Do" }`); none only comments on it.
+   */
+  reopenTransition: jiraTransitionSchema.optional(),
   labels: distinctList(z.string().regex(/^\S{1,255}$/, 'must be a Jira label (no spaces)')).default([]),
   severities: ticketSeverities,
 });

@@ -66,30 +66,46 @@ export const ticketOpened = (incident: Incident, ref: TicketRef, created: boolea
     },
   );
 
-/** The ticket heard about `event`: a comment, and for a resolution the close when `closed`. */
+/**
+ * The ticket heard about `event`: a comment, and `moved` when the ticket changed state with it (a
+ * resolution closed it, a reopen opened it again).
+ */
 export const ticketUpdated = (
   incident: Incident,
   event: Exclude<TicketEvent, 'opened'>,
-  closed: boolean,
+  moved: boolean,
   now: Date,
 ): Incident => {
   const ref = incident.ticket;
   const name = ref?.key === undefined ? 'the ticket' : ticketName({ provider: ref.provider, key: ref.key });
+  const how = !moved ? '' : event === 'reopened' ? ' and reopened it' : ' and closed it';
   return appendEntries(incident, now, {
     kind: 'note',
     actor: TICKETS,
-    summary: `${name}: commented ${event}${closed ? ' and closed it' : ''}`,
+    summary: `${name}: commented ${event}${how}`,
     details: {
       ...(ref?.key ? { ticketKey: ref.key } : {}),
       ticketEvent: event,
-      ...(closed ? { ticketClosed: true } : {}),
+      ...(moved && event === 'resolved' ? { ticketClosed: true } : {}),
+      ...(moved && event === 'reopened' ? { ticketReopened: true } : {}),
     },
   });
 };
 
-/** Whether an earlier resolution closed the ticket: a reopened incident resolved again only comments. */
-export const ticketClosed = (incident: Incident): boolean =>
-  incident.timeline.some((e) => e.kind === 'note' && e.details?.ticketClosed === true);
+/** Whether the ticket is closed now: a resolution closed it and no reopen opened it since. */
+export const ticketClosed = (incident: Incident): boolean => {
+  const last = incident.timeline.findLast(
+    (e) => e.kind === 'note' && (e.details?.ticketClosed === true || e.details?.ticketReopened === true),
+  );
+  return last?.kind === 'note' && last.details?.ticketClosed === true;
+};
+
+/** The incident's latest reopen (an alarm that fired again within the reopen window), if any. */
+const lastReopen = (incident: Incident): { readonly index: number; readonly at: string } | undefined => {
+  const index = incident.timeline.findLastIndex((e) => e.kind === 'reopened');
+  const entry = incident.timeline[index];
+  return entry === undefined ? undefined : { index, at: entry.at };
+};
 
 /**
  * A ticket call that failed, on the timeline as an `error` (the lifecycle goes on). A failed
@@ -123,10 +139,16 @@ export const ticketFailed = (
 
 /**
  * Whether the ticket already heard about `event` (or failed to): an acknowledgement once per
- * incident, a resolution once per resolution (a reopened incident resolved again tells it again).
+ * incident, a resolution once per resolution and a reopen once per reopen (a reopened incident
+ * resolved again tells it again).
  */
 export const ticketHeard = (incident: Incident, event: Exclude<TicketEvent, 'opened'>): boolean => {
-  const since = event === 'resolved' ? (lastResolution(incident)?.index ?? 0) : 0;
+  const since =
+    event === 'resolved'
+      ? (lastResolution(incident)?.index ?? 0)
+      : event === 'reopened'
+        ? (lastReopen(incident)?.index ?? 0)
+        : 0;
   return incident.timeline
     .slice(since)
     .some((e) => (e.kind === 'note' || e.kind === 'error') && e.details?.ticketEvent === event);
@@ -150,6 +172,7 @@ export const ticketUpdateOf = (
   event: Exclude<TicketEvent, 'opened'>,
   now: Date,
 ): TicketUpdate => {
+  if (event === 'reopened') return { kind: 'reopened', at: lastReopen(incident)?.at ?? now.toISOString() };
   if (event === 'acknowledged') {
     return {
       kind: 'acknowledged',

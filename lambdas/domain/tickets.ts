@@ -49,6 +49,8 @@ export interface TicketAdapter {
   comment(ticket: TicketRef, text: string): Promise<void>;
   /** Closes (GitHub) or transitions (Jira) the ticket as resolved. */
   close(ticket: TicketRef): Promise<void>;
+  /** Opens a closed ticket again (GitHub), or transitions it back (Jira's reopenTransition). */
+  reopen(ticket: TicketRef): Promise<void>;
 }
 
 /**
@@ -203,7 +205,8 @@ export const adfFromText = (value: string): AdfDocument => ({
 /** A lifecycle moment a ticket hears about. */
 export type TicketUpdate =
   | { readonly kind: 'acknowledged'; readonly at: string; readonly by: string }
-  | { readonly kind: 'resolved'; readonly at: string; readonly by?: string; readonly resolution?: string };
+  | { readonly kind: 'resolved'; readonly at: string; readonly by?: string; readonly resolution?: string }
+  | { readonly kind: 'reopened'; readonly at: string };
 
 /** The comment text for `update` (plain text: GitHub shows it as Markdown, Jira gets it through adfFromText). */
 export const ticketCommentText = (incidentId: string, update: TicketUpdate): string => {
@@ -215,5 +218,7 @@ export const ticketCommentText = (incidentId: string, update: TicketUpdate): str
       const how = update.resolution === undefined ? '' : `\n${update.resolution}`;
       return `${incidentId} resolved${by} at ${update.at}.${how}`;
     }
+    case 'reopened':
+      return `${incidentId} reopened at ${update.at}: its alarm fired again within the reopen window. The incident is open again.`;
   }
 };

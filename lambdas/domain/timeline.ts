@@ -131,9 +131,11 @@ export interface TicketEntryDetails extends EntryDetails {
   readonly ticketKey?: string;
   readonly ticketUrl?: string;
   /** Which moment of the incident the ticket heard about: a retried step tells it once. */
-  readonly ticketEvent?: 'opened' | 'acknowledged' | 'resolved';
-  /** The resolution closed the ticket (a later resolution, after a reopen, only comments). */
+  readonly ticketEvent?: 'opened' | 'acknowledged' | 'resolved' | 'reopened';
+  /** The resolution closed the ticket. */
   readonly ticketClosed?: boolean;
+  /** The reopen opened the closed ticket again (so the next resolution closes it again). */
+  readonly ticketReopened?: boolean;
 }
 
 /** `error`: a workflow step that failed, and the error's name when it had one. */

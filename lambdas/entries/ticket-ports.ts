@@ -58,6 +58,7 @@ export const ticketPorts = (
         issueType: tickets.issueType,
         labels: tickets.labels,
         ...(tickets.resolveTransition ? { resolveTransition: tickets.resolveTransition } : {}),
+        ...(tickets.reopenTransition ? { reopenTransition: tickets.reopenTransition } : {}),
         email: address.trim(),
         token: apiToken.trim(),
       });

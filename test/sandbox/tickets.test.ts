@@ -182,25 +182,86 @@ describe('Jira tickets through the synthesized workflow', () => {
     });
   }, 60_000);
 
-  it('reopened and resolved again: the same issue, a second resolution comment, no second transition', async () => {
+  /** Opens a P1, resolves it at 5, reopens it at 10 (the alarm again) and resolves it again at 15. */
+  const reopenedAndResolvedAgain = async (sandbox: Sandbox): Promise<string> => {
+    const id = await openP1(sandbox);
+    await sandbox.clock.advanceTo(minute(5));
+    await sandbox.resolve(id, 'alice');
+    await sandbox.settle(minute(10));
+    const again = sandbox.deliver(alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(10)));
+    await sandbox.settle(minute(11));
+    expect(again.intake?.outcome).toBe('reopened');
+    await sandbox.clock.advanceTo(minute(15));
+    await sandbox.resolve(id, 'alice');
+    await sandbox.settle(minute(80));
+    return id;
+  };
+
+  it('reopened and resolved again without reopenTransition: the same issue hears the reopen, stays Done, no second transition', async () => {
     await withSandbox({ config: JIRA_TICKETS_CONFIG }, async (sandbox) => {
+      const id = await reopenedAndResolvedAgain(sandbox);
+      const tickets = server(sandbox);
+      expect(tickets.jiraIssues).toHaveLength(1);
+      expect(tickets.jiraIssues[0]?.comments.map((c) => JSON.stringify(c))).toEqual([
+        expect.stringContaining(`${id} resolved by alice`),
+        expect.stringContaining(`${id} reopened at`),
+        expect.stringContaining(`${id} resolved by alice`),
+      ]);
+      expect(calls(tickets, 'POST', '/transitions')).toHaveLength(1);
+      expect(tickets.jiraIssues[0]?.status).toBe('Done');
+      const incident = await sandbox.incident(id);
+      expect(incident?.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+      expect(incident?.timeline.map((e) => e.summary)).toContain('Jira issue OPS-1: commented reopened');
+      await expectLifecycleDone(sandbox, id);
+    });
+  }, 60_000);
+
+  it('with reopenTransition the reopen moves the issue back to To Do, and the second resolution to Done again', async () => {
+    const config = {
+      ...JIRA_TICKETS_CONFIG,
+      tickets: { ...JIRA_TICKETS_CONFIG.tickets, reopenTransition: { name: 'To Do' } },
+    };
+    await withSandbox({ config }, async (sandbox) => {
+      const id = await reopenedAndResolvedAgain(sandbox);
+      const tickets = server(sandbox);
+      expect(tickets.jiraIssues).toHaveLength(1);
+      expect(
+        calls(tickets, 'POST', '/transitions').map(
+          (r) => (r.body as { transition: { id: string } }).transition.id,
+        ),
+      ).toEqual(['31', '11', '31']);
+      expect(tickets.jiraIssues[0]?.status).toBe('Done');
+      expect((await sandbox.incident(id))?.timeline.map((e) => e.summary)).toEqual(
+        expect.arrayContaining([
+          'Jira issue OPS-1: commented resolved and closed it',
+          'Jira issue OPS-1: commented reopened and reopened it',
+        ]),
+      );
+      await expectLifecycleDone(sandbox, id);
+    });
+  }, 60_000);
+});
+
+describe('a GitHub issue when its incident reopens', () => {
+  it('is opened again with a comment, and closed again by the next resolution', async () => {
+    await withSandbox({ config: GITHUB_TICKETS_CONFIG }, async (sandbox) => {
       const id = await openP1(sandbox);
       await sandbox.clock.advanceTo(minute(5));
       await sandbox.resolve(id, 'alice');
       await sandbox.settle(minute(10));
-      const again = sandbox.deliver(alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(10)));
+      const tickets = server(sandbox);
+      expect(tickets.githubIssues[0]?.state).toBe('closed');
+      sandbox.deliver(alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(10)));
       await sandbox.settle(minute(11));
-      expect(again.intake?.outcome).toBe('reopened');
+      expect(tickets.githubIssues[0]).toMatchObject({ state: 'open', stateReason: 'reopened' });
+      expect(tickets.githubIssues[0]?.comments.at(-1)).toContain(`${id} reopened at`);
+
       await sandbox.clock.advanceTo(minute(15));
       await sandbox.resolve(id, 'alice');
       await sandbox.settle(minute(80));
-      const tickets = server(sandbox);
-      expect(tickets.jiraIssues).toHaveLength(1);
-      expect(tickets.jiraIssues[0]?.comments).toHaveLength(2);
-      expect(calls(tickets, 'POST', '/transitions')).toHaveLength(1);
-      expect(calls(tickets, 'GET', '/transitions')).toHaveLength(1);
-      const incident = await sandbox.incident(id);
-      expect(incident?.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+      expect(tickets.githubIssues).toHaveLength(1);
+      expect(tickets.githubIssues[0]).toMatchObject({ state: 'closed', stateReason: 'completed' });
+      expect(calls(tickets, 'PATCH', '/issues/1')).toHaveLength(3);
       await expectLifecycleDone(sandbox, id);
     });
   }, 60_000);

@@ -83,7 +83,11 @@ export const openTicket = async (deps: LifecycleDeps, incidentId: string): Promi
     claimed = next !== i;
     return next;
   });
-  if (!claimed) return;
+  if (!claimed) {
+    // Announce runs again for each reopen: the ticket it opened the first time hears of it.
+    if (incident.reopenCount > 0) await updateTicket(deps, incidentId, 'reopened');
+    return;
+  }
   try {
     const { ticket, created } = await withDeadline(ports, async () =>
       ensureTicket(await ports.adapter(), ticketIncident(incident), { sleep: ports.sleep }),
@@ -99,11 +103,15 @@ const closesOnResolve = (ports: TicketPorts): boolean =>
     ? ports.config.closeOnResolve
     : ports.config.resolveTransition !== undefined;
 
+/** A closed ticket is opened again on a reopen: always on GitHub, with `reopenTransition` on Jira. */
+const reopensOnReopen = (ports: TicketPorts): boolean =>
+  ports.config.provider === 'github' || ports.config.reopenTransition !== undefined;
+
 /**
- * Tells the incident's ticket of `event` with a comment, and closes it on a resolution where the
- * config says (once: a reopened incident resolved again only comments). Nothing without a ticket
- * (none for the severity, or its creation failed), and nothing the second time for the same
- * acknowledgement or resolution (a retried step).
+ * Tells the incident's ticket of `event` with a comment. A resolution closes it where the config says,
+ * and a reopen opens a ticket it closed again (so the next resolution closes it again). Nothing
+ * without a ticket (none for the severity, or its creation failed), and nothing the second time for
+ * the same acknowledgement, resolution or reopen (a retried step).
  */
 export const updateTicket = async (
   deps: LifecycleDeps,
@@ -117,15 +125,20 @@ export const updateTicket = async (
   if (key === undefined || url === undefined || provider === undefined || ticketHeard(incident, event))
     return;
   const ref = { provider, key, url };
-  const close = event === 'resolved' && closesOnResolve(ports) && !ticketClosed(incident);
+  const closed = ticketClosed(incident);
+  const move =
+    event === 'resolved'
+      ? closesOnResolve(ports) && !closed
+      : event === 'reopened' && closed && reopensOnReopen(ports);
   const text = ticketCommentText(incidentId, ticketUpdateOf(incident, event, deps.clock()));
   try {
     await withDeadline(ports, async () => {
       const adapter = await ports.adapter();
+      if (event === 'reopened' && move) await adapter.reopen(ref);
       await adapter.comment(ref, text);
-      if (close) await adapter.close(ref);
+      if (event === 'resolved' && move) await adapter.close(ref);
     });
-    await deps.incidents.update(incidentId, (i, at) => ticketUpdated(i, event, close, at));
+    await deps.incidents.update(incidentId, (i, at) => ticketUpdated(i, event, move, at));
   } catch (error) {
     await reportFailure(deps, incidentId, event, error);
   }

@@ -111,6 +111,18 @@ describe('GitHubTicketAdapter', () => {
     expect(server.requests[2]?.body).toEqual({ state: 'closed', state_reason: 'completed' });
   });
 
+  it('reopens a closed issue as reopened', async () => {
+    const ticket = await adapter.create(incident);
+    await adapter.close(ticket);
+    await adapter.reopen(ticket);
+    expect(server.githubIssues[0]).toMatchObject({ state: 'open', stateReason: 'reopened' });
+    expect(server.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: '/repos/acme/incidents/issues/1',
+      body: { state: 'open', state_reason: 'reopened' },
+    });
+  });
+
   it('retries a 500 and a dropped connection with backoff', async () => {
     server.failNext(1, { status: 500 });
     server.dropNext(1);

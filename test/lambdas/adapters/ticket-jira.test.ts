@@ -140,6 +140,16 @@ describe('JiraTicketAdapter', () => {
     expect(waits).toEqual([]);
   });
 
+  it('reopens through reopenTransition, and names the setting when there is none', async () => {
+    const ticket = await jira().create(incident);
+    await jira().close(ticket);
+    await jira({ reopenTransition: { name: 'To Do' } }).reopen(ticket);
+    expect(server.requests.at(-1)?.body).toEqual({ transition: { id: '11' } });
+    expect(server.jiraIssues[0]?.status).toBe('To Do');
+    const unset = await failure(() => jira().reopen(ticket));
+    expect(unset.message).toBe('Jira reopen of OPS-1: no reopenTransition configured');
+  });
+
   it('retries a 500 search and a 429 comment, honouring Retry-After', async () => {
     const ticket = await jira().create(incident);
     server.failNext(1, { status: 500 });

@@ -42,6 +42,7 @@ class SlowTickets implements TicketAdapter {
     this.comments.push(text);
   }
   async close(): Promise<void> {}
+  async reopen(): Promise<void> {}
 }
 
 class RecordingPager implements Pager {
