@@ -5,8 +5,8 @@
  * call to a fixed host). Classic zod, like config-schema-paging.ts: the Lambda bundles only import
  * its types.
  *
- * `tickets` and `actions` (with each service's `playbook` naming them) are part of
- * deploymentConfigSchema; `webhooks` is wired separately.
+ * `tickets`, `webhooks` and `actions` (with each service's `playbook` naming them) are part of
+ * deploymentConfigSchema.
  */
 import { z } from 'zod';
 import { SUSPECTED_CAUSES } from '../domain/evidence';
@@ -150,7 +150,11 @@ export const ticketsSchema = z
 export const webhookSchema = z.strictObject({
   name: kebabName('webhook name such as status-bot'),
   url: httpsUrl,
-  /** The signing secret; during a rotation its previous version signs too. */
+  /**
+   * The signing secret: its SecretString holds one key per line, current first. To rotate, add the
+   * new key as a second line (every delivery then carries one `v1=` per key), move the receivers to
+   * it, then remove the old line.
+   */
   secretArn: secretArnSchema,
   events: distinctList(z.enum(WEBHOOK_EVENT_KINDS)).min(1, 'needs at least one event'),
   /** @default all */

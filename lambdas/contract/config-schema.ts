@@ -17,7 +17,7 @@ import {
   severitySchema,
   tierNameSchema,
 } from './config-schema-fields';
-import { actionsSchema, playbookSchema, ticketsSchema } from './config-schema-integrations';
+import { actionsSchema, playbookSchema, ticketsSchema, webhooksSchema } from './config-schema-integrations';
 import { oncallConfigSchema } from './config-schema-oncall';
 import {
   contactTierSchema,
@@ -320,6 +320,12 @@ export const deploymentConfigSchema = z.strictObject({
     .prefault({}),
   /** One GitHub or Jira ticket per incident of the listed severities (config-schema-integrations.ts). @default no tickets */
   tickets: ticketsSchema.optional(),
+  /**
+   * Signed deliveries of lifecycle events (opened, acknowledged, escalated, mitigated, resolved,
+   * reopened, status update) to HTTPS receivers, through an SQS queue (config-schema-integrations.ts,
+   * lib/constructs/webhook-delivery.ts). @default none
+   */
+  webhooks: webhooksSchema.optional(),
   /** Custom remediation actions by name, which services' playbooks name (config-schema-integrations.ts). @default none */
   actions: actionsSchema.optional(),
   /** The public status page (config-schema-status-page.ts): its components, wording and confirmation. @default no status page */

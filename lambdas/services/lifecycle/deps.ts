@@ -16,6 +16,7 @@ import { IncidentNotFoundError } from '../../domain/errors';
 import type { Actor, Incident, Suppression } from '../../domain/incident';
 import type { Severity } from '../../domain/severity';
 import type { TicketAdapter } from '../../domain/tickets';
+import type { WebhookDelivery, WebhookSubscription } from '../../domain/webhooks';
 import type { IncidentService } from '../incident-service';
 import type { StatusPagePorts } from './status-page';
 
@@ -39,6 +40,17 @@ export interface TicketPorts {
   readonly sleep: (ms: number) => Promise<void>;
   /** How long a step gives the ticket API, all retries included, before it goes on without. @default 8000 ms */
   readonly deadlineMs?: number;
+}
+
+/** Where webhook deliveries are queued (issue 15): the SQS queue the delivery function reads. */
+export interface WebhookQueue {
+  enqueue(delivery: WebhookDelivery): Promise<void>;
+}
+
+/** The outbound webhooks (issue 15), as the steps that queue their events use them. */
+export interface WebhookPorts {
+  readonly webhooks: readonly WebhookSubscription[];
+  readonly queue: WebhookQueue;
 }
 
 export interface LifecycleDeps {
@@ -65,6 +77,8 @@ export interface LifecycleDeps {
   readonly suppressionFor?: (service: string, at: Date) => Promise<Suppression | undefined>;
   /** The incident tickets, when the config has `tickets`. @default no tickets */
   readonly tickets?: TicketPorts;
+  /** The outbound webhooks, when the config has `webhooks`. @default none */
+  readonly webhooks?: WebhookPorts;
   /** The public status page, when the config has `statusPage`. @default no status page */
   readonly statusPage?: StatusPagePorts;
   /** Where pages' one-click links point, and how they are signed. @default no links (the CLI still works) */

@@ -18,6 +18,7 @@ import type { Severity } from '../../domain/severity';
 import { type LifecycleConfig, type LifecycleDeps, load } from './deps';
 import { fireHandoff } from './handoff';
 import { page } from './paging';
+import { emitWebhooks } from './webhooks';
 
 /** The escalation policy's execution for one firing of an incident (Step Functions names: at most 80 characters). */
 export const escalationExecutionName = (incidentId: string, epoch: number, generation = 0): string =>
@@ -164,7 +165,8 @@ export const fireEscalation = async (
     };
   }
   if (entry.kind === 'update') {
-    await page(deps, incident, 'UPDATE', incident.pagedTiers, { why: entry.label });
+    const sent = await page(deps, incident, 'UPDATE', incident.pagedTiers, { why: entry.label });
+    if (sent.length > 0) await emitWebhooks(deps, incidentId, 'incident.status-update');
     return { fired: true, reason: entry.label };
   }
   if (entry.kind === 'handoff') return fireHandoff(deps, incident, entry);
@@ -173,6 +175,8 @@ export const fireEscalation = async (
     return { fired: true, reason: entry.label };
   }
   const condition = entry.trigger === 'not-acknowledged' ? 'not acknowledged' : 'not resolved';
-  await page(deps, incident, 'ESCALATION', entry.tiers, { why: `${condition}: ${entry.label}` });
+  const sent = await page(deps, incident, 'ESCALATION', entry.tiers, { why: `${condition}: ${entry.label}` });
+  // The event is the page this step sent: none sent, no event (the latest page would be an older one).
+  if (sent.length > 0) await emitWebhooks(deps, incidentId, 'incident.escalated');
   return { fired: true, reason: entry.label };
 };

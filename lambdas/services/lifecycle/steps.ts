@@ -5,7 +5,8 @@
  * and the workflow callbacks, and a retried step does nothing twice. Announce opens the incident's
  * ticket and resolve tells it, both best effort (tickets.ts): a ticket failure never fails a step.
  * The status page is told the same way (status-page.ts): announce drafts the first post, resolve
- * posts the resolution.
+ * posts the resolution. The webhooks hear of the opening (or reopening), of an executed action
+ * (mitigated) and of the resolution (webhooks.ts), best effort too.
  */
 import { firstTiers } from '../../domain/escalation';
 import type { Decision } from '../../domain/evidence';
@@ -27,6 +28,7 @@ import { page } from './paging';
 import { closingTime, postMortemOwner } from './post-mortem';
 import { draftFirstPost, postProgress, postResolution, publishUnconfirmed } from './status-page';
 import { openTicket, updateTicket } from './tickets';
+import { emitWebhooks } from './webhooks';
 
 /**
  * Drafts the status page's first post, pages the first tiers (the INCIDENT page carries the link that
@@ -42,6 +44,7 @@ export const announce = async (
   const announced = await announcePages(deps, incident, publishPending);
   await publishUnconfirmed(deps, incidentId);
   await openTicket(deps, incidentId);
+  await emitWebhooks(deps, incidentId, incident.reopenCount === 0 ? 'incident.opened' : 'incident.reopened');
   return announced;
 };
 
@@ -168,6 +171,7 @@ export const awaitRecovery = async (
   } else {
     await postProgress(deps, incidentId);
   }
+  await emitWebhooks(deps, incidentId, 'incident.mitigated');
   return result(updated);
 };
 
@@ -226,6 +230,7 @@ export const resolve = async (
   if (reported.status === 'RESOLVED') {
     await updateTicket(deps, incidentId, 'resolved');
     await postResolution(deps, incidentId);
+    await emitWebhooks(deps, incidentId, 'incident.resolved');
   }
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
 };
