@@ -12,6 +12,8 @@ import {
   type AlarmKind,
   type DeploymentConfig,
 } from '../lambdas/contract/config-schema';
+import { SimulatedAdmin } from './sim-admin';
+import { SimulatedAutomation } from './sim-automation';
 import {
   breaches,
   DRAIN_MINUTES,
@@ -59,6 +61,10 @@ export class SimulatedEnvironment {
   private readonly ecsEvents: unknown[] = [];
   /** Every mutating ECS call the sandbox received: how tests see that dry-run called nothing. */
   readonly ecsCalls: Array<{ at: string; call: string; service: string; detail: string }> = [];
+  /** The services' admin endpoints, which `http` custom actions call. */
+  readonly admin: SimulatedAdmin;
+  /** SSM Automation's runbooks and executions, which `ssm-automation` custom actions start. */
+  readonly automation: SimulatedAutomation;
 
   constructor(
     config: Pick<DeploymentConfig, 'services'>,
@@ -67,6 +73,8 @@ export class SimulatedEnvironment {
   ) {
     this.account = options.account ?? '123456789012';
     this.region = options.region ?? 'us-east-1';
+    this.admin = new SimulatedAdmin(clock);
+    this.automation = new SimulatedAutomation(clock);
     const start = clock().toISOString();
     for (const svc of config.services) {
       const family = svc.service;

@@ -31,6 +31,7 @@ export const AUTOMATION_STEP = {
   decide: 'decide',
   mitigate: 'mitigate',
   verify: 'verify',
+  pollAutomation: 'poll-automation',
 } as const;
 
 /** `$.record.outcome`: what the intake did with the event. Opened and reopened start a lifecycle. */
@@ -53,14 +54,16 @@ export const VERIFY_OUTCOME = {
 /**
  * `$.mitigation.outcome`: what the mitigation did. `acted`: verify recovery; `skipped`: nothing ran
  * (refused at the last moment, or the action is already running for another incident), await
- * recovery; `failed`: a custom action ran and did not succeed, a person is paged.
+ * recovery; `failed`: a custom action ran and did not succeed, a person is paged; `running`: an SSM
+ * Automation execution is under way, wait `$.mitigation.waitSeconds` and poll it.
  */
-export const MITIGATION_OUTCOMES = ['acted', 'skipped', 'failed'] as const;
+export const MITIGATION_OUTCOMES = ['acted', 'skipped', 'failed', 'running'] as const;
 export type MitigationOutcome = (typeof MITIGATION_OUTCOMES)[number];
 export const MITIGATION_OUTCOME = {
   acted: 'acted',
   skipped: 'skipped',
   failed: 'failed',
+  running: 'running',
 } as const satisfies Record<MitigationOutcome, MitigationOutcome>;
 
 /** `$.decision.verdict`: what automation decided. */
@@ -110,12 +113,23 @@ const decisionSchema = z.object({
   action: z.optional(z.string().check(z.minLength(1))),
 });
 
+/** An SSM Automation execution a custom action started, as `$.mitigation.automation` carries it between polls. */
+export const automationRunSchema = z.object({
+  action: z.string().check(z.minLength(1)),
+  executionId: z.string().check(z.minLength(1)),
+  /** Who holds the action's lock (released when the execution ends). */
+  holder: z.string().check(z.minLength(1)),
+  startedAt: z.iso.datetime(),
+});
+export type AutomationRun = z.infer<typeof automationRunSchema>;
+
 /** What the workflows' automation Tasks send, by `step`. */
 export const automationInputSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal(AUTOMATION_STEP.diagnose), incidentId }),
   z.object({ step: z.literal(AUTOMATION_STEP.decide), incidentId }),
   z.object({ step: z.literal(AUTOMATION_STEP.mitigate), incidentId, decision: decisionSchema }),
   z.object({ step: z.literal(AUTOMATION_STEP.verify), incidentId, startedAt: z.iso.datetime() }),
+  z.object({ step: z.literal(AUTOMATION_STEP.pollAutomation), incidentId, automation: automationRunSchema }),
 ]);
 export type AutomationInput = z.infer<typeof automationInputSchema>;
 

@@ -1,14 +1,17 @@
 /**
  * The custom action ports of the automation function (issue 15): the action locks over the incident
- * table, `fetch` for `http` actions at the base URLs the stack set in the env, and their secrets read
+ * table, `fetch` for `http` actions at the base URLs the stack set in the env, SSM Automation for
+ * `ssm-automation` actions, and the `http` actions' secrets read
  * from Secrets Manager when first needed and cached for the container (re-read after SecretsAdapter's
  * TTL, so a rotated credential is picked up without a deploy). None for a config without actions.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ActionLocks } from '../adapters/action-lock';
 import { FetchHttpAction } from '../adapters/http-action';
 import { SecretsAdapter } from '../adapters/secrets';
+import { SsmAutomationAdapter } from '../adapters/ssm-automation';
 import { httpActionBaseUrls } from '../contract/action-access';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { ENV, requireEnv, requireStringMapEnv } from '../contract/env';
@@ -20,6 +23,7 @@ const regionOf = (arn: string): string => arn.split(':')[3] ?? '';
 export const customActionPorts = (
   config: DeploymentConfig,
   doc: DynamoDBDocumentClient,
+  ssm: SSMClient,
   clientFor: (region: string) => SecretsManagerClient = (region) => new SecretsManagerClient({ region }),
 ): { actions?: CustomActionPorts } => {
   if (Object.keys(config.actions ?? {}).length === 0) return {};
@@ -41,6 +45,7 @@ export const customActionPorts = (
     actions: {
       locks: new ActionLocks(doc, requireEnv(ENV.tableName)),
       http: new FetchHttpAction(),
+      automation: new SsmAutomationAdapter(ssm),
       secret,
       ...(hasHttp ? { httpBaseUrls: requireStringMapEnv(ENV.httpActionBaseUrls) } : {}),
     },

@@ -12,6 +12,7 @@ import { customActionPorts } from './action-ports';
 import { composed, logger } from './runtime';
 
 const deps = composed();
+const ssm = new SSMClient({});
 
 export const handler = createAutomationHandler(
   {
@@ -22,9 +23,9 @@ export const handler = createAutomationHandler(
         new CloudWatchLogsClient({}),
         (ms) => new Promise((r) => setTimeout(r, ms)),
       ),
-      killSwitch: new KillSwitch(new SSMClient({}), deps.config.automation.killSwitchParameterName),
+      killSwitch: new KillSwitch(ssm, deps.config.automation.killSwitchParameterName),
     }),
-    ...customActionPorts(deps.config, createDocumentClient()),
+    ...customActionPorts(deps.config, createDocumentClient(), ssm),
   },
   logger,
 );

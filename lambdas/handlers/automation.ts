@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { automationInputSchema } from '../contract/steps';
 import { parseOrThrow } from '../domain/validation';
 import { type AutomationDeps, decideAction, diagnoseIncident, verify } from '../services/automation';
+import { pollAutomation } from '../services/automation-runs';
 import { mitigate } from '../services/mitigation';
 import { withMiddleware } from './middleware';
 
@@ -19,5 +20,7 @@ export const createAutomationHandler = (deps: AutomationDeps, logger: Logger) =>
         return mitigate(deps, input.incidentId, input.decision);
       case 'verify':
         return verify(deps, input.incidentId, input.startedAt);
+      case 'poll-automation':
+        return pollAutomation(deps, input.incidentId, input.automation);
     }
   });

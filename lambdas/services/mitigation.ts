@@ -4,7 +4,7 @@
  * write that re-checks the cooldown and the hourly cap, so two incidents on one service cannot both
  * act; a crash after the reservation counts an action that did not happen, which errs on the safe side.
  */
-import { MITIGATION_OUTCOME, type MitigationOutcome } from '../contract/steps';
+import { type AutomationRun, MITIGATION_OUTCOME, type MitigationOutcome } from '../contract/steps';
 import { IncidentNotFoundError } from '../domain/errors';
 import type { Decision } from '../domain/evidence';
 import { describeAction } from '../domain/playbooks';
@@ -21,6 +21,10 @@ export interface MitigateResult {
   readonly startedAt: string;
   /** Why it was skipped or failed, for the page. */
   readonly reason?: string;
+  /** For `running`: the seconds to wait before the next poll. */
+  readonly waitSeconds?: number;
+  /** For `running`: the automation execution the workflow polls. */
+  readonly automation?: AutomationRun;
 }
 
 /** Carries out the decision: on ECS, or through the custom action it names. */

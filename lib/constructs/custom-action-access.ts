@@ -1,12 +1,19 @@
 /**
- * The custom actions' wiring on the automation function (issue 15), granted and wired together:
- * for `http` actions, their base URLs in its env and `secretsmanager:GetSecretValue` on exactly
- * their auth secrets. Nothing is granted for a config without actions.
+ * The custom actions' wiring on the automation function (issue 15), granted and wired together, and
+ * nothing broader than the config names:
+ * - `http`: their base URLs in its env, and `secretsmanager:GetSecretValue` on exactly their secrets;
+ * - `ssm-automation`: `ssm:StartAutomationExecution` on each named runbook at its version
+ *   (`automation-definition/NAME:VERSION`, `$DEFAULT` when the config names none), Get and Stop on
+ *   the account's automation executions (their ids are not known before they start), and
+ *   `iam:PassRole` on each action's AutomationAssumeRole only, to SSM only.
+ * Nothing is granted for a config without actions.
  */
+import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { actionSecretArns, httpActionBaseUrls } from '../../lambdas/contract/action-access';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
+import type { SsmAutomationActionConfig } from '../../lambdas/contract/config-schema-integrations';
 import { ENV } from '../../lambdas/contract/env';
 
 /**
@@ -26,4 +33,57 @@ export const grantCustomActions = (actions: DeploymentConfig['actions'], fn: lam
       }),
     );
   }
+  const runbooks = Object.values(actions ?? {}).filter(
+    (a): a is SsmAutomationActionConfig => a.type === 'ssm-automation',
+  );
+  if (runbooks.length > 0) grantRunbooks(fn, runbooks);
+};
+
+const grantRunbooks = (fn: lambda.Function, runbooks: readonly SsmAutomationActionConfig[]): void => {
+  const stack = Stack.of(fn);
+  const definitions = [
+    ...new Set(runbooks.map((r) => `${r.documentName}:${r.documentVersion ?? '$DEFAULT'}`)),
+  ];
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'StartNamedRunbooks',
+      actions: ['ssm:StartAutomationExecution'],
+      resources: definitions.map((resourceName) =>
+        stack.formatArn({
+          service: 'ssm',
+          resource: 'automation-definition',
+          resourceName,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ),
+    }),
+  );
+  const executions = stack.formatArn({
+    service: 'ssm',
+    resource: 'automation-execution',
+    resourceName: '*',
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'FollowAndStopRunbookExecutions',
+      actions: ['ssm:GetAutomationExecution', 'ssm:StopAutomationExecution'],
+      resources: [executions],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'PassRunbookRoles',
+      actions: ['iam:PassRole'],
+      resources: [...new Set(runbooks.map((r) => r.roleArn))],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+    }),
+  );
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  Validations.of(fn.role ?? fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:automation-execution/*]`,
+    reason:
+      'GetAutomationExecution and StopAutomationExecution on the runbook executions the custom actions start, whose ids are only known once they have started',
+  });
 };

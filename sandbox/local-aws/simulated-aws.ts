@@ -1,5 +1,6 @@
 /**
- * ECS, CloudWatch, CloudWatch Logs and SSM for the sandbox, where no emulator exists: each operation
+ * ECS, CloudWatch, CloudWatch Logs and SSM (the kill switch's parameter, and Automation through
+ * ssm-automation.ts) for the sandbox, where no emulator exists: each operation
  * answers with the output AWS would return, rendered from the simulated environment, and
  * LocalAwsJson serves them in AWS's JSON protocol to the bundles' real SDK clients. Nothing leaves
  * the machine.
@@ -7,6 +8,7 @@
 
 import type { SimService, SimulatedEnvironment } from '../environment';
 import { AwsJsonError, type JsonService } from './json-protocol';
+import { automationOperations } from './ssm-automation';
 
 type Handler = (input: Record<string, unknown>) => Record<string, unknown>;
 
@@ -193,6 +195,7 @@ export class SimulatedAws {
 
   private ssm(): Record<string, Handler> {
     return {
+      ...automationOperations(this.env.automation),
       GetParameter: (input) => {
         if (this.killSwitch === undefined)
           throw new AwsJsonError('ParameterNotFound', `parameter ${String(input.Name)} not found`);

@@ -1,0 +1,33 @@
+/**
+ * The admin HTTP server the sandbox's `http` custom actions reach (issue 15), on 127.0.0.1 (a free
+ * port): every request is answered by the simulated environment's admin endpoints (sim-admin.ts),
+ * which record it and apply its effect. Bodies are not read; answers have none.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SimulatedAdmin } from '../sim-admin';
+
+export interface AdminServer {
+  /** `http://127.0.0.1:<port>`: where the sandbox points every `http` action. */
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export const startAdminServer = async (admin: SimulatedAdmin): Promise<AdminServer> => {
+  const server = createServer((req, res) => {
+    req.resume();
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    res.writeHead(admin.answer(req.method ?? 'GET', path, req.headers.authorization !== undefined));
+    res.end();
+  });
+  server.keepAliveTimeout = 0;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};

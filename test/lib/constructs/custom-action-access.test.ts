@@ -1,0 +1,105 @@
+/** The automation function's IAM for custom actions: exactly the named secrets, runbooks, roles. */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import type { DeploymentConfig } from '../../../lambdas/contract/config-schema';
+import { integrationsConfigSchema } from '../../../lambdas/contract/config-schema-integrations';
+import { grantCustomActions } from '../../../lib/constructs/custom-action-access';
+import { stubFunction } from '../../support/stacks';
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-token-AbCdEf';
+const ROLE = 'arn:aws:iam::123456789012:role/cache-runbook';
+const ACTIONS = integrationsConfigSchema.parse({
+  actions: {
+    'open-circuit-breaker': {
+      type: 'http',
+      method: 'POST',
+      baseUrl: 'https://admin.example.com',
+      pathTemplate: '/admin/circuit-breaker/open',
+      authSecretArn: SECRET,
+    },
+    'clear-cache': {
+      type: 'ssm-automation',
+      documentName: 'Acme-ClearCache',
+      documentVersion: '3',
+      parameters: { CacheName: '{{incident.service}}-cache' },
+      parameterPatterns: { CacheName: '[a-z-]+-cache' },
+      roleArn: ROLE,
+    },
+    'flush-sessions': { type: 'ssm-automation', documentName: 'Acme-FlushSessions', roleArn: ROLE },
+  },
+}).actions as DeploymentConfig['actions'];
+
+const synth = (actions: DeploymentConfig['actions']) => {
+  const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const fn = stubFunction(stack, 'Automation');
+  grantCustomActions(actions, fn);
+  return Template.fromStack(stack);
+};
+
+const statements = (template: Template): Array<Record<string, unknown>> =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+        .PolicyDocument.Statement,
+  );
+
+describe('grantCustomActions', () => {
+  it('grants the http secrets, the named runbooks at their versions, their executions, and PassRole to SSM only', () => {
+    const template = synth(ACTIONS);
+    const bySid = Object.fromEntries(statements(template).map((s) => [s.Sid, s]));
+
+    expect(bySid.ReadCustomActionSecrets).toMatchObject({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: SECRET,
+    });
+    expect(bySid.StartNamedRunbooks).toMatchObject({
+      Action: 'ssm:StartAutomationExecution',
+      Resource: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:eu-west-1:123456789012:automation-definition/Acme-ClearCache:3',
+            ],
+          ],
+        },
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:eu-west-1:123456789012:automation-definition/Acme-FlushSessions:$DEFAULT',
+            ],
+          ],
+        },
+      ],
+    });
+    expect(bySid.FollowAndStopRunbookExecutions).toMatchObject({
+      Action: ['ssm:GetAutomationExecution', 'ssm:StopAutomationExecution'],
+    });
+    expect(bySid.PassRunbookRoles).toEqual({
+      Sid: 'PassRunbookRoles',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: ROLE,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          HTTP_ACTION_BASE_URLS: JSON.stringify({ 'open-circuit-breaker': 'https://admin.example.com' }),
+        },
+      },
+    });
+  });
+
+  it('grants nothing and sets nothing without actions', () => {
+    const template = synth(undefined);
+    expect(statements(template)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: Match.absent() });
+  });
+});
