@@ -35,6 +35,15 @@ export const ENV = {
    * admin server.
    */
   httpActionBaseUrls: 'HTTP_ACTION_BASE_URLS',
+  /** The webhook deliveries' queue (lib/constructs/webhook-delivery.ts), set on the functions that queue events when the config has `webhooks`. */
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
+  /** The webhook deliveries' dead-letter queue: the delivery function puts a refused (4xx) delivery there itself. */
+  webhookDeadLetterQueueUrl: 'WEBHOOK_DLQ_URL',
+  /**
+   * JSON object: webhook name -> the URL deliveries go to (the config's `url`), on the delivery
+   * function: injected so the sandbox points them at its loopback receiver.
+   */
+  webhookUrls: 'WEBHOOK_URLS',
   /** The status page's bucket (lib/constructs/status-site.ts), set only when the config has `statusPage`. */
   statusBucket: 'STATUS_BUCKET',
   /** The status bucket's region, set only when the page is its own stack in another region (statusPage.region). */

@@ -12,7 +12,7 @@ import { writeBundledConfig } from '../../lambdas/contract/bundled-config';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 
 /** The Lambda entries under lambdas/entries/. */
-export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'responder', 'ingest'] as const;
+export const HANDLER_NAMES = ['intake', 'lifecycle', 'automation', 'responder', 'ingest', 'webhook'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** The bundle's file in the asset, and so the function's handler `index.handler`. */
