@@ -231,12 +231,39 @@ export const ssmAutomationActionSchema = z
   });
 
 /** An invocation of one Lambda function with a templated payload. */
-export const lambdaActionSchema = z.strictObject({
-  type: z.literal('lambda'),
-  functionArn: functionArnSchema,
-  /** The invocation payload: key → template of its value. @default {} */
-  payload: z.record(z.string().min(1), templateSchema).default({}),
-});
+export const lambdaActionSchema = z
+  .strictObject({
+    type: z.literal('lambda'),
+    functionArn: functionArnSchema,
+    /** The invocation payload: key → template of its value. @default {} */
+    payload: z.record(z.string().min(1), templateSchema).default({}),
+    /** Payload key → the pattern its rendered value must match whole; one per templated value. */
+    payloadPatterns: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** The synchronous invocation is abandoned after this (the automation function runs 50 s). @default 20 */
+    timeoutSeconds: z.int().min(1).max(40).default(20),
+  })
+  .superRefine((action, ctx) => {
+    for (const [key, template] of Object.entries(action.payload)) {
+      if (/\{\{/.test(template) && !(key in action.payloadPatterns)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payloadPatterns', key],
+          message: `needs a pattern: payload.${key} takes incident values, checked before they are sent`,
+        });
+      }
+    }
+    for (const [key, pattern] of Object.entries(action.payloadPatterns)) {
+      if (!(key in action.payload)) {
+        ctx.addIssue({ code: 'custom', path: ['payloadPatterns', key], message: `${key} is not in payload` });
+      } else if (!compiles(pattern)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payloadPatterns', key],
+          message: 'is not a valid regular expression',
+        });
+      }
+    }
+  });
 
 /** The methods an `http` action may use. */
 export const HTTP_ACTION_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

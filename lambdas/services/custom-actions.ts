@@ -8,10 +8,13 @@
  * `skipped`, and the workflow waits for recovery as after any refusal), the action is reserved in
  * the service's action log (the cooldown or the cap came first: `skipped`), and it runs. An `http`
  * call ends within its timeout (`acted` or `failed`); an `ssm-automation` runbook is started and
- * the workflow polls it (`running`, then automation-runs.ts) with its lock held until it ends.
+ * the workflow polls it (`running`, then automation-runs.ts) with its lock held until it ends; a
+ * `lambda` function is invoked synchronously within its timeout (`acted`, or `failed` on a function
+ * error).
  */
 import type { ActionLockHolder } from '../adapters/action-lock';
 import type { HttpActionApi } from '../adapters/http-action';
+import type { LambdaActionApi } from '../adapters/lambda-action';
 import type { AutomationApi } from '../adapters/ssm-automation';
 import type { ActionConfig } from '../contract/config-schema-integrations';
 import { MITIGATION_OUTCOME } from '../contract/steps';
@@ -38,6 +41,8 @@ export interface CustomActionPorts {
   readonly http: HttpActionApi;
   /** SSM Automation, for `ssm-automation` actions. @default none: such an action fails, naming this */
   readonly automation?: AutomationApi;
+  /** Lambda, for `lambda` actions. @default none: such an action fails, naming this */
+  readonly lambda?: LambdaActionApi;
   /** The value of a Secrets Manager secret, by its ARN (cached by the caller). */
   readonly secret: (arn: string) => Promise<string>;
   /**
@@ -156,6 +161,64 @@ const prepareHttp = (
   };
 };
 
+/** The payload of a `lambda` action: each templated value rendered and matched whole against its pattern. */
+const renderPayload = (
+  name: string,
+  action: Extract<ActionConfig, { type: 'lambda' }>,
+  incident: Incident,
+): Record<string, string> => {
+  // Constant values have no pattern (the schema asks one of templated values only): any text passes.
+  const patterns = Object.fromEntries(
+    Object.keys(action.payload).map((k) => [k, action.payloadPatterns[k] ?? '[\\s\\S]*']),
+  );
+  try {
+    const rendered = renderAutomationParameters(name, action.payload, patterns, {
+      id: incident.id,
+      service: incident.service,
+      severity: incident.severity,
+    });
+    return Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, v[0] ?? '']));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.subject,
+      error.problems.map((p) => ({ ...p, path: p.path.replace(/^parameters\./, 'payload.') })),
+    );
+  }
+};
+
+const prepareLambda = (
+  run: ActionRun,
+  incident: Incident,
+  action: Extract<ActionConfig, { type: 'lambda' }>,
+): Prepared => {
+  const payload = renderPayload(run.name, action, incident);
+  const lambda = run.ports.lambda;
+  if (!lambda) throw new Error(`action ${run.name}: the automation function has no Lambda port`);
+  const timeoutMs = action.timeoutSeconds * 1000;
+  const fn = action.functionArn.split(':').slice(6).join(':');
+  return {
+    boundMs: timeoutMs,
+    detail: `(invoke function ${fn})`,
+    run: async () => {
+      let answer: Awaited<ReturnType<LambdaActionApi['invoke']>>;
+      try {
+        answer = await lambda.invoke(action.functionArn, payload, timeoutMs);
+      } catch (error) {
+        return { result: await run.failed(`invoking function ${fn} failed: ${errorText(error)}`) };
+      }
+      if (answer.functionError || answer.statusCode !== 200) {
+        const why = answer.functionError
+          ? `function ${fn} failed (${answer.functionError})${answer.errorMessage ? `: ${answer.errorMessage}` : ''}`
+          : `invoking function ${fn} answered ${answer.statusCode}`;
+        return { result: await run.failed(why) };
+      }
+      await note(run.deps, run.incidentId, `${run.name} done: function ${fn} returned; verifying recovery`);
+      return { result: run.result(MITIGATION_OUTCOME.acted) };
+    },
+  };
+};
+
 const prepareRunbook = (
   run: ActionRun,
   incident: Incident,
@@ -223,7 +286,6 @@ export const runCustomAction = async (
     describeAction(decision, incident.service),
     now.toISOString(),
   );
-  if (action.type === 'lambda') throw new Error(`action ${name}: lambda actions are not supported yet`);
   const skipped = async (reason: string) => {
     await note(deps, incident.id, `${name} not run: ${reason}; no action taken`);
     return run.result(MITIGATION_OUTCOME.skipped, { reason });
@@ -232,7 +294,11 @@ export const runCustomAction = async (
   let prepared: Prepared;
   try {
     prepared =
-      action.type === 'http' ? prepareHttp(run, incident, action) : prepareRunbook(run, incident, action);
+      action.type === 'http'
+        ? prepareHttp(run, incident, action)
+        : action.type === 'lambda'
+          ? prepareLambda(run, incident, action)
+          : prepareRunbook(run, incident, action);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return run.failed(`its request was not sent: ${problemsText(error)}`);

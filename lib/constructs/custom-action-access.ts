@@ -5,7 +5,9 @@
  * - `ssm-automation`: `ssm:StartAutomationExecution` on each named runbook at its version
  *   (`automation-definition/NAME:VERSION`, `$DEFAULT` when the config names none), Get and Stop on
  *   the account's automation executions (their ids are not known before they start), and
- *   `iam:PassRole` on each action's AutomationAssumeRole only, to SSM only.
+ *   `iam:PassRole` on each action's AutomationAssumeRole only, to SSM only;
+ * - `lambda`: `lambda:InvokeFunction` on exactly the named function ARNs (a qualified ARN, its
+ *   version or alias only).
  * Nothing is granted for a config without actions.
  */
 import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
@@ -37,6 +39,18 @@ export const grantCustomActions = (actions: DeploymentConfig['actions'], fn: lam
     (a): a is SsmAutomationActionConfig => a.type === 'ssm-automation',
   );
   if (runbooks.length > 0) grantRunbooks(fn, runbooks);
+  const functions = [
+    ...new Set(Object.values(actions ?? {}).flatMap((a) => (a.type === 'lambda' ? [a.functionArn] : []))),
+  ];
+  if (functions.length > 0) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeNamedFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: functions,
+      }),
+    );
+  }
 };
 
 const grantRunbooks = (fn: lambda.Function, runbooks: readonly SsmAutomationActionConfig[]): void => {

@@ -33,7 +33,12 @@ const valid: IntegrationsConfigInput = {
       parameterPatterns: { CacheName: '[a-z-]+-cache', IncidentId: 'INC-\\d{8}-\\d{3,}' },
       roleArn: ROLE,
     },
-    'warm-cache': { type: 'lambda', functionArn: FUNCTION, payload: { service: '{{incident.service}}' } },
+    'warm-cache': {
+      type: 'lambda',
+      functionArn: FUNCTION,
+      payload: { service: '{{incident.service}}' },
+      payloadPatterns: { service: '[a-z0-9-]+' },
+    },
     'open-circuit-breaker': {
       type: 'http',
       method: 'POST',
@@ -224,6 +229,7 @@ describe('integrationsConfigSchema', () => {
     ).toEqual([
       expect.stringMatching(/^actions\.warm-cache\.functionArn: must be a Lambda function ARN/),
       'actions.warm-cache.payload.service: names {{service}}; only incident.id, incident.service and incident.severity can be templated',
+      'actions.warm-cache.payloadPatterns.service: needs a pattern: payload.service takes incident values, checked before they are sent',
     ]);
   });
 

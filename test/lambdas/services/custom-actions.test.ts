@@ -29,6 +29,17 @@ const CONFIG: DeploymentConfigInput = {
     },
   },
 };
+const LAMBDA_CONFIG: DeploymentConfigInput = {
+  ...CONFIG,
+  actions: {
+    'warm-cache': {
+      type: 'lambda',
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:warm-cache',
+      payload: { service: '{{incident.service}}', mode: 'full' },
+      payloadPatterns: { service: 'checkout' },
+    },
+  },
+};
 const DECISION: Decision = {
   verdict: 'act',
   playbook: 'custom',
@@ -252,5 +263,68 @@ describe('an http custom action', () => {
       /open-circuit-breaker failed: its request was not sent: pathTemplate rendered "\/admin\/circuit-breaker\/checkout\/open", which does not match/,
     );
     expect((await dynamo.store.getServiceActions('checkout')).actions).toEqual([]);
+  });
+});
+
+describe('a lambda custom action', () => {
+  const warm: Decision = { ...DECISION, action: 'warm-cache' };
+  const withLambda = (answer: { statusCode: number; functionError?: string; errorMessage?: string }) => {
+    const invocations: Array<{ arn: string; payload: unknown; timeoutMs: number }> = [];
+    const deps = depsWith(new FakeHttp(), LAMBDA_CONFIG);
+    return {
+      invocations,
+      deps: {
+        ...deps,
+        actions: {
+          ...(deps.actions as NonNullable<AutomationDeps['actions']>),
+          lambda: {
+            invoke: async (arn: string, payload: unknown, timeoutMs: number) => {
+              invocations.push({ arn, payload, timeoutMs });
+              return answer;
+            },
+          },
+        },
+      },
+    };
+  };
+
+  it('invokes the named function with the rendered payload, then verifies', async () => {
+    const { deps, invocations } = withLambda({ statusCode: 200 });
+    const id = await open('INC-20261123-001', 'checkout');
+
+    expect(await mitigate(deps, id, warm)).toMatchObject({ outcome: 'acted' });
+    expect(invocations).toEqual([
+      {
+        arn: 'arn:aws:lambda:us-east-1:123456789012:function:warm-cache',
+        payload: { service: 'checkout', mode: 'full' },
+        timeoutMs: 20_000,
+      },
+    ]);
+    expect(await timeline(id)).toContain('warm-cache done: function warm-cache returned; verifying recovery');
+  });
+
+  it("a function error is a failed action with the function's message", async () => {
+    const { deps } = withLambda({
+      statusCode: 200,
+      functionError: 'Unhandled',
+      errorMessage: 'cache node unreachable',
+    });
+    const id = await open('INC-20261123-001', 'checkout');
+
+    expect(await mitigate(deps, id, warm)).toMatchObject({
+      outcome: 'failed',
+      reason: 'warm-cache failed: function warm-cache failed (Unhandled): cache node unreachable',
+    });
+  });
+
+  it('a payload value that does not match its pattern is never sent', async () => {
+    const { deps, invocations } = withLambda({ statusCode: 200 });
+    const id = await open('INC-20261123-002', 'payments');
+
+    expect(await mitigate(deps, id, warm)).toMatchObject({ outcome: 'failed' });
+    expect(invocations).toEqual([]);
+    expect(await timeline(id)).toMatch(
+      /warm-cache failed: its request was not sent: payload.service rendered "payments"/,
+    );
   });
 });

@@ -9,6 +9,7 @@ import { stubFunction } from '../../support/stacks';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-token-AbCdEf';
 const ROLE = 'arn:aws:iam::123456789012:role/cache-runbook';
+const FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:warm-cache:live';
 const ACTIONS = integrationsConfigSchema.parse({
   actions: {
     'open-circuit-breaker': {
@@ -27,6 +28,7 @@ const ACTIONS = integrationsConfigSchema.parse({
       roleArn: ROLE,
     },
     'flush-sessions': { type: 'ssm-automation', documentName: 'Acme-FlushSessions', roleArn: ROLE },
+    'warm-cache': { type: 'lambda', functionArn: FUNCTION },
   },
 }).actions as DeploymentConfig['actions'];
 
@@ -45,7 +47,7 @@ const statements = (template: Template): Array<Record<string, unknown>> =>
   );
 
 describe('grantCustomActions', () => {
-  it('grants the http secrets, the named runbooks at their versions, their executions, and PassRole to SSM only', () => {
+  it('grants the http secrets, the named runbooks at their versions, their executions, PassRole to SSM only, and the named functions', () => {
     const template = synth(ACTIONS);
     const bySid = Object.fromEntries(statements(template).map((s) => [s.Sid, s]));
 

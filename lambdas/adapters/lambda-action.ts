@@ -1,0 +1,56 @@
+/**
+ * The `lambda` custom action over @aws-sdk/client-lambda (issue 15): one synchronous Invoke
+ * (RequestResponse) of the configured function with the rendered payload, abandoned at the action's
+ * timeout. A function error (the response's `FunctionError`, with the payload Lambda returns for it:
+ * `errorType`, `errorMessage`) is an answer, not an exception: the service records it as a failure.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+
+/** What an invocation came back with. */
+export interface LambdaActionAnswer {
+  readonly statusCode: number;
+  /** `Unhandled` (or the function's own), when the function failed. */
+  readonly functionError?: string;
+  /** The function's error message, when it failed and said one. */
+  readonly errorMessage?: string;
+}
+
+/** What the automation asks of a `lambda` action. */
+export interface LambdaActionApi {
+  invoke(
+    functionArn: string,
+    payload: Readonly<Record<string, unknown>>,
+    timeoutMs: number,
+  ): Promise<LambdaActionAnswer>;
+}
+
+const errorMessageOf = (payload: Uint8Array | undefined): string | undefined => {
+  if (!payload || payload.length === 0) return undefined;
+  try {
+    const body = JSON.parse(new TextDecoder().decode(payload)) as { errorMessage?: unknown };
+    return typeof body.errorMessage === 'string' ? body.errorMessage.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export class InvokeLambdaAction implements LambdaActionApi {
+  constructor(private readonly lambda: LambdaClient) {}
+
+  async invoke(functionArn: string, payload: Readonly<Record<string, unknown>>, timeoutMs: number) {
+    const response = await this.lambda.send(
+      new InvokeCommand({
+        FunctionName: functionArn,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
+      }),
+      { abortSignal: AbortSignal.timeout(timeoutMs) },
+    );
+    const errorMessage = response.FunctionError ? errorMessageOf(response.Payload) : undefined;
+    return {
+      statusCode: response.StatusCode ?? 0,
+      ...(response.FunctionError ? { functionError: response.FunctionError } : {}),
+      ...(errorMessage ? { errorMessage } : {}),
+    };
+  }
+}

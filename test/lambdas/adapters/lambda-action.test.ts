@@ -1,0 +1,43 @@
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { InvokeLambdaAction } from '../../../lambdas/adapters/lambda-action';
+
+const FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:warm-cache';
+const lambda = mockClient(LambdaClient);
+/** A payload as the SDK hands it back (a Uint8Array with the SDK's helpers, which the adapter does not use). */
+const bytes = (value: unknown) =>
+  new TextEncoder().encode(JSON.stringify(value)) as unknown as InvokeCommandOutput['Payload'];
+
+beforeEach(() => lambda.reset());
+
+describe('InvokeLambdaAction', () => {
+  it('invokes the function synchronously with the payload as JSON', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: bytes({ warmed: 12 }) });
+
+    const answer = await new InvokeLambdaAction(new LambdaClient({ region: 'eu-west-1' })).invoke(
+      FUNCTION,
+      { service: 'checkout' },
+      5000,
+    );
+
+    expect(answer).toEqual({ statusCode: 200 });
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ FunctionName: FUNCTION, InvocationType: 'RequestResponse' });
+    expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
+      service: 'checkout',
+    });
+  });
+
+  it('returns a function error with its message, as Lambda reports it (200 with FunctionError)', async () => {
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: bytes({ errorType: 'Error', errorMessage: 'cache node unreachable', trace: [] }),
+    });
+
+    expect(
+      await new InvokeLambdaAction(new LambdaClient({ region: 'eu-west-1' })).invoke(FUNCTION, {}, 5000),
+    ).toEqual({ statusCode: 200, functionError: 'Unhandled', errorMessage: 'cache node unreachable' });
+  });
+});
