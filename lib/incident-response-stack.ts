@@ -36,6 +36,7 @@ import { ServiceAutomation } from './constructs/service-automation';
 import { grantStatusPublish, StatusSite, statusBucketName, statusObjectArn } from './constructs/status-site';
 import { grantTicketAccess } from './constructs/ticket-access';
 import { WatchedServiceAlarms } from './constructs/watched-service-alarms';
+import { WebhookDelivery } from './constructs/webhook-delivery';
 import { COLD_START_MARGIN } from './constructs/workflow-tasks';
 
 export interface IncidentResponseStackProps extends StackProps {
@@ -79,6 +80,8 @@ export class IncidentResponseStack extends Stack {
   readonly dashboard: IncidentDashboard;
   readonly responderApi: ResponderApi;
   readonly intake: AlarmIntake;
+  /** The webhook deliveries' queue, function and alarms, when the config has webhooks. */
+  readonly webhooks?: WebhookDelivery;
   readonly functions: {
     readonly intake: IncidentFunction;
     readonly lifecycle: IncidentFunction;
@@ -178,6 +181,14 @@ export class IncidentResponseStack extends Stack {
     }
     // Announce opens the ticket and resolve closes it (lifecycle); a page link's acknowledgement comments (responder).
     if (config.tickets) grantTicketAccess(config.tickets, [lifecycle, responder]);
+    // The lifecycle queues webhook events (announce, escalations, mitigation, resolve); so does a page link's acknowledgement (responder).
+    if (config.webhooks && config.webhooks.length > 0)
+      this.webhooks = new WebhookDelivery(this, 'Webhooks', {
+        webhooks: config.webhooks,
+        config,
+        producers: [lifecycle, responder],
+        alarmTopic: this.notifications.operatorsTopic,
+      });
     // The status page: announce and resolve publish it (lifecycle), a Publish click too (responder).
     const statusRegion = config.statusPage?.region;
     if (config.statusPage && statusRegion) {

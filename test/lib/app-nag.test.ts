@@ -83,6 +83,20 @@ const variants = [
     },
   ],
   [
+    'outbound webhooks (issue 15)',
+    {
+      webhooks: [
+        {
+          name: 'status-bot',
+          url: 'https://hooks.example.com/incidents',
+          secretArn:
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:incident-webhooks/status-bot-AbCdEf',
+          events: ['incident.opened', 'incident.resolved'],
+        },
+      ],
+    },
+  ],
+  [
     'a status page (issue 14)',
     { statusPage: { title: 'Example status', components: [{ name: 'Checkout', services: ['checkout'] }] } },
   ],
