@@ -56,6 +56,9 @@ const fakeEnv = (config: DeploymentConfig): Record<string, string> => ({
     'arn:aws:states:us-east-1:123456789012:stateMachine:IncidentResponse-postmortem',
   REPORT_BUCKET: 'incidentresponse-reportsbucket-1a2b3c4d5e6f',
   POWERTOOLS_METRICS_NAMESPACE: 'IncidentResponse',
+  // The webhook function's (the example config has no webhooks: no URLs, no queue for the producers).
+  WEBHOOK_URLS: '{}',
+  WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/IncidentResponse-webhooks-dlq',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 

@@ -50,6 +50,7 @@ import {
   stepFunctionsService,
 } from './stack-stand-ins';
 import { synthesizeTemplate } from './synth';
+import { startWebhookStandIns, type WebhookStandIns } from './webhook-stand-ins';
 
 const LOCAL_CLIENT = {
   region: SANDBOX_REGION,
@@ -124,6 +125,8 @@ export interface SandboxParts {
   readonly s3: LocalS3;
   /** The GitHub- and Jira-shaped ticket API, when the config has `tickets`. */
   readonly tickets?: TicketServer;
+  /** The webhook receiver and SQS stand-ins, when the config has `webhooks`. */
+  readonly webhooks?: WebhookStandIns;
   /** Invokes one function's bundle with `event`, as a retried Lambda invocation would. */
   readonly invoke: (handler: HandlerName, event: unknown) => Promise<unknown>;
   readonly functionLogs: readonly FunctionLog[];
@@ -196,11 +199,14 @@ export async function bootSandbox(
   const ticketSecrets = config.tickets
     ? Object.fromEntries(ticketSecretArns(config.tickets).map((arn) => [arn, SANDBOX_TICKET_CREDENTIAL]))
     : {};
+  // With webhooks: the queues on loopback, played against the webhook bundle, and a receiver.
+  const webhooks = await startWebhookStandIns(config, template, clock);
   const localAws = await LocalAwsJson.start(
     [
+      ...(webhooks ? [webhooks.sqs.service()] : []),
       ...aws.services(),
       stepFunctionsService(broker, Object.values(starters)),
-      secretsManagerService({ ...ticketSecrets, [names.secretArn]: secret }),
+      secretsManagerService({ ...ticketSecrets, ...webhooks?.secrets, [names.secretArn]: secret }),
     ],
     options.awsFaults,
   );
@@ -237,11 +243,12 @@ export async function bootSandbox(
         env: Object.fromEntries(
           Object.entries(fn.environment).map(([key, value]) => [
             key,
-            key === ENV.ticketApiUrl && tickets
-              ? tickets.baseUrl
-              : resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
-                  resolve: names.resolve,
-                }),
+            webhooks?.envValue(key) ??
+              (key === ENV.ticketApiUrl && tickets
+                ? tickets.baseUrl
+                : resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
+                    resolve: names.resolve,
+                  })),
           ]),
         ),
         timeoutSeconds: fn.timeoutSeconds,
@@ -251,6 +258,7 @@ export async function bootSandbox(
       }),
     );
   }
+  webhooks?.attach(functions);
   const invoke = (task: { stateName: string; functionLogicalId?: string }) => {
     const fn = task.functionLogicalId ? functions.get(task.functionLogicalId) : undefined;
     if (!fn)
@@ -268,6 +276,7 @@ export async function bootSandbox(
     postMortems: new SfnWorkflowStarter(sfn, stateMachineArn(postMortemMachine.stateMachineName)),
     reports: s3.reports,
     links: { baseUrl: responder.baseUrl, secret: async () => secret, ttlMinutes: 24 * 60 },
+    ...webhooks?.ports(localAws.endpoint, names.webhookQueueUrl),
     ...(config.tickets && tickets
       ? {
           tickets: ticketPorts(
@@ -343,6 +352,7 @@ export async function bootSandbox(
     responder,
     s3,
     ...(tickets ? { tickets } : {}),
+    ...(webhooks ? { webhooks } : {}),
     invoke: (handler, event) => {
       const fn = [...functions.values()].find((f) => f.name === handler);
       if (!fn) throw new Error(`the template has no ${handler} function`);

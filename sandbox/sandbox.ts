@@ -46,6 +46,7 @@ import type { LocalExecution, LocalWorkflow } from './sfn-local/local-runner';
 import type { SimClock } from './sfn-local/sim-clock';
 import type { TaskTokenBroker } from './sfn-local/task-token-broker';
 import { recordCoverage } from './state-coverage';
+import type { WebhookStandIns } from './webhook-stand-ins';
 
 export { type Fault, InjectedFault, type SandboxOptions } from './boot';
 export { type DeliveryRecord, type ExecutionSummary, FailedExecutionsError } from './outcomes';
@@ -77,6 +78,8 @@ export class Sandbox {
     readonly s3: LocalS3,
     /** The ticket API's stand-in (what it received, the issues it holds), when the config has `tickets`. */
     readonly tickets: TicketServer | undefined,
+    /** The webhook receiver and the SQS stand-in (the dead letters), when the config has `webhooks`. */
+    readonly webhooks: WebhookStandIns | undefined,
     private readonly invokeFunction: (handler: HandlerName, event: unknown) => Promise<unknown>,
     /** What the functions wrote through console (Powertools logs, EMF metrics), oldest first. */
     readonly functionLogs: readonly FunctionLog[],
@@ -123,6 +126,7 @@ export class Sandbox {
       p.responder,
       p.s3,
       p.tickets,
+      p.webhooks,
       p.invoke,
       p.functionLogs,
       p.silenceDeps,
@@ -244,6 +248,7 @@ export class Sandbox {
     this.postMortemWorkflow.stopAll();
     await this.responder.stop();
     await this.tickets?.stop();
+    await this.webhooks?.stop();
     await this.localAws.stop();
     await this.s3.stop();
     await this.sns.stop();

@@ -7,6 +7,7 @@ import { addressFromKey } from '../lambdas/domain/paging-targets';
 import type { HandlerName } from '../lib/constructs/function-bundle';
 import { HANDLER_ENV } from '../lib/constructs/incident-function';
 import { AwsJsonError, type JsonService } from './local-aws/json-protocol';
+import { sandboxQueueUrl } from './local-aws/sqs';
 import {
   type CfnTemplateJson,
   type CfnToken,
@@ -69,6 +70,8 @@ export interface LocalNames {
    */
   readonly statusBucketName?: string;
   readonly secretArn: string;
+  /** The webhook deliveries' queue (the lifecycle's WEBHOOK_QUEUE_URL), when the config has webhooks. */
+  readonly webhookQueueUrl?: string;
   /** Each tier's pages topic, from the functions' TIER_TOPIC_ARNS; a person's (`person:<name>`) from PERSON_TOPIC_ARN_PREFIX. */
   readonly topicArn: (tier: string) => string;
   /** The topic's DisplayName, when the template sets a plain one. */
@@ -95,6 +98,7 @@ export const localNames = (template: CfnTemplateJson, responderUrl: string): Loc
       return token.logicalId === reportBucket ? SANDBOX_REPORT_BUCKET : token.logicalId.toLowerCase();
     if (type === 'AWS::SecretsManager::Secret' && token.kind === 'Ref')
       return `arn:aws:secretsmanager:${SANDBOX_REGION}:${SANDBOX_ACCOUNT}:secret:${token.logicalId}`;
+    if (type === 'AWS::SQS::Queue' && token.kind === 'Ref') return sandboxQueueUrl(token.logicalId);
     if (type === 'AWS::Lambda::Url' && token.kind === 'GetAtt' && token.attribute === 'FunctionUrl')
       return `${responderUrl}/`;
     return undefined;
@@ -115,6 +119,7 @@ export const localNames = (template: CfnTemplateJson, responderUrl: string): Loc
     bucketName: envOf('REPORT_BUCKET'),
     ...(lifecycle.environment.STATUS_BUCKET ? { statusBucketName: envOf('STATUS_BUCKET') } : {}),
     secretArn: envOf('SIGNING_SECRET_ARN'),
+    ...(lifecycle.environment.WEBHOOK_QUEUE_URL ? { webhookQueueUrl: envOf('WEBHOOK_QUEUE_URL') } : {}),
     topicArn: (address) => {
       const parsed = addressFromKey(address);
       const arn =

@@ -5,6 +5,7 @@ import { pagingPorts, signingSecret } from './paging-ports';
 import { composed, logger } from './runtime';
 import { statusPagePortsFromEnv } from './status-page-ports';
 import { ticketPortsFromEnv } from './ticket-ports';
+import { webhookPortsFromEnv } from './webhook-ports';
 
 /**
  * The responder endpoint only sends pages (and comments an acknowledgement on the ticket, and
@@ -16,6 +17,7 @@ const deps = composed();
 const lifecycle = deps.lifecycle({
   ...pagingPorts(new SFNClient({})),
   ...ticketPortsFromEnv(deps.config),
+  ...webhookPortsFromEnv(deps.config),
   ...statusPagePortsFromEnv(deps.config),
   checksSuppression: false,
 });

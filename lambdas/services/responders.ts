@@ -22,6 +22,8 @@ export interface ResponderDeps {
   readonly announceAcknowledged?: (incident: Incident, by: string) => Promise<void>;
   /** Comments the acknowledgement on the incident's ticket, best effort (lifecycle/tickets.ts). @default no ticket is told */
   readonly ticketAcknowledged?: (incident: Incident) => Promise<void>;
+  /** Queues the acknowledgement for the webhooks that take it, best effort (lifecycle/webhooks.ts). @default none */
+  readonly webhookAcknowledged?: (incident: Incident) => Promise<void>;
 }
 
 /**
@@ -85,10 +87,11 @@ export const acknowledgeIncident = async (
     withNote(acknowledge(i, human(by), at), by, at, note),
   );
   // Everyone who was paged hears who owns it now (a repeated acknowledgement changes no owner: no
-  // notice), and so does the ticket, once.
+  // notice), and so do the ticket, once, and the webhooks.
   if (acked.acknowledgedBy === by) {
     if (deps.announceAcknowledged) await deps.announceAcknowledged(acked, by);
     if (deps.ticketAcknowledged) await deps.ticketAcknowledged(acked);
+    if (deps.webhookAcknowledged) await deps.webhookAcknowledged(acked);
   }
   return acked;
 };

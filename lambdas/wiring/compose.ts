@@ -19,6 +19,7 @@ import type { LifecycleDeps, OverrideReader } from '../services/lifecycle/deps';
 import { pageTiers } from '../services/lifecycle/paging';
 import { draftWaiting, publishDraft } from '../services/lifecycle/status-page';
 import { updateTicket } from '../services/lifecycle/tickets';
+import { emitWebhooks } from '../services/lifecycle/webhooks';
 import type { ResponderEndpointDeps } from '../services/responder-endpoint';
 import type { ResponderDeps } from '../services/responders';
 import { type SilenceDeps, suppressionFor } from '../services/silences';
@@ -44,7 +45,15 @@ export interface CorePorts {
  */
 export type PagingPorts = Pick<
   LifecycleDeps,
-  'pager' | 'callbacks' | 'escalations' | 'postMortems' | 'reports' | 'metrics' | 'tickets' | 'statusPage'
+  | 'pager'
+  | 'callbacks'
+  | 'escalations'
+  | 'postMortems'
+  | 'reports'
+  | 'metrics'
+  | 'tickets'
+  | 'statusPage'
+  | 'webhooks'
 > & {
   readonly links?: Omit<NonNullable<LifecycleDeps['links']>, 'newId'>;
   /** Whether a suppression is re-checked against the silences table. @default true */
@@ -113,6 +122,8 @@ export const composeDeps = (core: CorePorts, config: DeploymentConfig): Composed
     announceAcknowledged: (incident: Incident, by: string) =>
       page(lifecycle, incident.id, 'ACKNOWLEDGED', incident.pagedTiers, { by }),
     ticketAcknowledged: (incident: Incident) => updateTicket(lifecycle, incident.id, 'acknowledged'),
+    webhookAcknowledged: (incident: Incident) =>
+      emitWebhooks(lifecycle, incident.id, 'incident.acknowledged'),
   });
   return {
     config,

@@ -95,6 +95,14 @@ export class LocalSqs {
     return this.queue(sandboxQueueUrl(logicalId)).messages;
   }
 
+  /** Everything in the dead-letter queues (the queues some redrive policy names), oldest first per queue. */
+  deadLetters(): readonly QueuedMessage[] {
+    const targets = new Set(
+      [...this.queues.values()].flatMap((q) => (q.deadLetter ? [q.deadLetter.logicalId] : [])),
+    );
+    return [...targets].flatMap((id) => this.messages(id));
+  }
+
   /** Plays an event source mapping: `invoke` receives every message sent to the queue from now on. */
   consume(logicalId: string, invoke: (event: unknown) => Promise<unknown>): void {
     this.queue(sandboxQueueUrl(logicalId)).consumer = invoke;

@@ -25,6 +25,8 @@ export interface ReceivedWebhook {
   readonly verified: VerifyResult;
   /** The status sent, or `hung` when no answer was sent. */
   readonly answered: number | 'hung';
+  /** When it arrived, by the receiver's clock. */
+  readonly at: Date;
 }
 
 export interface WebhookReceiver {
@@ -63,7 +65,14 @@ export const startWebhookReceiver = async (
         now: now(),
       });
       const answer = scripted.shift() ?? (req.method === 'POST' ? (verified.ok ? 204 : 401) : 405);
-      received.push({ path: req.url ?? '/', headers: req.headers, body, verified, answered: answer });
+      received.push({
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+        verified,
+        answered: answer,
+        at: now(),
+      });
       if (answer === 'hung') return;
       res.writeHead(answer).end();
     });
