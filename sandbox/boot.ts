@@ -11,6 +11,7 @@ import { StatusPageStore } from '../lambdas/adapters/status-page-store';
 import { S3StatusSite } from '../lambdas/adapters/status-site';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
+import { actionSecretArns, httpActionBaseUrls } from '../lambdas/contract/action-access';
 import { parseConfig } from '../lambdas/contract/config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
@@ -25,6 +26,7 @@ import type { HandlerName } from '../lib/constructs/incident-function';
 import { STATES } from '../lib/constructs/lifecycle-workflow';
 import { SimulatedEnvironment } from './environment';
 import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
+import { type AdminServer, startAdminServer } from './local-aws/admin-server';
 import { type LocalDynamo, startLocalDynamo } from './local-aws/dynalite';
 import { type AwsFaults, LocalAwsJson } from './local-aws/json-protocol';
 import { type FunctionUrlResult, type LocalResponder, startLocalResponder } from './local-aws/responder';
@@ -62,6 +64,9 @@ const stateMachineArn = (name: string) =>
 
 /** What every ticket secret holds in the sandbox: its ticket server checks the auth scheme, not the value. */
 export const SANDBOX_TICKET_CREDENTIAL = 'sandbox-ticket-credential';
+
+/** What every custom action's secret holds in the sandbox: its admin server checks that one is sent, not the value. */
+export const SANDBOX_ACTION_CREDENTIAL = 'Bearer sandbox-admin-token';
 
 /** A fault injected into one workflow Task, for drills of the failure paths. */
 export type Fault = 'throw' | 'timeout';
@@ -127,6 +132,8 @@ export interface SandboxParts {
   readonly tickets?: TicketServer;
   /** The webhook receiver and SQS stand-ins, when the config has `webhooks`. */
   readonly webhooks?: WebhookStandIns;
+  /** The services' admin API the `http` custom actions call, when the config has any. */
+  readonly admin?: AdminServer;
   /** Invokes one function's bundle with `event`, as a retried Lambda invocation would. */
   readonly invoke: (handler: HandlerName, event: unknown) => Promise<unknown>;
   readonly functionLogs: readonly FunctionLog[];
@@ -199,6 +206,12 @@ export async function bootSandbox(
   const ticketSecrets = config.tickets
     ? Object.fromEntries(ticketSecretArns(config.tickets).map((arn) => [arn, SANDBOX_TICKET_CREDENTIAL]))
     : {};
+  // With http custom actions: the services' admin API on loopback, and its tokens in the stand-in.
+  const httpActions = httpActionBaseUrls(config.actions);
+  const admin = Object.keys(httpActions).length > 0 ? await startAdminServer(env.admin) : undefined;
+  const actionSecrets = Object.fromEntries(
+    actionSecretArns(config.actions).map((arn) => [arn, SANDBOX_ACTION_CREDENTIAL]),
+  );
   // With webhooks: the queues on loopback, played against the webhook bundle, and a receiver.
   const webhooks = await startWebhookStandIns(config, template, clock);
   const localAws = await LocalAwsJson.start(
@@ -206,7 +219,12 @@ export async function bootSandbox(
       ...(webhooks ? [webhooks.sqs.service()] : []),
       ...aws.services(),
       stepFunctionsService(broker, Object.values(starters)),
-      secretsManagerService({ ...ticketSecrets, ...webhooks?.secrets, [names.secretArn]: secret }),
+      secretsManagerService({
+        ...ticketSecrets,
+        ...webhooks?.secrets,
+        ...actionSecrets,
+        [names.secretArn]: secret,
+      }),
     ],
     options.awsFaults,
   );
@@ -246,9 +264,13 @@ export async function bootSandbox(
             webhooks?.envValue(key) ??
               (key === ENV.ticketApiUrl && tickets
                 ? tickets.baseUrl
-                : resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
-                    resolve: names.resolve,
-                  })),
+                : key === ENV.httpActionBaseUrls && admin
+                  ? JSON.stringify(
+                      Object.fromEntries(Object.keys(httpActions).map((name) => [name, admin.baseUrl])),
+                    )
+                  : resolveTemplateString(template, value, `${fn.logicalId} environment ${key}`, {
+                      resolve: names.resolve,
+                    })),
           ]),
         ),
         timeoutSeconds: fn.timeoutSeconds,
@@ -353,6 +375,7 @@ export async function bootSandbox(
     s3,
     ...(tickets ? { tickets } : {}),
     ...(webhooks ? { webhooks } : {}),
+    ...(admin ? { admin } : {}),
     invoke: (handler, event) => {
       const fn = [...functions.values()].find((f) => f.name === handler);
       if (!fn) throw new Error(`the template has no ${handler} function`);

@@ -7,6 +7,7 @@ import { StatusPageStore } from '../lambdas/adapters/status-page-store';
 import { DirectoryStatusSite, statusSiteFiles } from '../lambdas/adapters/status-site';
 import type { Incident, TimelineEntry } from '../lambdas/domain/incident';
 import type { DeliveredPage } from './local-aws/sns';
+import type { AdminCall } from './sim-admin';
 import { type ExecutionSummary, type Fault, Sandbox } from './sandbox';
 import type { Scenario } from './scenarios';
 
@@ -35,6 +36,16 @@ export interface DrillReport {
     readonly call: string;
     readonly service: string;
     readonly detail: string;
+  }>;
+  /** Calls the services' admin endpoints received (`http` custom actions). */
+  readonly adminCalls: readonly AdminCall[];
+  /** SSM Automation executions the `ssm-automation` custom actions started, as they ended. */
+  readonly runbooks: ReadonlyArray<{
+    readonly documentName: string;
+    readonly documentVersion: string;
+    readonly parameters: Readonly<Record<string, readonly string[]>>;
+    readonly startedAt: string;
+    readonly status: string;
   }>;
   readonly startedAt: string;
   readonly endedAt: string;
@@ -211,6 +222,14 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
     const drilled: DrillReport = {
       scenario: scenario.name,
       ecsCalls: [...sandbox.env.ecsCalls],
+      adminCalls: [...sandbox.env.admin.calls],
+      runbooks: sandbox.env.automation.executions.map((e) => ({
+        documentName: e.documentName,
+        documentVersion: e.documentVersion,
+        parameters: e.parameters,
+        startedAt: e.startedAt.toISOString(),
+        status: e.status,
+      })),
       startedAt: start.toISOString(),
       endedAt: sandbox.clock.now().toISOString(),
       incidents: present.sort((a, b) => a.id.localeCompare(b.id)),

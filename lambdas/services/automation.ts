@@ -312,9 +312,14 @@ export const decideAction = async (
   // The service's playbook may name a custom action for this diagnosis: the same guardrails decide it.
   const diagnosis = withPlaybook(incident.diagnosis, svc?.playbook ?? [], incident.severity);
   const decision = decide(diagnosis, guardrails, now);
+  // Said on the decision, since the diagnosis line gives the built-in recommendation it replaces.
+  const playbookNote =
+    diagnosis === incident.diagnosis
+      ? ''
+      : ` (${incident.service}'s playbook names ${diagnosis.action} for ${diagnosis.suspectedCause} at ${incident.severity}, in place of ${incident.diagnosis.recommended})`;
   const reason = killSwitch.ok
-    ? decision.reason
-    : `${decision.reason} (kill switch unreadable: ${killSwitch.reason})`;
+    ? `${decision.reason}${playbookNote}`
+    : `${decision.reason}${playbookNote} (kill switch unreadable: ${killSwitch.reason})`;
   await deps.incidents.update(incidentId, (i, at) =>
     appendEntries(i, at, {
       kind: 'action',

@@ -14,6 +14,7 @@ import {
   VERIFY_OUTCOME,
 } from '../../lambdas/contract/steps';
 import { lifecycleSteps } from './lifecycle-steps';
+import { mitigationOutcome } from './mitigation-outcome';
 import { callbackStep, grantOnStateMachineNamed, lambdaStep, standardWorkflow } from './workflow-tasks';
 
 export interface LifecycleWorkflowProps {
@@ -79,6 +80,8 @@ export const STATES = {
   verify: 'Verify',
   escalateNotApproved: 'EscalateNotApproved',
   escalateMitigationFailed: 'EscalateMitigationFailed',
+  escalateActionFailed: 'EscalateActionFailed',
+  pollAutomation: 'PollAutomation',
   escalateFailure: 'EscalateFailure',
   escalateNotRecovered: 'EscalateNotRecovered',
   endSuppression: 'EndSuppression',
@@ -302,11 +305,20 @@ export class LifecycleWorkflow extends Construct {
           }),
         ),
     );
-    mitigate.next(
-      new sfn.Choice(this, 'Acted?')
-        .when(sfn.Condition.booleanEquals('$.mitigation.acted', true), verifyWait)
-        .otherwise(awaitRecovery),
-    );
+    // Acted? and the SSM Automation poll loop (mitigation-outcome.ts).
+    mitigationOutcome(this, {
+      mitigate,
+      automationStep,
+      pollName: STATES.pollAutomation,
+      timeout: automationTimeout,
+      verify: verifyWait,
+      awaitRecovery,
+      // A custom action that ran and did not succeed: a person now, not after the verification timeout.
+      failed: escalateAndWait(STATES.escalateActionFailed, {
+        failedStep: STATES.mitigate,
+        reason: sfn.JsonPath.stringAt('$.mitigation.reason'),
+      }),
+    });
 
     const lifecycle = announce
       .next(diagnose)

@@ -368,6 +368,7 @@ const PAGING_TASKS: Record<StateMachineSuffix, readonly string[]> = {
     STATES.escalateNotRecovered,
     STATES.escalateNotApproved,
     STATES.escalateMitigationFailed,
+    STATES.escalateActionFailed,
   ],
   '-escalation': [ESCALATION_STATES.failed],
   '-postmortem': [POST_MORTEM_STATES.failed],

@@ -72,6 +72,7 @@ const ESCALATIONS = [
   STATES.escalateNotRecovered,
   STATES.escalateNotApproved,
   STATES.escalateMitigationFailed,
+  STATES.escalateActionFailed,
 ] as const;
 const isEscalation = (name: string) => (ESCALATIONS as readonly string[]).includes(name);
 /** Where each verdict of Decide leads: act at once, ask first, or leave it to people. */
@@ -82,7 +83,13 @@ const VERDICT_NEXT: Record<DecisionVerdict, string> = {
   refused: STATES.awaitRecovery,
   'page-only': STATES.awaitRecovery,
 };
-const AUTOMATION_STEPS: readonly string[] = [STATES.diagnose, STATES.decide, STATES.mitigate, STATES.verify];
+const AUTOMATION_STEPS: readonly string[] = [
+  STATES.diagnose,
+  STATES.decide,
+  STATES.mitigate,
+  STATES.verify,
+  STATES.pollAutomation,
+];
 const WAITS_FOR_TOKEN: readonly string[] = [
   STATES.awaitRecovery,
   STATES.awaitResolution,
@@ -150,6 +157,36 @@ describe('LifecycleWorkflow definition', () => {
     });
     expect(chosen(definition, 'Acted?', { mitigation: { acted: true } })).toBe('VerifyWait');
     expect(chosen(definition, 'Acted?', { mitigation: { acted: false } })).toBe(STATES.awaitRecovery);
+    expect(chosen(definition, 'Acted?', { mitigation: { acted: false, outcome: 'skipped' } })).toBe(
+      STATES.awaitRecovery,
+    );
+    // A custom action that ran and failed pages a person at once, with its reason.
+    expect(chosen(definition, 'Acted?', { mitigation: { acted: false, outcome: 'failed' } })).toBe(
+      STATES.escalateActionFailed,
+    );
+    // An SSM Automation runbook still running: wait as long as the poll said, poll, and decide again.
+    expect(chosen(definition, 'Acted?', { mitigation: { acted: false, outcome: 'running' } })).toBe(
+      'AwaitAutomation',
+    );
+    expect(stateOf(definition, 'AwaitAutomation')).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.mitigation.waitSeconds',
+      Next: STATES.pollAutomation,
+    });
+    expect(stateOf(definition, STATES.pollAutomation)).toMatchObject({
+      Parameters: {
+        step: 'poll-automation',
+        'incidentId.$': '$.record.incidentId',
+        'automation.$': '$.mitigation.automation',
+      },
+      ResultPath: '$.mitigation',
+      Next: 'Acted?',
+    });
+    expect(stateOf(definition, STATES.escalateActionFailed)).toMatchObject({
+      Parameters: { step: 'escalate', failedStep: STATES.mitigate, 'reason.$': '$.mitigation.reason' },
+      ResultPath: '$.escalated',
+      Next: STATES.awaitRecovery,
+    });
   });
 
   it('checks recovery every minute after acting, from the time the action started', () => {
@@ -340,7 +377,11 @@ describe('LifecycleWorkflow definition', () => {
     expect(stateOf(definition, stateOf(definition, STATES.escalateFailure).Next ?? '').Type).toBe('Fail');
     // Not recovered is no failure: after paging, the workflow waits for the resolution.
     expect(stateOf(definition, STATES.escalateNotRecovered).Next).toBe('HandOff');
-    for (const name of [STATES.escalateNotApproved, STATES.escalateMitigationFailed]) {
+    for (const name of [
+      STATES.escalateNotApproved,
+      STATES.escalateMitigationFailed,
+      STATES.escalateActionFailed,
+    ]) {
       expect(stateOf(definition, name).Next, name).toBe(STATES.awaitRecovery);
     }
     for (const name of ESCALATIONS) {
