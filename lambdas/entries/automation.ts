@@ -15,17 +15,15 @@ const deps = composed();
 const ssm = new SSMClient({});
 
 export const handler = createAutomationHandler(
-  {
-    ...deps.automation({
-      ecs: new EcsAdapter(new ECSClient({})),
-      metrics: new MetricsAdapter(new CloudWatchClient({})),
-      logs: new LogsInsightsAdapter(
-        new CloudWatchLogsClient({}),
-        (ms) => new Promise((r) => setTimeout(r, ms)),
-      ),
-      killSwitch: new KillSwitch(ssm, deps.config.automation.killSwitchParameterName),
-    }),
+  deps.automation({
+    ecs: new EcsAdapter(new ECSClient({})),
+    metrics: new MetricsAdapter(new CloudWatchClient({})),
+    logs: new LogsInsightsAdapter(
+      new CloudWatchLogsClient({}),
+      (ms) => new Promise((r) => setTimeout(r, ms)),
+    ),
+    killSwitch: new KillSwitch(ssm, deps.config.automation.killSwitchParameterName),
     ...customActionPorts(deps.config, createDocumentClient(), ssm),
-  },
+  }),
   logger,
 );

@@ -63,7 +63,7 @@ export type PagingPorts = Pick<
 /** What the automation function's evidence and actions need. */
 export type AutomationPorts = Pick<
   AutomationDeps,
-  'ecs' | 'metrics' | 'logs' | 'killSwitch' | 'sourceTimeoutMs'
+  'ecs' | 'metrics' | 'logs' | 'killSwitch' | 'sourceTimeoutMs' | 'actions'
 >;
 
 /** The services, composed once from the ports given; each part asks only for the ports it uses. */

@@ -29,6 +29,23 @@ const vagueAcknowledgements = (app: App) =>
       ({ id, reason }) => !/^(Annotation::)?AwsSolutions-[A-Za-z]+\d+/.test(id) || reason.trim().length < 30,
     );
 
+/** One action of each type: secrets, a runbook (its executions are a wildcard), a role to pass, a function. */
+const CUSTOM_ACTIONS = {
+  'open-circuit-breaker': {
+    type: 'http',
+    method: 'POST',
+    baseUrl: 'https://admin.example.com',
+    pathTemplate: '/admin/circuit-breaker/open',
+    authSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:checkout/admin-token-AbCdEf',
+  },
+  'clear-cache': {
+    type: 'ssm-automation',
+    documentName: 'Acme-ClearCache',
+    roleArn: 'arn:aws:iam::123456789012:role/cache-runbook',
+  },
+  'warm-cache': { type: 'lambda', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:warm-cache' },
+};
+
 const variants = [
   ['the example config', {}],
   ['a customer managed key and destroy', { table: { customerManagedKey: true, removalPolicy: 'destroy' } }],
@@ -95,6 +112,11 @@ const variants = [
         },
       ],
     },
+  ],
+  ['custom remediation actions of every type (issue 15), account unresolved', { actions: CUSTOM_ACTIONS }],
+  [
+    'custom remediation actions of every type (issue 15), explicit account and region',
+    { env: { account: '123456789012', region: 'eu-west-1' }, actions: CUSTOM_ACTIONS },
   ],
   [
     'a status page (issue 14)',
