@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentConfigInput } from '../../lambdas/contract/config-schema';
 import { type DrillOptions, runDrill } from '../../sandbox/drill';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { SCENARIOS, type Scenario } from '../../sandbox/scenarios';
 
 const START = new Date('2026-11-23T10:00:00.000Z');
@@ -64,6 +65,43 @@ describe('external-api: an http action opens the circuit breaker', () => {
     );
     expect(report.adminCalls).toEqual([]);
     expect(text).toMatch(/decision: dry-run custom: dry run: would run the action open-circuit-breaker/);
+  });
+
+  it('approval by severity: nothing is called until a person approves, then the action runs', async () => {
+    const approve = {
+      atMinute: 7,
+      run: async (sandbox: Sandbox) => {
+        const [record] = sandbox.deliveries;
+        await sandbox.answerApproval(record?.intake?.incidentId ?? '', true, 'alice');
+      },
+    };
+    const { report, text } = await play(
+      scenario('external-api', (s) =>
+        withConfig(s, { automation: { allowlist: ['checkout'], approvalRequiredFor: ['P2'] } }),
+      ),
+      { hooks: [approve] },
+    );
+    expect(text).toMatch(
+      /decision: needs-approval custom: approval required to run the action open-circuit-breaker/,
+    );
+    expect(text).toMatch(/approved by alice/);
+    expect(report.adminCalls).toEqual([
+      expect.objectContaining({ at: expect.stringMatching(/^2026-11-23T10:07/), status: 204 }),
+    ]);
+  });
+
+  it('the kill switch stops the action without a deploy', async () => {
+    const off = {
+      atMinute: 0,
+      run: async (sandbox: Sandbox) => {
+        sandbox.aws.killSwitch = 'false';
+      },
+    };
+    const { report, text } = await play(scenario('external-api'), { hooks: [off] });
+    expect(report.adminCalls).toEqual([]);
+    expect(text).toMatch(
+      /decision: refused custom: refused to run the action open-circuit-breaker: the kill switch is off/,
+    );
   });
 
   it('an admin API that answers 500 pages a person with the reason at once', async () => {
