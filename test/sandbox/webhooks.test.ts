@@ -4,12 +4,32 @@
  * bundle, and it signs and POSTs them to the loopback receiver, which checks each signature.
  */
 import { describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, webhookEventId } from '../../lambdas/domain/webhook-signature';
+import type { DeploymentConfigInput } from '../../lambdas/contract/config-schema';
+import {
+  SIGNATURE_HEADER,
+  WEBHOOK_EVENT_KINDS,
+  webhookEventId,
+} from '../../lambdas/domain/webhook-signature';
+import { runDrill } from '../../sandbox/drill';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { WEBHOOKS_CONFIG } from '../../sandbox/scenarios-webhooks';
+import { DRILL_CONFIG, SCENARIOS } from '../../sandbox/scenarios';
+import { WEBHOOK_SECRET_ARN, WEBHOOKS_CONFIG } from '../../sandbox/scenarios-webhooks';
 import type { WebhookStandIns } from '../../sandbox/webhook-stand-ins';
 import { alarmStateChange } from '../support/events';
-import { minute, withSandbox } from '../support/sandbox';
+import { minute, START, withSandbox } from '../support/sandbox';
+
+/** One webhook that takes every event of every severity. */
+const everyEvent = (config: DeploymentConfigInput): DeploymentConfigInput => ({
+  ...config,
+  webhooks: [
+    {
+      name: 'status-bot',
+      url: 'https://hooks.example.com/incidents',
+      secretArn: WEBHOOK_SECRET_ARN,
+      events: [...WEBHOOK_EVENT_KINDS],
+    },
+  ],
+});
 
 /** A P1 at minute 1 (no running checkout tasks), announced by the synthesized workflow. */
 const openP1 = async (sandbox: Sandbox): Promise<string> => {
@@ -107,6 +127,52 @@ describe('webhooks through the synthesized workflow', () => {
       const gaps = opened.slice(1).map((r, i) => r.at.getTime() - (opened[i]?.at.getTime() ?? 0));
       expect(gaps).toEqual([90_000, 90_000]);
       expect(sqs.deadLetters()).toEqual([]);
+    });
+  }, 60_000);
+
+  it('an automatic rollback: opened, mitigated, resolved', async () => {
+    const badDeploy = SCENARIOS['bad-deploy'];
+    if (!badDeploy) throw new Error('no bad-deploy scenario');
+    let types: string[] = [];
+    await runDrill(
+      { ...badDeploy, config: everyEvent(DRILL_CONFIG) },
+      {
+        start: START,
+        afterwards: async (sandbox) => {
+          await sandbox.settle(sandbox.clock.now());
+          types = (standIns(sandbox).receiver.accepted() as Delivered[]).map((b) => b.type);
+        },
+      },
+    );
+    expect(types).toEqual(['incident.opened', 'incident.mitigated', 'incident.resolved']);
+  }, 60_000);
+
+  it('nobody acknowledges a P1: escalation steps and status updates are delivered as they fire', async () => {
+    await withSandbox({ config: everyEvent(WEBHOOKS_CONFIG) }, async (sandbox) => {
+      await openP1(sandbox);
+      await sandbox.settle(minute(130));
+      const bodies = standIns(sandbox).receiver.accepted() as Delivered[];
+      const types = bodies.map((b) => b.type);
+      expect(types[0]).toBe('incident.opened');
+      expect(types).toContain('incident.escalated');
+      expect(types).toContain('incident.status-update');
+      expect(new Set(bodies.map((b) => b.id)).size).toBe(bodies.length);
+    });
+  }, 60_000);
+
+  it('an alarm again within the reopen window: the reopening is its own event, after the first resolution', async () => {
+    await withSandbox({ config: everyEvent(WEBHOOKS_CONFIG) }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      await sandbox.clock.advanceTo(minute(5));
+      await sandbox.resolve(id, 'alice');
+      await sandbox.settle(minute(8));
+      await sandbox.clock.advanceTo(minute(10));
+      sandbox.deliver(alarmStateChange('checkout-tasks-below-desired', 'ALARM', minute(10)));
+      await sandbox.settle(minute(12));
+      const types = (standIns(sandbox).receiver.accepted() as Delivered[]).map((b) => b.type);
+      expect(types.slice(0, 1)).toEqual(['incident.opened']);
+      expect(types.indexOf('incident.reopened')).toBeGreaterThan(types.indexOf('incident.resolved'));
+      expect((await sandbox.incident(id))?.reopenCount).toBe(1);
     });
   }, 60_000);
 });

@@ -6,7 +6,8 @@
  * ticket and resolve tells it, both best effort (tickets.ts): a ticket failure never fails a step.
  * The status page is told the same way (status-page.ts): announce drafts the first post, resolve
  * posts the resolution. The webhooks hear of the opening (or reopening), of an executed action
- * (mitigated) and of the resolution (webhooks.ts), best effort too.
+ * (mitigated: at the next lifecycle step after it, the wait for recovery or the resolution) and of
+ * the resolution (webhooks.ts), best effort too.
  */
 import { firstTiers } from '../../domain/escalation';
 import type { Decision } from '../../domain/evidence';
@@ -230,6 +231,9 @@ export const resolve = async (
   if (reported.status === 'RESOLVED') {
     await updateTicket(deps, incidentId, 'resolved');
     await postResolution(deps, incidentId);
+    // An automatic action verified as recovered goes from Verify straight here: its mitigated event
+    // (same id as one an earlier await-recovery queued, so receivers keep one) goes before the resolution.
+    await emitWebhooks(deps, incidentId, 'incident.mitigated');
     await emitWebhooks(deps, incidentId, 'incident.resolved');
   }
   return { ...result(await load(deps, incidentId)), notified: sent.map((s) => s.tier) };
