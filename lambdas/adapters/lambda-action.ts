@@ -4,7 +4,16 @@
  * timeout. A function error (the response's `FunctionError`, with the payload Lambda returns for it:
  * `errorType`, `errorMessage`) is an answer, not an exception: the service records it as a failure.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+
+/**
+ * The Lambda client and its Invoke command, loaded when first needed: the automation function imports
+ * @aws-sdk/client-lambda only once a `lambda` action runs, not at every cold start.
+ */
+export type LambdaSdkLoader = () => Promise<{
+  readonly client: LambdaClient;
+  readonly InvokeCommand: typeof InvokeCommand;
+}>;
 
 /** What an invocation came back with. */
 export interface LambdaActionAnswer {
@@ -35,10 +44,11 @@ const errorMessageOf = (payload: Uint8Array | undefined): string | undefined => 
 };
 
 export class InvokeLambdaAction implements LambdaActionApi {
-  constructor(private readonly lambda: LambdaClient) {}
+  constructor(private readonly sdk: LambdaSdkLoader) {}
 
   async invoke(functionArn: string, payload: Readonly<Record<string, unknown>>, timeoutMs: number) {
-    const response = await this.lambda.send(
+    const { client, InvokeCommand } = await this.sdk();
+    const response = await client.send(
       new InvokeCommand({
         FunctionName: functionArn,
         InvocationType: 'RequestResponse',

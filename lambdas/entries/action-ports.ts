@@ -1,47 +1,80 @@
 /**
  * The custom action ports of the automation function (issue 15): the action locks over the incident
  * table, `fetch` for `http` actions at the base URLs the stack set in the env, SSM Automation for
- * `ssm-automation` actions, Lambda for `lambda` actions, and the `http` actions' secrets read
- * from Secrets Manager when first needed and cached for the container (re-read after SecretsAdapter's
- * TTL, so a rotated credential is picked up without a deploy). None for a config without actions.
+ * `ssm-automation` actions, Lambda for `lambda` actions, and the `http` actions' secrets. None for a
+ * config without actions.
+ *
+ * The Lambda and Secrets Manager clients are imported when first needed, not at load: an external
+ * `@aws-sdk/*` import is hoisted to the bundle's top and loaded at every cold start (about 30-40 ms
+ * more for these two, measured here), while most incidents never run such an action. A secret is
+ * read once and kept for five minutes per container, so a rotated credential is picked up without a
+ * deploy; a failed read is not kept.
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ActionLocks } from '../adapters/action-lock';
 import { FetchHttpAction } from '../adapters/http-action';
-import { InvokeLambdaAction } from '../adapters/lambda-action';
-import { SecretsAdapter } from '../adapters/secrets';
+import { InvokeLambdaAction, type LambdaSdkLoader } from '../adapters/lambda-action';
 import { SsmAutomationAdapter } from '../adapters/ssm-automation';
 import { httpActionBaseUrls } from '../contract/action-access';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { ENV, requireEnv, requireStringMapEnv } from '../contract/env';
 import type { CustomActionPorts } from '../services/custom-actions';
 
+/** How long a secret read is kept. */
+const SECRET_TTL_MS = 5 * 60_000;
+
 /** The region of a secret's ARN: its client is made there, wherever the function runs. */
 const regionOf = (arn: string): string => arn.split(':')[3] ?? '';
+
+const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
+};
+
+/** Reads secrets by ARN, cached per container for {@link SECRET_TTL_MS}, the SDK loaded at the first read. */
+export const secretReader = (clock: () => number = Date.now): ((arn: string) => Promise<string>) => {
+  const sdk = once(() => import('@aws-sdk/client-secrets-manager'));
+  const clients = new Map<string, InstanceType<Awaited<ReturnType<typeof sdk>>['SecretsManagerClient']>>();
+  const cache = new Map<string, { readonly value: Promise<string>; readonly at: number }>();
+  const read = async (arn: string): Promise<string> => {
+    const { SecretsManagerClient, GetSecretValueCommand } = await sdk();
+    const region = regionOf(arn);
+    const client = clients.get(region) ?? new SecretsManagerClient({ region });
+    clients.set(region, client);
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!SecretString) throw new Error(`secret ${arn} has no SecretString: store the value as text`);
+    return SecretString;
+  };
+  return (arn) => {
+    const hit = cache.get(arn);
+    if (hit && clock() - hit.at < SECRET_TTL_MS) return hit.value;
+    const entry = { value: read(arn), at: clock() };
+    cache.set(arn, entry);
+    entry.value.catch(() => {
+      if (cache.get(arn) === entry) cache.delete(arn);
+    });
+    return entry.value;
+  };
+};
+
+const lambdaSdk: LambdaSdkLoader = once(async () => {
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  return { client: new LambdaClient({}), InvokeCommand };
+});
 
 export const customActionPorts = (
   config: DeploymentConfig,
   doc: DynamoDBDocumentClient,
   ssm: SSMClient,
-  clientFor: (region: string) => SecretsManagerClient = (region) => new SecretsManagerClient({ region }),
 ): { actions?: CustomActionPorts } => {
   if (Object.keys(config.actions ?? {}).length === 0) return {};
-  const clients = new Map<string, SecretsManagerClient>();
-  const secrets = new Map<string, SecretsAdapter>();
-  const secret = (arn: string): Promise<string> => {
-    let adapter = secrets.get(arn);
-    if (!adapter) {
-      const region = regionOf(arn);
-      const client = clients.get(region) ?? clientFor(region);
-      clients.set(region, client);
-      adapter = new SecretsAdapter(client, arn);
-      secrets.set(arn, adapter);
-    }
-    return adapter.value();
-  };
   const hasHttp = Object.keys(httpActionBaseUrls(config.actions)).length > 0;
   const hasLambda = Object.values(config.actions ?? {}).some((a) => a.type === 'lambda');
   return {
@@ -49,8 +82,8 @@ export const customActionPorts = (
       locks: new ActionLocks(doc, requireEnv(ENV.tableName)),
       http: new FetchHttpAction(),
       automation: new SsmAutomationAdapter(ssm),
-      ...(hasLambda ? { lambda: new InvokeLambdaAction(new LambdaClient({})) } : {}),
-      secret,
+      ...(hasLambda ? { lambda: new InvokeLambdaAction(lambdaSdk) } : {}),
+      secret: secretReader(),
       ...(hasHttp ? { httpBaseUrls: requireStringMapEnv(ENV.httpActionBaseUrls) } : {}),
     },
   };

@@ -9,17 +9,15 @@ const lambda = mockClient(LambdaClient);
 const bytes = (value: unknown) =>
   new TextEncoder().encode(JSON.stringify(value)) as unknown as InvokeCommandOutput['Payload'];
 
+const sdk = async () => ({ client: new LambdaClient({ region: 'eu-west-1' }), InvokeCommand });
+
 beforeEach(() => lambda.reset());
 
 describe('InvokeLambdaAction', () => {
   it('invokes the function synchronously with the payload as JSON', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: bytes({ warmed: 12 }) });
 
-    const answer = await new InvokeLambdaAction(new LambdaClient({ region: 'eu-west-1' })).invoke(
-      FUNCTION,
-      { service: 'checkout' },
-      5000,
-    );
+    const answer = await new InvokeLambdaAction(sdk).invoke(FUNCTION, { service: 'checkout' }, 5000);
 
     expect(answer).toEqual({ statusCode: 200 });
     const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
@@ -36,8 +34,10 @@ describe('InvokeLambdaAction', () => {
       Payload: bytes({ errorType: 'Error', errorMessage: 'cache node unreachable', trace: [] }),
     });
 
-    expect(
-      await new InvokeLambdaAction(new LambdaClient({ region: 'eu-west-1' })).invoke(FUNCTION, {}, 5000),
-    ).toEqual({ statusCode: 200, functionError: 'Unhandled', errorMessage: 'cache node unreachable' });
+    expect(await new InvokeLambdaAction(sdk).invoke(FUNCTION, {}, 5000)).toEqual({
+      statusCode: 200,
+      functionError: 'Unhandled',
+      errorMessage: 'cache node unreachable',
+    });
   });
 });
