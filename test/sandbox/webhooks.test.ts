@@ -175,4 +175,28 @@ describe('webhooks through the synthesized workflow', () => {
       expect((await sandbox.incident(id))?.reopenCount).toBe(1);
     });
   }, 60_000);
+
+  it('an acknowledgement by a page link runs in the responder bundle and queues the acknowledged event', async () => {
+    await withSandbox({ config: WEBHOOKS_CONFIG }, async (sandbox) => {
+      const id = await openP1(sandbox);
+      const incidentPage = (await sandbox.sns.drain()).find((p) => p.kind === 'INCIDENT');
+      const lines = (incidentPage?.body ?? '').split('\n');
+      const at = lines.findIndex((l) => /^Acknowledge \(take ownership\):$/.test(l));
+      const ack =
+        lines
+          .slice(at + 1)
+          .find((l) => l.trim().startsWith('http'))
+          ?.trim() ?? '';
+      expect(ack.startsWith(`${sandbox.responder.baseUrl}/a/`)).toBe(true);
+      expect((await fetch(ack, { method: 'POST', body: '' })).status).toBe(200);
+      await sandbox.settle(sandbox.clock.now());
+      const acked = (standIns(sandbox).receiver.accepted() as Delivered[]).find(
+        (b) => b.type === 'incident.acknowledged',
+      );
+      // The workflow had moved on (MONITORING): the acknowledgement records an owner, not a status.
+      expect(acked?.incident).toMatchObject({ id, status: 'MONITORING' });
+      expect((await sandbox.incident(id))?.acknowledgedBy).toBe('on-call');
+      expect(sandbox.functionLogs.some((l) => l.functionName.startsWith('ResponderFunction'))).toBe(true);
+    });
+  }, 60_000);
 });
