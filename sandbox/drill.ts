@@ -7,9 +7,9 @@ import { StatusPageStore } from '../lambdas/adapters/status-page-store';
 import { DirectoryStatusSite, statusSiteFiles } from '../lambdas/adapters/status-site';
 import type { Incident, TimelineEntry } from '../lambdas/domain/incident';
 import type { DeliveredPage } from './local-aws/sns';
-import type { AdminCall } from './sim-admin';
 import { type ExecutionSummary, type Fault, Sandbox } from './sandbox';
 import type { Scenario } from './scenarios';
+import type { AdminCall } from './sim-admin';
 
 export type DrillEvent =
   | {
