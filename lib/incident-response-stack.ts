@@ -284,8 +284,11 @@ export class IncidentResponseStack extends Stack {
         escalation: this.escalation.stateMachine,
         'post-mortem': this.postMortem.stateMachine,
       },
-      functions: this.functions,
-      deadLetterQueues: { intake: this.intake.deadLetterQueue },
+      functions: { ...this.functions, ...(this.webhooks ? { webhook: this.webhooks.function } : {}) },
+      deadLetterQueues: {
+        intake: this.intake.deadLetterQueue,
+        ...(this.webhooks ? { webhooks: this.webhooks.deadLetterQueue } : {}),
+      },
     });
 
     new CfnOutput(this, 'IncidentTableName', {

@@ -148,6 +148,13 @@ describe('WebhookDelivery in the app', () => {
     });
   });
 
+  it('charts the delivery function and the dead-letter queue on the dashboard', () => {
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard') as Resources;
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+    expect(body).toContain(fnId);
+    expect(body).toContain(dlqId);
+  });
+
   it('is not there without webhooks', () => {
     const plain = appTemplate();
     expect(idsOf(plain, 'AWS::Lambda::EventSourceMapping')).toEqual([]);
