@@ -188,7 +188,10 @@ export const ssmAutomationActionSchema = z
     type: z.literal('ssm-automation'),
     documentName: z
       .string()
-      .regex(/^[A-Za-z0-9_.:/-]{3,128}$/, 'must be an SSM document name such as AWS-RestartEC2Instance'),
+      .regex(
+        /^[A-Za-z0-9_.-]{3,128}$/,
+        "must be an SSM document name such as Acme-ClearCache or AWS-RestartEC2Instance, not an ARN: a document shared from another account is not supported (IAM is granted on this account's documents and AWS's own)",
+      ),
     /** @default the document's default version */
     documentVersion: z
       .string()

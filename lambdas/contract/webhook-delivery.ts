@@ -33,7 +33,11 @@ export interface SqsBatchResponse {
   readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>;
 }
 
-/** SQS refuses a message body over 256 KiB (SendMessage, MaximumMessageSize at its default). */
+/**
+ * The deliveries' queue refuses a body over this (its MaximumMessageSize, set explicitly; SQS's own
+ * default and maximum is now 1 MiB). Webhook bodies are a few KiB, and 256 KiB keeps a batch of 10
+ * within Lambda's 6 MB synchronous payload, which ten 1 MiB messages would not.
+ */
 export const MAX_WEBHOOK_MESSAGE_BYTES = 256 * 1024;
 
 /** The message attribute that says why the delivery function put a message on the dead-letter queue itself. */

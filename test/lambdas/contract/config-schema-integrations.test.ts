@@ -215,6 +215,24 @@ describe('integrationsConfigSchema', () => {
     ]);
   });
 
+  it('refuses a runbook named by ARN, whose grant would need the other account', () => {
+    expect(
+      problems({
+        actions: {
+          'clear-cache': {
+            type: 'ssm-automation',
+            documentName: 'arn:aws:ssm:eu-west-1:210987654321:document/Shared-ClearCache',
+            roleArn: 'arn:aws:iam::123456789012:role/cache-runbook',
+          },
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^actions\.clear-cache\.documentName: must be an SSM document name .* not an ARN/,
+      ),
+    ]);
+  });
+
   it('names the path of lambda action problems', () => {
     expect(
       problems({

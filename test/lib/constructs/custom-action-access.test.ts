@@ -55,29 +55,17 @@ describe('grantCustomActions', () => {
       Action: 'secretsmanager:GetSecretValue',
       Resource: SECRET,
     });
-    expect(bySid.StartNamedRunbooks).toMatchObject({
+    const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(bySid.StartNamedRunbooks).toEqual({
+      Sid: 'StartNamedRunbooks',
+      Effect: 'Allow',
       Action: 'ssm:StartAutomationExecution',
       Resource: [
-        {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ssm:eu-west-1:123456789012:automation-definition/Acme-ClearCache:3',
-            ],
-          ],
-        },
-        {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ssm:eu-west-1:123456789012:automation-definition/Acme-FlushSessions:$DEFAULT',
-            ],
-          ],
-        },
+        arn(':ssm:eu-west-1:123456789012:automation-definition/Acme-ClearCache:3'),
+        arn(':ssm:eu-west-1:123456789012:automation-definition/Acme-FlushSessions:$DEFAULT'),
+        arn(':ssm:eu-west-1:123456789012:document/Acme-ClearCache'),
+        arn(':ssm:eu-west-1:123456789012:document/Acme-FlushSessions'),
+        arn(':ssm:eu-west-1:123456789012:automation-execution/*'),
       ],
     });
     expect(bySid.FollowAndStopRunbookExecutions).toMatchObject({
@@ -97,6 +85,21 @@ describe('grantCustomActions', () => {
         },
       },
     });
+  });
+
+  it("names an AWS-owned runbook's ARNs without an account, as SSM's public documents have none", () => {
+    const owned = integrationsConfigSchema.parse({
+      actions: {
+        restart: { type: 'ssm-automation', documentName: 'AWS-RestartEC2Instance', roleArn: ROLE },
+        support: { type: 'ssm-automation', documentName: 'AWSSupport-TroubleshootSSH', roleArn: ROLE },
+      },
+    }).actions as DeploymentConfig['actions'];
+    const start = statements(synth(owned)).find((s) => s.Sid === 'StartNamedRunbooks');
+    expect(JSON.stringify(start?.Resource)).toContain(
+      ':ssm:eu-west-1::automation-definition/AWS-RestartEC2Instance:$DEFAULT',
+    );
+    expect(JSON.stringify(start?.Resource)).toContain(':ssm:eu-west-1::document/AWSSupport-TroubleshootSSH');
+    expect(JSON.stringify(start?.Resource)).toContain(':ssm:eu-west-1:123456789012:automation-execution/*');
   });
 
   it('grants nothing and sets nothing without actions', () => {
