@@ -7,10 +7,11 @@
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
- * The Lambda client and its Invoke command, loaded when first needed: the automation function imports
- * @aws-sdk/client-lambda only once a `lambda` action runs, not at every cold start.
+ * The Lambda client for a region and its Invoke command, loaded when first needed: the automation
+ * function imports @aws-sdk/client-lambda only once a `lambda` action runs, not at every cold start.
+ * Lambda's endpoints are regional, so a function is invoked through a client of its ARN's region.
  */
-export type LambdaSdkLoader = () => Promise<{
+export type LambdaSdkLoader = (region: string) => Promise<{
   readonly client: LambdaClient;
   readonly InvokeCommand: typeof InvokeCommand;
 }>;
@@ -47,7 +48,7 @@ export class InvokeLambdaAction implements LambdaActionApi {
   constructor(private readonly sdk: LambdaSdkLoader) {}
 
   async invoke(functionArn: string, payload: Readonly<Record<string, unknown>>, timeoutMs: number) {
-    const { client, InvokeCommand } = await this.sdk();
+    const { client, InvokeCommand } = await this.sdk(functionArn.split(':')[3] ?? '');
     const response = await client.send(
       new InvokeCommand({
         FunctionName: functionArn,

@@ -64,10 +64,18 @@ export const secretReader = (clock: () => number = Date.now): ((arn: string) => 
   };
 };
 
-const lambdaSdk: LambdaSdkLoader = once(async () => {
-  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-  return { client: new LambdaClient({}), InvokeCommand };
-});
+const lambdaModule = once(() => import('@aws-sdk/client-lambda'));
+const lambdaClients = new Map<
+  string,
+  InstanceType<Awaited<ReturnType<typeof lambdaModule>>['LambdaClient']>
+>();
+/** A Lambda client per region of the functions invoked (a function in another region is invoked there). */
+const lambdaSdk: LambdaSdkLoader = async (region) => {
+  const { LambdaClient, InvokeCommand } = await lambdaModule();
+  const client = lambdaClients.get(region) ?? new LambdaClient({ region });
+  lambdaClients.set(region, client);
+  return { client, InvokeCommand };
+};
 
 export const customActionPorts = (
   config: DeploymentConfig,

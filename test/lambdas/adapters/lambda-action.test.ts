@@ -9,9 +9,16 @@ const lambda = mockClient(LambdaClient);
 const bytes = (value: unknown) =>
   new TextEncoder().encode(JSON.stringify(value)) as unknown as InvokeCommandOutput['Payload'];
 
-const sdk = async () => ({ client: new LambdaClient({ region: 'eu-west-1' }), InvokeCommand });
+const regions: string[] = [];
+const sdk = async (region: string) => {
+  regions.push(region);
+  return { client: new LambdaClient({ region }), InvokeCommand };
+};
 
-beforeEach(() => lambda.reset());
+beforeEach(() => {
+  lambda.reset();
+  regions.length = 0;
+});
 
 describe('InvokeLambdaAction', () => {
   it('invokes the function synchronously with the payload as JSON', async () => {
@@ -20,11 +27,24 @@ describe('InvokeLambdaAction', () => {
     const answer = await new InvokeLambdaAction(sdk).invoke(FUNCTION, { service: 'checkout' }, 5000);
 
     expect(answer).toEqual({ statusCode: 200 });
+    expect(regions).toEqual(['eu-west-1']);
     const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
     expect(input).toMatchObject({ FunctionName: FUNCTION, InvocationType: 'RequestResponse' });
     expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
       service: 'checkout',
     });
+  });
+
+  it("invokes a function of another region through a client of that region (Lambda's endpoints are regional)", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200 });
+
+    await new InvokeLambdaAction(sdk).invoke(
+      'arn:aws:lambda:ap-southeast-2:123456789012:function:warm-cache:live',
+      {},
+      5000,
+    );
+
+    expect(regions).toEqual(['ap-southeast-2']);
   });
 
   it('returns a function error with its message, as Lambda reports it (200 with FunctionError)', async () => {
