@@ -29,6 +29,7 @@ import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-ru
 import { type AdminServer, startAdminServer } from './local-aws/admin-server';
 import { type LocalDynamo, startLocalDynamo } from './local-aws/dynalite';
 import { type AwsFaults, LocalAwsJson } from './local-aws/json-protocol';
+import { type LambdaEndpoint, startLambdaEndpoint } from './local-aws/lambda-invoke';
 import { type FunctionUrlResult, type LocalResponder, startLocalResponder } from './local-aws/responder';
 import { LocalS3 } from './local-aws/s3';
 import { SimulatedAws } from './local-aws/simulated-aws';
@@ -134,6 +135,8 @@ export interface SandboxParts {
   readonly webhooks?: WebhookStandIns;
   /** The services' admin API the `http` custom actions call, when the config has any. */
   readonly admin?: AdminServer;
+  /** Lambda's Invoke for the functions the `lambda` custom actions name, when the config has any. */
+  readonly lambda?: LambdaEndpoint;
   /** Invokes one function's bundle with `event`, as a retried Lambda invocation would. */
   readonly invoke: (handler: HandlerName, event: unknown) => Promise<unknown>;
   readonly functionLogs: readonly FunctionLog[];
@@ -209,6 +212,10 @@ export async function bootSandbox(
   // With http custom actions: the services' admin API on loopback, and its tokens in the stand-in.
   const httpActions = httpActionBaseUrls(config.actions);
   const admin = Object.keys(httpActions).length > 0 ? await startAdminServer(env.admin) : undefined;
+  // With lambda custom actions: Lambda's Invoke on loopback, answered by the simulated functions.
+  const lambda = Object.values(config.actions ?? {}).some((a) => a.type === 'lambda')
+    ? await startLambdaEndpoint(env.functions, env.account)
+    : undefined;
   const actionSecrets = Object.fromEntries(
     actionSecretArns(config.actions).map((arn) => [arn, SANDBOX_ACTION_CREDENTIAL]),
   );
@@ -244,6 +251,7 @@ export async function bootSandbox(
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
+    ...(lambda ? { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint } : {}),
     ...localAws.endpointEnv(),
     // Powertools logs and EMF go through console, which the sandbox captures per invocation (dev
     // mode would also turn metrics off: they stay on).
@@ -376,6 +384,7 @@ export async function bootSandbox(
     ...(tickets ? { tickets } : {}),
     ...(webhooks ? { webhooks } : {}),
     ...(admin ? { admin } : {}),
+    ...(lambda ? { lambda } : {}),
     invoke: (handler, event) => {
       const fn = [...functions.values()].find((f) => f.name === handler);
       if (!fn) throw new Error(`the template has no ${handler} function`);

@@ -10,6 +10,7 @@ import type { DeliveredPage } from './local-aws/sns';
 import { type ExecutionSummary, type Fault, Sandbox } from './sandbox';
 import type { Scenario } from './scenarios';
 import type { AdminCall } from './sim-admin';
+import type { FunctionCall } from './sim-functions';
 
 export type DrillEvent =
   | {
@@ -39,6 +40,8 @@ export interface DrillReport {
   }>;
   /** Calls the services' admin endpoints received (`http` custom actions). */
   readonly adminCalls: readonly AdminCall[];
+  /** Invocations the teams' functions received (`lambda` custom actions). */
+  readonly functionCalls: readonly FunctionCall[];
   /** SSM Automation executions the `ssm-automation` custom actions started, as they ended. */
   readonly runbooks: ReadonlyArray<{
     readonly documentName: string;
@@ -223,6 +226,7 @@ export const runDrill = async (scenario: Scenario, options: DrillOptions = {}): 
       scenario: scenario.name,
       ecsCalls: [...sandbox.env.ecsCalls],
       adminCalls: [...sandbox.env.admin.calls],
+      functionCalls: [...sandbox.env.functions.calls],
       runbooks: sandbox.env.automation.executions.map((e) => ({
         documentName: e.documentName,
         documentVersion: e.documentVersion,

@@ -14,6 +14,7 @@ import {
 } from '../lambdas/contract/config-schema';
 import { SimulatedAdmin } from './sim-admin';
 import { SimulatedAutomation } from './sim-automation';
+import { SimulatedFunctions } from './sim-functions';
 import {
   breaches,
   DRAIN_MINUTES,
@@ -65,6 +66,8 @@ export class SimulatedEnvironment {
   readonly admin: SimulatedAdmin;
   /** SSM Automation's runbooks and executions, which `ssm-automation` custom actions start. */
   readonly automation: SimulatedAutomation;
+  /** The teams' own Lambda functions, which `lambda` custom actions invoke. */
+  readonly functions: SimulatedFunctions;
 
   constructor(
     config: Pick<DeploymentConfig, 'services'>,
@@ -75,6 +78,7 @@ export class SimulatedEnvironment {
     this.region = options.region ?? 'us-east-1';
     this.admin = new SimulatedAdmin(clock);
     this.automation = new SimulatedAutomation(clock);
+    this.functions = new SimulatedFunctions(clock);
     const start = clock().toISOString();
     for (const svc of config.services) {
       const family = svc.service;

@@ -29,7 +29,6 @@ import { bootSandbox, type SandboxOptions } from './boot';
 import type { SimulatedEnvironment } from './environment';
 import { metricsFromLogs } from './function-logs';
 import type { FunctionLog } from './lambda-runtime';
-import type { AdminServer } from './local-aws/admin-server';
 import type { LocalDynamo } from './local-aws/dynalite';
 import type { LocalAwsJson } from './local-aws/json-protocol';
 import type { LocalResponder } from './local-aws/responder';
@@ -89,8 +88,8 @@ export class Sandbox {
     private readonly savedEnv: NodeJS.ProcessEnv,
     private readonly releaseFunctions: () => void,
     private readonly allowFailedExecutions: boolean,
-    /** The services' admin API (`http` custom actions), when the config has any. */
-    private readonly adminServer: AdminServer | undefined,
+    /** The custom actions' loopback stand-ins: the admin API (`http`) and Lambda (`lambda`). */
+    private readonly actionStandIns: ReadonlyArray<{ stop(): Promise<void> }>,
   ) {}
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -137,7 +136,7 @@ export class Sandbox {
       p.savedEnv,
       p.releaseFunctions,
       p.allowFailedExecutions,
-      p.admin,
+      [p.admin, p.lambda].filter((s) => s !== undefined),
     );
     return sandbox.value;
   }
@@ -252,7 +251,7 @@ export class Sandbox {
     this.postMortemWorkflow.stopAll();
     await this.responder.stop();
     await this.tickets?.stop();
-    await this.adminServer?.stop();
+    for (const standIn of this.actionStandIns) await standIn.stop();
     await this.webhooks?.stop();
     await this.localAws.stop();
     await this.s3.stop();

@@ -1,8 +1,9 @@
 /**
  * Drills with custom remediation actions (issue 15), from the runbooks' "if external API → enable
- * circuit breaker" and "clear cache": checkout's playbook names an `http` action on its admin
- * endpoint, or an `ssm-automation` runbook, for a failing dependency. The sandbox serves the admin
- * endpoint on loopback and simulates SSM Automation; both act on the simulated environment.
+ * circuit breaker", "clear cache" and "warm cache": checkout's playbook names an `http` action on
+ * its admin endpoint, an `ssm-automation` runbook or a `lambda` function of the team's, for a failing
+ * dependency. The sandbox serves the admin endpoint and Lambda's Invoke on loopback and simulates SSM
+ * Automation; all three act on the simulated environment.
  */
 import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
 import { HEALTHY } from './environment';
@@ -112,6 +113,60 @@ export const cacheDegraded: Scenario = {
       apply: (env) => {
         env.setMetrics('checkout', { p95LatencyMs: 1400 });
         env.log('checkout', 'ERROR timeout reading from redis checkout-cache after 500 ms (key cart:*)');
+      },
+    },
+  ],
+};
+
+/** The team's cache-warming function (the sandbox simulates it; the stack grants InvokeFunction on its alias). */
+export const WARM_CACHE_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:checkout-warm-cache';
+
+/** checkout's playbook warms its cache with the team's own Lambda function when the cache is cold. */
+export const WARM_CACHE_CONFIG: DeploymentConfigInput = {
+  ...DRILL_CONFIG,
+  services: [{ ...checkout, playbook: [{ causes: ['dependency'], action: 'warm-cache' }] }, ...others],
+  actions: {
+    'warm-cache': {
+      type: 'lambda',
+      functionArn: `${WARM_CACHE_FUNCTION_ARN}:live`,
+      payload: { cache: '{{incident.service}}-cache', incident: '{{incident.id}}', keys: 'hot' },
+      payloadPatterns: { cache: '[a-z0-9-]+-cache', incident: 'INC-\\d{8}-\\d{3,}' },
+      timeoutSeconds: 30,
+    },
+  },
+};
+
+/** A Redis node is replaced at minute 2: checkout's cache starts empty; the team's function warms it. */
+export const cacheCold: Scenario = {
+  name: 'cache-cold',
+  seed: '000 "If: High Latency": "If low cache hit rate → Warm cache"',
+  summary:
+    "checkout's Redis node is replaced and its cache starts cold: reads fall through to the database, p95 latency 1600 ms; automation invokes the team's checkout-warm-cache Lambda function (a lambda action), latency recovers, verification holds, resolved.",
+  config: WARM_CACHE_CONFIG,
+  durationMinutes: 25,
+  steps: [
+    {
+      atMinute: 0,
+      actor: 'environment',
+      narrate: 'Lambda: checkout-warm-cache loads the hot keys into the cache it is given',
+      apply: (env) =>
+        env.functions.define(WARM_CACHE_FUNCTION_ARN, (payload) => {
+          const { cache } = payload as { cache?: unknown };
+          if (cache !== 'checkout-cache') throw new Error(`unknown cache ${String(cache)}`);
+          env.setMetrics('checkout', { p95LatencyMs: HEALTHY.p95LatencyMs });
+          return { warmed: 1840 };
+        }),
+    },
+    {
+      atMinute: 2,
+      actor: 'environment',
+      narrate: "checkout's Redis node is replaced: every read misses and falls through, p95 1600 ms",
+      apply: (env) => {
+        env.setMetrics('checkout', { p95LatencyMs: 1600 });
+        env.log(
+          'checkout',
+          'ERROR redis checkout-cache miss, database read timed out after 800 ms (key cart:*)',
+        );
       },
     },
   ],

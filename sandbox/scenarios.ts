@@ -9,7 +9,7 @@ import type { DeploymentConfigInput } from '../lambdas/contract/config-schema';
 import { HEALTHY, type SimulatedEnvironment } from './environment';
 import type { Sandbox } from './sandbox';
 import { contacts, DRILL_CONFIG, type Scenario, type ScenarioStep, shipBadBuild } from './scenario-kit';
-import { cacheDegraded, externalApi } from './scenarios-actions';
+import { cacheCold, cacheDegraded, externalApi } from './scenarios-actions';
 import { afterHours } from './scenarios-oncall';
 import { ecsRollback, rdsCpu } from './scenarios-routed';
 import { publicOutage } from './scenarios-status';
@@ -339,5 +339,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     publicOutage,
     externalApi,
     cacheDegraded,
+    cacheCold,
   ].map((s) => [s.name, s]),
 );

@@ -194,3 +194,85 @@ describe('cache-degraded: an ssm-automation runbook clears the cache', () => {
     expect(report.failedExecutions).toBe(1);
   });
 });
+
+describe("cache-cold: a lambda action invokes the team's function", () => {
+  it('invokes checkout-warm-cache:live once with the rendered payload, verifies and resolves', async () => {
+    const { report, incident, text } = await play(scenario('cache-cold'));
+
+    expect(report.functionCalls).toEqual([
+      {
+        at: expect.stringMatching(/^2026-11-23T10:0/),
+        functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:checkout-warm-cache',
+        qualifier: 'live',
+        payload: { cache: 'checkout-cache', incident: incident.id, keys: 'hot' },
+        outcome: 'ok',
+      },
+    ]);
+    expect(report.ecsCalls).toEqual([]);
+    expect(text).toContain(
+      "decision: act custom: run the action warm-cache: every guardrail passed (checkout's playbook names warm-cache for dependency at P2, in place of page-only)",
+    );
+    expect(text).toMatch(/warm-cache done: function checkout-warm-cache:live returned; verifying recovery/);
+    expect(text).toMatch(/verified: ECS steady and the alarm OK/);
+    expect(incident.status).toBe('RESOLVED');
+    expect(report.failedExecutions).toBe(0);
+  });
+
+  it("a function that throws pages a person with the function's message at once", async () => {
+    const failing = scenario('cache-cold', (s) => ({
+      ...s,
+      steps: s.steps.map((step, i) =>
+        i === 0
+          ? {
+              ...step,
+              apply: (env) =>
+                env.functions.define(
+                  'arn:aws:lambda:us-east-1:123456789012:function:checkout-warm-cache',
+                  () => {
+                    throw new Error(
+                      'redis checkout-cache: READONLY You cannot write against a read only replica',
+                    );
+                  },
+                ),
+            }
+          : step,
+      ),
+    }));
+    const { report, incident, text } = await play(failing);
+
+    expect(report.functionCalls.map((c) => c.outcome)).toEqual([
+      'redis checkout-cache: READONLY You cannot write against a read only replica',
+    ]);
+    expect(text).toMatch(/warm-cache failed: .*READONLY You cannot write against a read only replica/);
+    const escalation = report.pages.find((p) => p.kind === 'ESCALATION');
+    expect(escalation?.body).toContain('warm-cache failed');
+    expect(incident.status).not.toBe('RESOLVED');
+  });
+
+  it("invokes a function of another region in that region (the stand-in refuses one signed for the wrong region, as Lambda's regional endpoints do)", async () => {
+    const elsewhere = 'arn:aws:lambda:eu-west-1:123456789012:function:checkout-warm-cache';
+    const moved = scenario('cache-cold', (s) => ({
+      ...withConfig(s, {
+        actions: {
+          'warm-cache': { type: 'lambda', functionArn: elsewhere, payload: { cache: 'checkout-cache' } },
+        },
+      }),
+      steps: s.steps.map((step, i) =>
+        i === 0
+          ? {
+              ...step,
+              apply: (env) =>
+                env.functions.define(elsewhere, () => {
+                  env.setMetrics('checkout', { p95LatencyMs: 120 });
+                  return { warmed: 3 };
+                }),
+            }
+          : step,
+      ),
+    }));
+    const { report, incident } = await play(moved);
+
+    expect(report.functionCalls.map((c) => [c.functionArn, c.outcome])).toEqual([[elsewhere, 'ok']]);
+    expect(incident.status).toBe('RESOLVED');
+  });
+});
