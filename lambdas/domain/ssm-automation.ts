@@ -77,9 +77,20 @@ export interface AutomationPollInput {
   /** Seconds since StartAutomationExecution returned. */
   readonly elapsedSeconds: number;
   readonly timeoutMinutes: number;
-  /** @default 15 */
-  readonly pollSeconds?: number;
 }
+
+/**
+ * How long to wait before the next poll, by how long the runbook has run: 15 s in its first 10
+ * minutes (most runbooks end there), then every minute to its first hour, then every 5 minutes.
+ * Each poll costs the lifecycle execution about 9 history events (Wait, the Lambda task, the choice)
+ * of Step Functions' hard 25,000: at a steady 15 s the longest timeout (720 min, 2,880 polls) would
+ * pass that limit and fail the execution with nobody told; on this schedule it takes 222 polls.
+ */
+export const automationPollSeconds = (elapsedSeconds: number): number =>
+  elapsedSeconds < 10 * 60 ? 15 : elapsedSeconds < 60 * 60 ? 60 : 300;
+
+/** The schedule, as a person reads it on the timeline. */
+export const AUTOMATION_POLL_SCHEDULE = 'every 15 s, every minute after 10 min, every 5 min after an hour';
 
 /**
  * Done when the status is final; otherwise wait (never past the timeout), or, once the timeout has
@@ -92,7 +103,7 @@ export const automationPollDecision = (input: AutomationPollInput): AutomationPo
   if (statusClass === 'succeeded') return { kind: 'done', outcome: 'ok', status };
   if (statusClass === 'failed') return { kind: 'done', outcome: 'failed', status };
   const timeoutSeconds = input.timeoutMinutes * 60;
-  const pollSeconds = input.pollSeconds ?? 15;
+  const pollSeconds = automationPollSeconds(input.elapsedSeconds);
   if (input.elapsedSeconds >= timeoutSeconds && status !== 'Cancelling') {
     return {
       kind: 'stop',

@@ -14,7 +14,7 @@
 import { type AutomationRun, MITIGATION_OUTCOME } from '../contract/steps';
 import { automationPollDecision } from '../domain/ssm-automation';
 import { type AutomationDeps, errorText, load, note } from './automation';
-import { AUTOMATION_POLL_SECONDS, actionRun } from './custom-actions';
+import { actionRun } from './custom-actions';
 import type { MitigateResult } from './mitigation';
 
 /** One poll of a running automation execution. */
@@ -43,7 +43,6 @@ export const pollAutomation = async (
     status,
     elapsedSeconds: (now.getTime() - Date.parse(execution.startedAt)) / 1000,
     timeoutMinutes: action.timeoutMinutes,
-    pollSeconds: AUTOMATION_POLL_SECONDS,
   });
   if (decision.kind === 'wait')
     return run.result(MITIGATION_OUTCOME.running, {

@@ -23,7 +23,11 @@ import { IncidentNotFoundError, ValidationError } from '../domain/errors';
 import type { Decision } from '../domain/evidence';
 import type { Incident } from '../domain/incident';
 import { describeAction } from '../domain/playbooks';
-import { renderAutomationParameters } from '../domain/ssm-automation';
+import {
+  AUTOMATION_POLL_SCHEDULE,
+  automationPollSeconds,
+  renderAutomationParameters,
+} from '../domain/ssm-automation';
 import { markStarted, reserveAction } from './action-log';
 import { type AutomationDeps, errorText, note } from './automation';
 import type { MitigateResult } from './mitigation';
@@ -51,9 +55,6 @@ export interface CustomActionPorts {
    */
   readonly httpBaseUrls?: Readonly<Record<string, string>>;
 }
-
-/** How often a running automation is asked for its status. */
-export const AUTOMATION_POLL_SECONDS = 15;
 
 const hhmm = (iso: string) => iso.slice(11, 16);
 
@@ -255,12 +256,12 @@ const prepareRunbook = (
       await note(
         run.deps,
         run.incidentId,
-        `${run.name}: automation execution ${executionId} started; checking it every ${AUTOMATION_POLL_SECONDS} s`,
+        `${run.name}: automation execution ${executionId} started; checking it ${AUTOMATION_POLL_SCHEDULE}`,
       );
       return {
         keepLock: true,
         result: run.result(MITIGATION_OUTCOME.running, {
-          waitSeconds: AUTOMATION_POLL_SECONDS,
+          waitSeconds: automationPollSeconds(0),
           automation: { action: run.name, executionId, holder, startedAt: run.startedAt },
         }),
       };

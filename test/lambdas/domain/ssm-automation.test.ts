@@ -85,14 +85,26 @@ describe('automationPollDecision', () => {
       status: 'InProgress',
       waitSeconds: 7,
     });
-    expect(
-      automationPollDecision({
-        status: 'InProgress',
-        elapsedSeconds: 10,
-        timeoutMinutes: 15,
-        pollSeconds: 60,
-      }),
-    ).toMatchObject({ kind: 'wait', waitSeconds: 60 });
+  });
+
+  it('polls less often as a runbook runs, so the longest timeout stays far inside the 25,000-event history', () => {
+    const waits: number[] = [];
+    let elapsedSeconds = 0;
+    for (;;) {
+      const decision = automationPollDecision({ status: 'InProgress', elapsedSeconds, timeoutMinutes: 720 });
+      if (decision.kind !== 'wait') {
+        expect(decision.kind).toBe('stop');
+        break;
+      }
+      waits.push(decision.waitSeconds);
+      elapsedSeconds += decision.waitSeconds;
+    }
+    expect(elapsedSeconds).toBe(720 * 60);
+    expect(waits.slice(0, 40).every((w) => w === 15)).toBe(true);
+    expect(waits[40]).toBe(60);
+    expect(waits.at(-1)).toBe(300);
+    // 222 polls before the stop: at about 9 history events each, some 2,000 of the 25,000.
+    expect(waits.length).toBe(222);
   });
 
   it('waits for a Cancelling execution past the timeout instead of stopping it again', () => {
@@ -101,7 +113,7 @@ describe('automationPollDecision', () => {
     ).toEqual({
       kind: 'wait',
       status: 'Cancelling',
-      waitSeconds: 15,
+      waitSeconds: 60,
     });
   });
 

@@ -150,7 +150,7 @@ describe('starting an ssm-automation action', () => {
       'started: run the action clear-cache for checkout (SSM Automation runbook Acme-ClearCache:$DEFAULT, at most 10 min)',
     );
     expect(await timeline()).toContain(
-      'clear-cache: automation execution exec-0001 started; checking it every 15 s',
+      'clear-cache: automation execution exec-0001 started; checking it every 15 s, every minute after 10 min, every 5 min after an hour',
     );
   });
 
