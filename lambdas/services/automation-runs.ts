@@ -38,8 +38,8 @@ export const pollAutomation = async (
   const automation = run.ports.automation;
   if (!automation) throw new Error(`action ${name}: the automation function has no SSM Automation port`);
   const now = deps.clock();
-  const { status, failureMessage } = await automation.status(executionId);
-  const decision = automationPollDecision({
+  let { status, failureMessage } = await automation.status(executionId);
+  let decision = automationPollDecision({
     status,
     elapsedSeconds: (now.getTime() - Date.parse(execution.startedAt)) / 1000,
     timeoutMinutes: action.timeoutMinutes,
@@ -55,10 +55,19 @@ export const pollAutomation = async (
       try {
         await automation.stop(executionId);
       } catch (error) {
-        stopped = `could not stop it (${errorText(error)})`;
+        // A runbook that ended between the read and the stop refuses the stop
+        // (InvalidAutomationStatusUpdateException): its own end decides, as if read a moment later.
+        const again = await automation.status(executionId).catch(() => undefined);
+        const ended = again && automationPollDecision({ ...again, elapsedSeconds: 0, timeoutMinutes: 1 });
+        if (again && ended?.kind === 'done') {
+          ({ status, failureMessage } = again);
+          decision = ended;
+        } else stopped = `could not stop it (${errorText(error)})`;
       }
-      return await run.failed(`automation execution ${executionId} ${decision.reason}; ${stopped}`);
+      if (decision.kind === 'stop')
+        return await run.failed(`automation execution ${executionId} ${decision.reason}; ${stopped}`);
     }
+    if (decision.kind !== 'done') throw new Error(`automation poll of ${executionId}: no decision`);
     if (decision.outcome === 'failed') {
       return await run.failed(
         `automation execution ${executionId} ended ${status}${failureMessage ? `: ${failureMessage}` : ''}`,

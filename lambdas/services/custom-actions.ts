@@ -253,11 +253,13 @@ const prepareRunbook = (
           ),
         };
       }
+      // The execution runs now: a failed note must not drop its id (nor give its lock back), or
+      // nothing would follow or stop it; the poll's own entries record how it ends.
       await note(
         run.deps,
         run.incidentId,
         `${run.name}: automation execution ${executionId} started; checking it ${AUTOMATION_POLL_SCHEDULE}`,
-      );
+      ).catch(() => undefined);
       return {
         keepLock: true,
         result: run.result(MITIGATION_OUTCOME.running, {

@@ -272,4 +272,65 @@ describe('the poll loop', () => {
     expect(await pollAutomation(depsWith(automation), ID, run)).toMatchObject({ outcome: 'failed' });
     expect(automation.stops).toEqual([]);
   });
+
+  it('a runbook that ends between the read and the stop is taken as it ended, not as a failure to stop', async () => {
+    const automation = new FakeAutomation();
+    const run = await started(automation);
+    now = minutes(14);
+    automation.stop = async (id: string) => {
+      automation.stops.push(id);
+      automation.status_ = 'Success';
+      throw Object.assign(new Error('The specified update status operation is not valid.'), {
+        name: 'InvalidAutomationStatusUpdateException',
+      });
+    };
+
+    const result = await pollAutomation(depsWith(automation), ID, run);
+
+    expect(automation.stops).toEqual(['exec-0001']);
+    expect(result).toMatchObject({ acted: true, outcome: 'acted' });
+    expect(await timeline()).toContain(
+      'clear-cache done: automation execution exec-0001 ended Success; verifying recovery',
+    );
+    expect(await lockHolder()).toBeUndefined();
+  });
+
+  it('a stop refused while the runbook still runs is a failure that says so', async () => {
+    const automation = new FakeAutomation();
+    const run = await started(automation);
+    now = minutes(14);
+    automation.stop = async () => {
+      throw new Error('AccessDeniedException: not authorized to perform ssm:StopAutomationExecution');
+    };
+
+    expect(await pollAutomation(depsWith(automation), ID, run)).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(
+        /still InProgress after the action's timeout of 10 min; could not stop it \(.*AccessDenied/,
+      ),
+    });
+  });
+});
+
+describe('a started runbook is never lost', () => {
+  it('keeps its lock and hands its execution on when the timeline write after the start fails', async () => {
+    await open();
+    now = minutes(4);
+    const automation = new FakeAutomation();
+    const deps = depsWith(automation);
+    const update = deps.incidents.update.bind(deps.incidents);
+    let failed = 0;
+    deps.incidents.update = ((...args: Parameters<typeof update>) => {
+      if (automation.starts.length > 0 && failed === 0) {
+        failed++;
+        return Promise.reject(new Error('ProvisionedThroughputExceededException'));
+      }
+      return update(...args);
+    }) as typeof update;
+
+    const result = await mitigate(deps, ID, DECISION);
+
+    expect(result).toMatchObject({ outcome: 'running', automation: { executionId: 'exec-0001' } });
+    expect((await lockHolder())?.holder).toMatch(/^INC-20261123-001 /);
+  });
 });
