@@ -69,10 +69,15 @@ const lambdaClients = new Map<
   string,
   InstanceType<Awaited<ReturnType<typeof lambdaModule>>['LambdaClient']>
 >();
-/** A Lambda client per region of the functions invoked (a function in another region is invoked there). */
+/**
+ * A Lambda client per region of the functions invoked (a function in another region is invoked
+ * there), with one attempt: the SDK's retries after a 5xx or a lost connection could run a
+ * remediation twice ("your function may be invoked multiple times", API_Invoke), so a failure is
+ * told to a person instead, as the `http` actions' single call is.
+ */
 const lambdaSdk: LambdaSdkLoader = async (region) => {
   const { LambdaClient, InvokeCommand } = await lambdaModule();
-  const client = lambdaClients.get(region) ?? new LambdaClient({ region });
+  const client = lambdaClients.get(region) ?? new LambdaClient({ region, maxAttempts: 1 });
   lambdaClients.set(region, client);
   return { client, InvokeCommand };
 };
