@@ -5,10 +5,10 @@
  *
  * Each object carries `Cache-Control: max-age=30`: CloudFront and browsers keep a copy at most 30 s,
  * so an update reaches customers within half a minute without invalidations
- * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html: CloudFront
- * honours the origin's max-age between the cache policy's minimum TTL, 1 s for CachingOptimized, and
- * its maximum; https://repost.aws/knowledge-center/cloudfront-cache-files-time: max-age wins over
- * Expires).
+ * (CloudFront uses the cache policy's default TTL "only when the origin does not send Cache-Control
+ * or Expires" and its minimum and maximum as bounds on the origin's max-age:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html;
+ * max-age wins over Expires: https://repost.aws/knowledge-center/cloudfront-cache-files-time).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

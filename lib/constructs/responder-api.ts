@@ -1,10 +1,29 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/contract/env';
 import type { IncidentFunction } from './incident-function';
+
+/**
+ * Regions the Lambda guide listed as without Function URLs
+ * (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html; its current English page says
+ * only "not supported in all AWS Regions", so this is a warning, not an error).
+ */
+export const REGIONS_WITHOUT_FUNCTION_URLS: ReadonlySet<string> = new Set([
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+]);
 
 export interface ResponderApiProps {
   /** The function behind the endpoint (handler 'responder'). */
@@ -37,6 +56,12 @@ export class ResponderApi extends Construct {
       reason:
         'Rotating the link-signing secret would invalidate every link already sent in pages; it has no consumer outside this stack and is replaced by redeploying',
     });
+    const region = Stack.of(this).region;
+    if (!Token.isUnresolved(region) && REGIONS_WITHOUT_FUNCTION_URLS.has(region))
+      Annotations.of(this).addWarningV2(
+        'incident-response:function-url-region',
+        `${region} was listed by the Lambda guide as a region without Function URLs: if the deploy fails at the responder's AWS::Lambda::Url, the page links cannot work there; deploy the stack in a region with Function URLs (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html)`,
+      );
     this.url = props.responderFunction.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: lambda.InvokeMode.BUFFERED,

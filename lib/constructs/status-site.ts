@@ -12,8 +12,9 @@
  *   policy names the distribution, a circular dependency CDK resolves with a wildcard), and the page is
  *   public by design, so a customer managed key would protect nothing from its readers.
  * - Objects carry `Cache-Control: max-age=30` (lambdas/adapters/status-site.ts); the CachingOptimized
- *   policy honours an origin's max-age between its minimum TTL (1 s) and maximum
- *   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html), so an update
+ *   policy honours an origin's max-age between its minimum TTL and maximum, its default applying only
+ *   when the origin sends none
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html), so an update
  *   reaches customers within half a minute without an invalidation.
  *
  * CDK: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront_origins.S3BucketOrigin.html
@@ -50,14 +51,25 @@ export interface StatusSiteProps {
 /** The longest S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 const MAX_BUCKET_NAME = 63;
 const ACCOUNT_ID_LENGTH = 12;
+/** Prefixes S3 reserves, which no bucket name may start with (the same page). */
+const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
 
 /**
  * The status bucket's name when the page is its own stack in `region`: `<stack>-status-<account>-<region>`,
  * lowercased (bucket names allow no capitals), with the account as a token both stacks resolve alike.
- * @throws ValidationError naming stackName when the bucket name would pass S3's 63 characters
+ * @throws ValidationError naming stackName when the bucket name would pass S3's 63 characters, or
+ *   start with a prefix S3 reserves
  */
 export const statusBucketName = (stackName: string, region: string): string => {
   const prefix = `${stackName.toLowerCase()}-status-`;
+  const reserved = RESERVED_BUCKET_PREFIXES.find((p) => prefix.startsWith(p));
+  if (reserved)
+    throw new ValidationError('deployment config', [
+      {
+        path: 'stackName',
+        message: `"${stackName}" cannot name a status page bucket in statusPage.region ${region}: S3 bucket names may not start with "${reserved}"; choose another stackName`,
+      },
+    ]);
   const length = prefix.length + ACCOUNT_ID_LENGTH + 1 + region.length;
   if (length > MAX_BUCKET_NAME)
     throw new ValidationError('deployment config', [

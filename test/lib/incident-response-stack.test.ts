@@ -828,6 +828,17 @@ describe('Status page (issue 14)', () => {
         /stackName: "Incidentx+" is too long for a status page in statusPage.region eu-central-1: its bucket name would be 71 characters and S3 allows 63; shorten stackName to at most 30 characters/,
       );
     });
+
+    it('a stackName whose bucket name would start with a prefix S3 reserves fails the synth, naming stackName', () => {
+      for (const [stackName, prefix] of [
+        ['Xn--Ops', 'xn--'],
+        ['Sthree-Ops', 'sthree-'],
+      ] as const) {
+        expect(() => composeTestApp({ ...exampleInput(), stackName, statusPage: page })).toThrow(
+          `stackName: "${stackName}" cannot name a status page bucket in statusPage.region eu-central-1: S3 bucket names may not start with "${prefix}"`,
+        );
+      }
+    });
   });
 
   it('without statusPage, no distribution, no status bucket, no STATUS_BUCKET', () => {

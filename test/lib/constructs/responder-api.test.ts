@@ -1,5 +1,5 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/contract/config';
@@ -9,9 +9,9 @@ import { minimalInput } from '../../support/fixtures';
 import { actionsOf, identityStatements, logicalIdOf, onlyIdOf } from '../../support/template';
 
 /** The responder behind the URL, the lifecycle signing links into pages, and the intake, which signs nothing. */
-const responderApiIn = () => {
+const responderApiIn = (region?: string) => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Test');
+  const stack = new Stack(app, 'Test', region ? { env: { region } } : {});
   const config = parseConfig(minimalInput(), 'test config');
   const responder = new IncidentFunction(stack, 'ResponderFunction', { handlerName: 'responder', config });
   const lifecycle = new IncidentFunction(stack, 'LifecycleFunction', { handlerName: 'lifecycle', config });
@@ -39,6 +39,18 @@ describe('ResponderApi endpoint', () => {
   });
 
   // The public may call the URL; it must not be able to invoke the function by any other way.
+  it('warns at synth in a region the Lambda guide lists without Function URLs, and nowhere else', () => {
+    const warnings = (region?: string) =>
+      Annotations.fromStack(responderApiIn(region).stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('region without Function URLs'),
+      );
+
+    expect(warnings('eu-central-2')).toHaveLength(1);
+    expect(warnings('eu-central-1')).toEqual([]);
+    expect(warnings()).toEqual([]);
+  });
+
   it('lets anyone invoke the responder only through its URL', () => {
     const { template, responder } = responderApiIn();
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map(
