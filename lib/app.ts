@@ -17,14 +17,16 @@ export const composeApp = (app: App, config: DeploymentConfig): IncidentResponse
     env: config.env,
     config,
   });
-  const statusRegion = config.statusPage?.region;
-  if (statusRegion) {
+  const page = config.statusPage;
+  const statusRegion = page?.region;
+  if (page && statusRegion) {
     new StatusSiteStack(app, `${config.stackName}-status`, {
       stackName: `${config.stackName}-status`,
       description: `The public status page of ${config.stackName}, apart from the region it reports on`,
       env: { ...(config.env?.account ? { account: config.env.account } : {}), region: statusRegion },
       bucketName: statusBucketName(config.stackName, statusRegion),
       removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
+      page,
     });
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

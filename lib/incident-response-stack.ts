@@ -205,6 +205,7 @@ export class IncidentResponseStack extends Stack {
     } else if (config.statusPage) {
       const site = new StatusSite(this, 'StatusSite', {
         removalPolicy: REMOVAL_POLICIES[config.table.removalPolicy],
+        page: config.statusPage,
       });
       for (const fn of [lifecycle, responder]) site.grantPublish(fn);
       new CfnOutput(this, 'StatusPageUrl', { description: 'The public status page', value: site.url });

@@ -1,11 +1,14 @@
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { StatusPageConfig } from '../lambdas/contract/config-schema-status-page';
 import { StatusSite } from './constructs/status-site';
 
 export interface StatusSiteStackProps extends StackProps {
   /** The bucket's fixed name (statusBucketName), which the incident stack's publishers write to. */
   readonly bucketName: string;
   readonly removalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
+  /** The page's config, which the site is seeded from at deploy. */
+  readonly page: StatusPageConfig;
 }
 
 /**
@@ -23,6 +26,7 @@ export class StatusSiteStack extends Stack {
     this.site = new StatusSite(this, 'StatusSite', {
       bucketName: props.bucketName,
       removalPolicy: props.removalPolicy,
+      page: props.page,
     });
     new CfnOutput(this, 'StatusPageUrl', { description: 'The public status page', value: this.site.url });
     new CfnOutput(this, 'StatusBucketName', {

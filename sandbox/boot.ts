@@ -24,6 +24,7 @@ import type { SilenceDeps } from '../lambdas/services/silences';
 import { composeDeps } from '../lambdas/wiring/compose';
 import type { HandlerName } from '../lib/constructs/incident-function';
 import { STATES } from '../lib/constructs/lifecycle-workflow';
+import { playDeployCalls } from './deploy-calls';
 import { SimulatedEnvironment } from './environment';
 import { type FunctionLog, type LoadedFunction, loadFunction } from './lambda-runtime';
 import { type AdminServer, startAdminServer } from './local-aws/admin-server';
@@ -181,6 +182,8 @@ export async function bootSandbox(
     { now },
   );
   const s3 = await LocalS3.start(names.bucketName, names.statusBucketName);
+  // What the deploy itself writes (the status page's seed), as a fresh `cdk deploy` would.
+  await playDeployCalls(template, names.resolve, s3.s3);
   // The services the paths a person takes outside the workflow (the CLI, a page link) run in-process,
   // composed as the deployed functions compose theirs.
   const composed = composeDeps(

@@ -19,15 +19,19 @@
  *
  * CDK: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront_origins.S3BucketOrigin.html
  */
-import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { STATUS_CACHE_CONTROL, statusSiteFiles } from '../../lambdas/adapters/status-site';
+import type { StatusPageConfig } from '../../lambdas/contract/config-schema-status-page';
 import { ENV } from '../../lambdas/contract/env';
 import { ValidationError } from '../../lambdas/domain/errors';
+import { emptyStatusPage } from '../../lambdas/domain/status-page';
 
 /** The objects the site is made of: the only keys a publisher may write. */
 export const STATUS_SITE_KEYS = ['index.html', 'status.json', 'history.atom'] as const;
@@ -46,7 +50,20 @@ export interface StatusSiteProps {
    * the publishing functions can name it without a cross-region reference. @default CloudFormation names it
    */
   readonly bucketName?: string;
+  /**
+   * The page's config: the site is seeded at deploy with the page before any incident (every
+   * component operational), so its URL shows the page from the start rather than S3's AccessDenied.
+   */
+  readonly page: StatusPageConfig;
+  /** When the seeded page says it was last updated. @default the synth's time */
+  readonly seededAt?: Date;
 }
+
+/**
+ * The S3 errors of a conditional write whose object is already there (or being written): the seed
+ * leaves it, since the workflow has published since (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+const ALREADY_PUBLISHED = 'PreconditionFailed|ConditionalRequestConflict';
 
 /** The longest S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 const MAX_BUCKET_NAME = 63;
@@ -108,7 +125,7 @@ export class StatusSite extends Construct {
   readonly bucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
 
-  constructor(scope: Construct, id: string, props: StatusSiteProps = {}) {
+  constructor(scope: Construct, id: string, props: StatusSiteProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -155,6 +172,54 @@ export class StatusSite extends Construct {
           'The default *.cloudfront.net certificate allows TLSv1 and cannot be set higher; put a custom domain with an ACM certificate and TLSv1.2_2021 in front (statusPage.url) to raise it',
       },
     );
+    this.seed(props.page, props.seededAt ?? new Date());
+  }
+
+  /**
+   * Writes each of the three objects once, at deploy, only where none is there yet (PutObject with
+   * `If-None-Match: *`, a conditional write): a redeploy during an incident never overwrites what the
+   * workflow published. One AwsCustomResource per object, on the CDK's own singleton function, which
+   * may put those three objects and nothing else.
+   */
+  private seed(page: StatusPageConfig, at: Date): void {
+    for (const file of statusSiteFiles(emptyStatusPage(at), page)) {
+      const put: cr.AwsSdkCall = {
+        service: 'S3',
+        action: 'PutObject',
+        parameters: {
+          Bucket: this.bucket.bucketName,
+          Key: file.key,
+          Body: file.body,
+          ContentType: file.contentType,
+          CacheControl: STATUS_CACHE_CONTROL,
+          IfNoneMatch: '*',
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`status-page-seed-${file.key}`),
+        ignoreErrorCodesMatching: ALREADY_PUBLISHED,
+        // The page is public, but three copies of it in the deploy logs help nobody.
+        logging: cr.Logging.withDataHidden(),
+      };
+      new cr.AwsCustomResource(this, `Seed-${file.key}`, {
+        onCreate: put,
+        onUpdate: put,
+        installLatestAwsSdk: false,
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({
+            actions: ['s3:PutObject'],
+            resources: [this.bucket.arnForObjects(file.key)],
+          }),
+        ]),
+      });
+    }
+    const provider = Stack.of(this).node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`,
+    );
+    if (provider)
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "The CDK's own AwsCustomResource function that seeds the status page at deploy: the managed policy only lets it write its logs; its S3 grant is PutObject on the page's three objects",
+      });
   }
 
   /** The page's address: the distribution's domain over HTTPS. */

@@ -5,7 +5,8 @@
  * would. fauxqs has no versioning (the sandbox keeps only a report's latest version) and keeps no
  * Cache-Control: a loopback proxy in front of it records each PutObject's headers, as CloudFront
  * would read them from S3, and can refuse a bucket's writes (AccessDenied), for drills of the failure
- * paths.
+ * paths. fauxqs ignores `If-None-Match: *` (S3's conditional write); the proxy keeps it as S3 does,
+ * answering 412 PreconditionFailed when the key is already there.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,20 @@ export interface S3Write {
   readonly contentType?: string;
   readonly cacheControl?: string;
 }
+
+const PRECONDITION_FAILED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
+
+/** Whether `url` is an object fauxqs holds (a HEAD answered 200). */
+const exists = (base: string, url: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const head = request(`${base}${url}`, { method: 'HEAD' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    head.on('error', () => resolve(false));
+    head.end();
+  });
 
 const ACCESS_DENIED =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied (sandbox fault)</Message></Error>';
@@ -52,10 +67,18 @@ export class LocalS3 {
     server.createBucket(bucket);
     if (statusBucket) server.createBucket(statusBucket);
     let local: LocalS3 | undefined;
-    const proxy = createServer((req, res) => {
+    const proxy = createServer(async (req, res) => {
       const [, name = '', ...rest] = new URL(req.url ?? '/', 'http://s3').pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
       if (req.method === 'PUT' && key !== '') {
+        if (req.headers['if-none-match'] === '*') {
+          req.pause();
+          if (await exists(server.address, new URL(req.url ?? '/', 'http://s3').pathname)) {
+            req.resume();
+            res.writeHead(412, { 'content-type': 'application/xml' }).end(PRECONDITION_FAILED);
+            return;
+          }
+        }
         if (local?.refused.has(name) || local?.refused.has(`${name}/${key}`)) {
           req.resume();
           res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);

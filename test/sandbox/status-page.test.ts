@@ -62,17 +62,37 @@ const linkAfter = (body: string, label: RegExp): string | undefined => {
 };
 const PUBLISH = /^Publish to the status page:$/;
 
+/** The page as the deploy seeded it (lib/constructs/status-site.ts), played by the sandbox at boot. */
+const SEED_WRITES = 3;
+const asDeployed = async (sandbox: Sandbox) => {
+  expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(SITE);
+  expect(await statusJson(sandbox)).toMatchObject({
+    status: { indicator: 'none' },
+    components: [expect.objectContaining({ name: 'Checkout API', status: 'operational' })],
+    incidents: [],
+  });
+  expect(await sandbox.s3.text(bucket(sandbox), 'index.html')).toContain('No open incidents.');
+};
+const writesTo = (sandbox: Sandbox) => sandbox.s3.writes.filter((w) => w.bucket === bucket(sandbox));
+
 describe('the status page through the synthesized workflow', () => {
   it('a P1 waits for the one click in the INCIDENT page, then shows the component in major outage; resolved, operational; every object max-age=30', async () => {
     await withSandbox({ config: config() }, async (sandbox) => {
+      // Before any incident: the page the deploy wrote, every component operational.
+      await asDeployed(sandbox);
+      expect(
+        writesTo(sandbox)
+          .map((w) => w.key)
+          .sort(),
+      ).toEqual(SITE);
       const id = await openP1(sandbox);
-      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      await asDeployed(sandbox);
       const [incidentPage] = (await sandbox.sns.drain()).filter((p) => p.kind === 'INCIDENT');
       const publish = linkAfter(incidentPage?.body ?? '', PUBLISH);
       expect(publish?.startsWith(`${sandbox.responder.baseUrl}/a/`)).toBe(true);
 
       expect((await fetch(publish ?? '')).status).toBe(200);
-      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      await asDeployed(sandbox);
       const clicked = await fetch(publish ?? '', { method: 'POST', body: '' });
       expect(clicked.status).toBe(200);
       expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(SITE);
@@ -96,8 +116,8 @@ describe('the status page through the synthesized workflow', () => {
         'Checkout API: <span class="s operational">Operational</span>',
       );
 
-      const writes = sandbox.s3.writes.filter((w) => w.bucket === bucket(sandbox));
-      expect(writes).toHaveLength(6);
+      const writes = writesTo(sandbox);
+      expect(writes).toHaveLength(SEED_WRITES + 6);
       expect(new Set(writes.map((w) => w.cacheControl))).toEqual(new Set(['max-age=30']));
       expect(Object.fromEntries(writes.map((w) => [w.key, w.contentType]))).toEqual({
         'index.html': 'text/html; charset=utf-8',
@@ -119,7 +139,8 @@ describe('the status page through the synthesized workflow', () => {
 
       await resolve(sandbox, id);
       expect((await fetch(publish, { method: 'POST', body: '' })).status).toBe(409);
-      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
+      await asDeployed(sandbox);
+      expect(writesTo(sandbox)).toHaveLength(SEED_WRITES);
       expect((await sandbox.incident(id))?.timeline.map((e) => e.summary)).toContain(
         'status page: the first post was never confirmed and is dropped (resolved first)',
       );
@@ -149,8 +170,8 @@ describe('the status page through the synthesized workflow', () => {
       const pages = await sandbox.sns.drain();
       expect(pages.some((p) => p.body.includes('Publish to the status page'))).toBe(false);
       await resolve(sandbox, id);
-      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual([]);
-      expect(sandbox.s3.writes.filter((w) => w.bucket === bucket(sandbox))).toEqual([]);
+      await asDeployed(sandbox);
+      expect(writesTo(sandbox)).toHaveLength(SEED_WRITES);
     });
   }, 60_000);
 
@@ -202,7 +223,9 @@ describe('a status page write that fails half-way', () => {
     await withSandbox({ config: config({ confirmFirstPost: false }) }, async (sandbox) => {
       sandbox.s3.refuseWrites(bucket(sandbox), 'index.html');
       const id = await openP1(sandbox);
-      expect(await sandbox.s3.keys(bucket(sandbox))).toEqual(['history.atom', 'status.json']);
+      // Mixed: index.html is still the deploy's, status.json already has the incident.
+      expect(await sandbox.s3.text(bucket(sandbox), 'index.html')).toContain('No open incidents.');
+      expect((await statusJson(sandbox)).incidents).toEqual([expect.objectContaining({ id })]);
       const [failure] =
         (await sandbox.incident(id))?.timeline.filter(
           (e) => e.kind === 'error' && e.details?.step === 'status-page',

@@ -2,13 +2,33 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/contract/config';
+import type { StatusPageConfig } from '../../../lambdas/contract/config-schema-status-page';
 import { STATUS_SITE_KEYS, StatusSite } from '../../../lib/constructs/status-site';
-import { actionsOf, logicalIdOf, onlyIdOf, type PolicyStatementJson } from '../../support/template';
+import { minimalInput } from '../../support/fixtures';
+import {
+  actionsOf,
+  logicalIdOf,
+  onlyIdOf,
+  type PolicyStatementJson,
+  tokensToText,
+} from '../../support/template';
+
+const PAGE = parseConfig(
+  {
+    ...minimalInput(),
+    statusPage: { title: 'Acme status', components: [{ name: 'Checkout API', services: ['checkout'] }] },
+  },
+  'test config',
+).statusPage as StatusPageConfig;
 
 const siteIn = () => {
   const app = new App();
   const stack = new Stack(app, 'Test');
-  const site = new StatusSite(stack, 'StatusSite');
+  const site = new StatusSite(stack, 'StatusSite', {
+    page: PAGE,
+    seededAt: new Date('2026-12-01T09:00:00.000Z'),
+  });
   const fn = new lambda.Function(stack, 'Publisher', {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
@@ -94,14 +114,15 @@ describe('StatusSite', () => {
 
   it("grants the publisher s3:PutObject on the site's three objects only, and sets its bucket", () => {
     const { template, bucket, fn } = siteIn();
-    const statements = Object.values(
+    // The publisher's policy: the seed's own (one per object, on the CDK's provider) are tested below.
+    const statements = Object.entries(
       template.toJSON().Resources as Record<
         string,
         { Type: string; Properties: { PolicyDocument?: { Statement: PolicyStatementJson[] } } }
       >,
     )
-      .filter((r) => r.Type === 'AWS::IAM::Policy')
-      .flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []);
+      .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && !id.startsWith('StatusSiteSeed'))
+      .flatMap(([, r]) => r.Properties.PolicyDocument?.Statement ?? []);
 
     expect(statements.map(actionsOf)).toEqual([['s3:PutObject']]);
     expect(statements[0]?.Resource).toEqual(
@@ -111,5 +132,60 @@ describe('StatusSite', () => {
     expect(template.toJSON().Resources[fnId].Properties.Environment.Variables.STATUS_BUCKET).toEqual({
       Ref: bucket,
     });
+  });
+
+  it('is seeded at deploy with the page before any incident, each object only where none is there yet', () => {
+    const { template, bucket } = siteIn();
+    const seeds = Object.values(template.findResources('Custom::AWS')).map(
+      (r) =>
+        JSON.parse(tokensToText((r as { Properties: { Create: unknown } }).Properties.Create)) as Record<
+          string,
+          unknown
+        >,
+    );
+
+    expect(seeds.map((s) => (s.parameters as { Key: string }).Key).sort()).toEqual(
+      [...STATUS_SITE_KEYS].sort(),
+    );
+    for (const seed of seeds) {
+      expect(seed).toMatchObject({
+        service: 'S3',
+        action: 'PutObject',
+        ignoreErrorCodesMatching: 'PreconditionFailed|ConditionalRequestConflict',
+        parameters: { IfNoneMatch: '*', CacheControl: 'max-age=30' },
+      });
+    }
+    const index = seeds.find((s) => (s.parameters as { Key: string }).Key === 'index.html')?.parameters as {
+      Body: string;
+      ContentType: string;
+    };
+    expect(index.ContentType).toBe('text/html; charset=utf-8');
+    expect(index.Body).toContain('Checkout API: <span class="s operational">Operational</span>');
+    expect(index.Body).toContain('No open incidents.');
+    const json = seeds.find((s) => (s.parameters as { Key: string }).Key === 'status.json')?.parameters as {
+      Body: string;
+    };
+    expect(JSON.parse(json.Body)).toMatchObject({
+      page: { updated_at: '2026-12-01T09:00:00.000Z' },
+      status: { indicator: 'none' },
+      incidents: [],
+    });
+    // Each seed may put its own object and nothing else.
+    const seedStatements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.includes('Seed'))
+      .flatMap(
+        ([, r]) =>
+          (r as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties
+            .PolicyDocument.Statement,
+      );
+    expect(seedStatements.map((s) => [actionsOf(s), tokensToText(s.Resource)])).toEqual(
+      expect.arrayContaining(
+        STATUS_SITE_KEYS.map((key) => [
+          ['s3:PutObject'],
+          expect.stringContaining(`<GetAtt:${bucket}.Arn>/${key}`),
+        ]),
+      ),
+    );
+    expect(seedStatements).toHaveLength(3);
   });
 });
