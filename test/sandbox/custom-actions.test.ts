@@ -148,7 +148,9 @@ describe('cache-degraded: an ssm-automation runbook clears the cache', () => {
     expect(text).toMatch(
       /started: run the action clear-cache for checkout \(SSM Automation runbook Sandbox-ClearCache:2, at most 10 min\)/,
     );
-    expect(text).toMatch(/clear-cache: automation execution [0-9a-f-]{36} started; checking it every 15 s, every minute after 10 min, every 5 min after an hour/);
+    expect(text).toMatch(
+      /clear-cache: automation execution [0-9a-f-]{36} started; checking it every 15 s, every minute after 10 min, every 5 min after an hour/,
+    );
     expect(text).toMatch(
       /clear-cache done: automation execution [0-9a-f-]{36} ended Success; verifying recovery/,
     );
