@@ -201,7 +201,10 @@ export const ssmAutomationActionSchema = z
     parameters: z.record(parameterName, templateSchema).default({}),
     /** Runbook parameter → the pattern its rendered value must match whole. One per parameter. */
     parameterPatterns: z.record(parameterName, z.string().min(1)).default({}),
-    /** The AutomationAssumeRole the runbook runs as. */
+    /**
+     * The AutomationAssumeRole the runbook runs as (it must trust ssm.amazonaws.com). It is always
+     * sent as the runbook's `AutomationAssumeRole` parameter, which the runbook must declare.
+     */
     roleArn: roleArnSchema,
     /** After this the execution is stopped. @default 15 */
     timeoutMinutes: z.int().min(1).max(720).default(15),

@@ -4,8 +4,8 @@
  * which record it and apply its effect. Bodies are not read; answers have none.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SimulatedAdmin } from '../sim-admin';
+import { listenOnLoopback } from './loopback';
 
 export interface AdminServer {
   /** `http://127.0.0.1:<port>`: where the sandbox points every `http` action. */
@@ -20,14 +20,5 @@ export const startAdminServer = async (admin: SimulatedAdmin): Promise<AdminServ
     res.writeHead(admin.answer(req.method ?? 'GET', path, req.headers.authorization !== undefined));
     res.end();
   });
-  server.keepAliveTimeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 };

@@ -9,8 +9,8 @@
  * with `{"__type": name, "message": ...}` (the SDK turns it into an error of that name); timestamps
  * travel as epoch seconds. Unlike AWS, requests are not signature-checked.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Loopback, listenOnLoopback } from './loopback';
 
 /** One operation: the request body in, the response body out (Dates are sent as epoch seconds). */
 export type JsonOperation = (input: Record<string, unknown>) => unknown;
@@ -57,7 +57,7 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 
 export class LocalAwsJson {
   private constructor(
-    private readonly server: Server,
+    private readonly loopback: Loopback,
     readonly endpoint: string,
     private readonly services: readonly JsonService[],
   ) {}
@@ -103,11 +103,8 @@ export class LocalAwsJson {
       }
     };
     const server = createServer((req, res) => void answer(req, res));
-    // As in sns.ts: no 5 s idle close for a request to race; idle sockets stay open until `stop`.
-    server.keepAliveTimeout = 0;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return new LocalAwsJson(server, `http://127.0.0.1:${port}`, services);
+    const loopback = await listenOnLoopback(server);
+    return new LocalAwsJson(loopback, loopback.baseUrl, services);
   }
 
   /** `AWS_ENDPOINT_URL_<SERVICE>` for every service served here. */
@@ -115,8 +112,7 @@ export class LocalAwsJson {
     return Object.fromEntries(this.services.map((s) => [`AWS_ENDPOINT_URL_${s.endpointEnv}`, this.endpoint]));
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.loopback.stop();
   }
 }

@@ -16,8 +16,8 @@
  * region, not its signature.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SimulatedFunctions } from '../sim-functions';
+import { listenOnLoopback } from './loopback';
 
 /** Lambda's synchronous invocation payload limit (request and response): 6 MB. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -182,14 +182,6 @@ export const startLambdaEndpoint = async (
       res.end(JSON.stringify({ Type: e.status >= 500 ? 'Service' : 'User', Message: e.message }));
     });
   });
-  server.keepAliveTimeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { baseUrl, stop } = await listenOnLoopback(server);
+  return { endpoint: baseUrl, stop };
 };

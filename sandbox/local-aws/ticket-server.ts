@@ -17,6 +17,7 @@
  * instead of answering.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback';
 
 /** One request as the server received it. */
 export interface RecordedRequest {
@@ -325,10 +326,8 @@ export const startTicketServer = async (): Promise<TicketServer> => {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('the ticket server did not bind a TCP port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  const loopback = await listenOnLoopback(server);
+  baseUrl = loopback.baseUrl;
 
   return {
     baseUrl,
@@ -341,10 +340,6 @@ export const startTicketServer = async (): Promise<TicketServer> => {
     dropNext: (count, options) => {
       for (let i = 0; i < count; i++) faults.push({ ...options, status: 'dropped' });
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: loopback.stop,
   };
 };

@@ -7,13 +7,13 @@
  * the caller gives up.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   type VerifyResult,
   verifySignature,
 } from '../../lambdas/domain/webhook-signature';
+import { listenOnLoopback } from './loopback';
 
 /** One delivery as the receiver got it. */
 export interface ReceivedWebhook {
@@ -77,10 +77,9 @@ export const startWebhookReceiver = async (
       res.writeHead(answer).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { baseUrl, stop } = await listenOnLoopback(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     received,
     accepted: () =>
       received
@@ -92,9 +91,6 @@ export const startWebhookReceiver = async (
     hangNext: (count) => {
       for (let i = 0; i < count; i++) scripted.push('hung');
     },
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop,
   };
 };

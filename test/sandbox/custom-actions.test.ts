@@ -21,6 +21,12 @@ const withConfig = (s: Scenario, extra: Partial<DeploymentConfigInput>): Scenari
   config: { ...s.config, ...extra },
 });
 
+/** `s` with its first step (where each drill defines its admin API, runbook or function) doing `apply`. */
+const withFirstStep = (s: Scenario, apply: Scenario['steps'][number]['apply']): Scenario => ({
+  ...s,
+  steps: s.steps.map((step, i) => (i === 0 ? { ...step, apply } : step)),
+});
+
 const play = async (s: Scenario, options: DrillOptions = {}) => {
   const report = await runDrill(s, { start: START, ...options });
   const incident = report.incidents[0];
@@ -105,17 +111,9 @@ describe('external-api: an http action opens the circuit breaker', () => {
   });
 
   it('an admin API that answers 500 pages a person with the reason at once', async () => {
-    const broken = scenario('external-api', (s) => ({
-      ...s,
-      steps: s.steps.map((step, i) =>
-        i === 0
-          ? {
-              ...step,
-              apply: (env) => env.admin.on('POST', '/admin/circuit-breaker/checkout/open', () => 500),
-            }
-          : step,
-      ),
-    }));
+    const broken = withFirstStep(scenario('external-api'), (env) =>
+      env.admin.on('POST', '/admin/circuit-breaker/checkout/open', () => 500),
+    );
     const { report, incident, text } = await play(broken);
 
     expect(report.adminCalls.map((c) => c.status)).toEqual([500]);
@@ -158,23 +156,13 @@ describe('cache-degraded: an ssm-automation runbook clears the cache', () => {
   });
 
   it("a runbook that fails pages a person with SSM's message", async () => {
-    const failing = scenario('cache-degraded', (s) => ({
-      ...s,
-      steps: s.steps.map((step, i) =>
-        i === 0
-          ? {
-              ...step,
-              apply: (env) =>
-                env.automation.define('Sandbox-ClearCache', {
-                  runSeconds: 40,
-                  finalStatus: 'Failed',
-                  failureMessage:
-                    'Step fails when it is Executing. Fail message: NOAUTH Authentication required',
-                }),
-            }
-          : step,
-      ),
-    }));
+    const failing = withFirstStep(scenario('cache-degraded'), (env) =>
+      env.automation.define('Sandbox-ClearCache', {
+        runSeconds: 40,
+        finalStatus: 'Failed',
+        failureMessage: 'Step fails when it is Executing. Fail message: NOAUTH Authentication required',
+      }),
+    );
     const { report, incident, text } = await play(failing);
 
     expect(report.runbooks.map((r) => r.status)).toEqual(['Failed']);
@@ -221,25 +209,11 @@ describe("cache-cold: a lambda action invokes the team's function", () => {
   });
 
   it("a function that throws pages a person with the function's message at once", async () => {
-    const failing = scenario('cache-cold', (s) => ({
-      ...s,
-      steps: s.steps.map((step, i) =>
-        i === 0
-          ? {
-              ...step,
-              apply: (env) =>
-                env.functions.define(
-                  'arn:aws:lambda:us-east-1:123456789012:function:checkout-warm-cache',
-                  () => {
-                    throw new Error(
-                      'redis checkout-cache: READONLY You cannot write against a read only replica',
-                    );
-                  },
-                ),
-            }
-          : step,
-      ),
-    }));
+    const failing = withFirstStep(scenario('cache-cold'), (env) =>
+      env.functions.define('arn:aws:lambda:us-east-1:123456789012:function:checkout-warm-cache', () => {
+        throw new Error('redis checkout-cache: READONLY You cannot write against a read only replica');
+      }),
+    );
     const { report, incident, text } = await play(failing);
 
     expect(report.functionCalls.map((c) => c.outcome)).toEqual([
@@ -253,25 +227,18 @@ describe("cache-cold: a lambda action invokes the team's function", () => {
 
   it("invokes a function of another region in that region (the stand-in refuses one signed for the wrong region, as Lambda's regional endpoints do)", async () => {
     const elsewhere = 'arn:aws:lambda:eu-west-1:123456789012:function:checkout-warm-cache';
-    const moved = scenario('cache-cold', (s) => ({
-      ...withConfig(s, {
+    const moved = withFirstStep(
+      withConfig(scenario('cache-cold'), {
         actions: {
           'warm-cache': { type: 'lambda', functionArn: elsewhere, payload: { cache: 'checkout-cache' } },
         },
       }),
-      steps: s.steps.map((step, i) =>
-        i === 0
-          ? {
-              ...step,
-              apply: (env) =>
-                env.functions.define(elsewhere, () => {
-                  env.setMetrics('checkout', { p95LatencyMs: 120 });
-                  return { warmed: 3 };
-                }),
-            }
-          : step,
-      ),
-    }));
+      (env) =>
+        env.functions.define(elsewhere, () => {
+          env.setMetrics('checkout', { p95LatencyMs: 120 });
+          return { warmed: 3 };
+        }),
+    );
     const { report, incident } = await play(moved);
 
     expect(report.functionCalls.map((c) => [c.functionArn, c.outcome])).toEqual([[elsewhere, 'ok']]);
