@@ -8,11 +8,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
 import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
 import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-store';
 import { SecretsAdapter } from '../lambdas/adapters/secrets';
+import { SqsWebhookQueue } from '../lambdas/adapters/webhook-queue';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
@@ -96,6 +98,7 @@ export const connectToStack = async (
   const doc = createDocumentClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
   const sns = new SNSClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
   const secrets: SecretsManagerClient[] = [];
   const secretsClient = (secretRegion: string) => {
     const client = new SecretsManagerClient({ region: secretRegion });
@@ -121,6 +124,7 @@ export const connectToStack = async (
       callbacks: new SfnCallbacks(sfn),
       escalations: new SfnWorkflowStarter(sfn, outputs.EscalationStateMachineArn ?? ''),
       ...linksOf(outputs, secretsClient),
+      ...webhooksOf(config, outputs, sqs),
       // `incident ack` comments on the ticket as a page link does, with the user's own credentials.
       ...(config.tickets
         ? { tickets: ticketPorts(config.tickets, ticketApiUrl(config.tickets), secretsClient) }
@@ -132,6 +136,7 @@ export const connectToStack = async (
       doc.destroy();
       sfn.destroy();
       sns.destroy();
+      sqs.destroy();
       for (const client of secrets) client.destroy();
     },
   };
@@ -154,6 +159,21 @@ export const linksOf = (
   const secret = new SecretsAdapter(secretsClient(arn.split(':')[3] ?? ''), arn);
   return { links: { baseUrl, ttlMinutes, secret: () => secret.value() } };
 };
+
+/**
+ * The webhook deliveries' queue (output `WebhookQueueUrl`), so that an acknowledgement made with the
+ * CLI reaches the receivers as one made from a page does, sent with the user's own credentials. None
+ * without `webhooks`, or for a stack deployed before the output; a user who may not send to the queue
+ * gets the failure on the timeline and the operators paged, as any queue failure.
+ */
+export const webhooksOf = (
+  config: DeploymentConfig,
+  outputs: Readonly<Record<string, string>>,
+  sqs: SQSClient,
+): Pick<LifecycleDeps, 'webhooks'> =>
+  config.webhooks && config.webhooks.length > 0 && outputs.WebhookQueueUrl
+    ? { webhooks: { webhooks: config.webhooks, queue: new SqsWebhookQueue(sqs, outputs.WebhookQueueUrl) } }
+    : {};
 
 export const newDeclarationId = (): string => randomUUID();
 

@@ -345,5 +345,11 @@ export class IncidentResponseStack extends Stack {
       description: 'Alarms on the workflow itself go here',
       value: this.notifications.operatorsTopic.topicArn,
     });
+    if (this.webhooks)
+      new CfnOutput(this, 'WebhookQueueUrl', {
+        description:
+          "The outbound webhooks' deliveries queue; the CLI sends to it (SendMessage) what it acknowledges",
+        value: this.webhooks.queue.queueUrl,
+      });
   }
 }

@@ -130,6 +130,11 @@ describe('WebhookDelivery in the app', () => {
     }
   });
 
+  it('outputs the queue URL, which the CLI sends its acknowledgements to', () => {
+    template.hasOutput('WebhookQueueUrl', { Value: { Ref: source?.[0] } });
+    expect(appTemplate().toJSON().Outputs.WebhookQueueUrl).toBeUndefined();
+  });
+
   it('raises the operators’ alarm on any dead letter and on a backlog 15 minutes old', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'IncidentResponse-operator-WebhookDeadLetters',
