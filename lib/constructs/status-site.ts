@@ -38,8 +38,9 @@ export const STATUS_SITE_KEYS = ['index.html', 'status.json', 'history.atom'] as
 
 export interface StatusSiteProps {
   /**
-   * What CloudFormation does with the bucket once it leaves the stack. No auto-delete of objects (a
-   * custom-resource Lambda): a DESTROY deletion fails while the bucket holds the page (empty it first).
+   * What CloudFormation does with the bucket once it leaves the stack. With DESTROY the seed deletes
+   * the page's three objects first (the only keys anyone may write, and the bucket keeps no versions),
+   * so the bucket is empty when CloudFormation deletes it.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
@@ -55,13 +56,18 @@ export interface StatusSiteProps {
    * component operational), so its URL shows the page from the start rather than S3's AccessDenied.
    */
   readonly page: StatusPageConfig;
-  /** When the seeded page says it was last updated. @default the synth's time */
+  /**
+   * When the seeded page says it was last updated. @default the synth's time: so `cdk diff` shows the
+   * three seeds changed after every synth, and deploying them is three conditional writes that leave
+   * the page as it is (412, ignored)
+   */
   readonly seededAt?: Date;
 }
 
 /**
- * The S3 errors of a conditional write whose object is already there (or being written): the seed
- * leaves it, since the workflow has published since (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ * The S3 errors of a conditional write whose object is already there (412) or being written by
+ * another writer at that moment (409, which S3 says to retry): either way the workflow is publishing
+ * the page, so the seed leaves it (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
  */
 const ALREADY_PUBLISHED = 'PreconditionFailed|ConditionalRequestConflict';
 
@@ -172,16 +178,16 @@ export class StatusSite extends Construct {
           'The default *.cloudfront.net certificate allows TLSv1 and cannot be set higher; put a custom domain with an ACM certificate and TLSv1.2_2021 in front (statusPage.url) to raise it',
       },
     );
-    this.seed(props.page, props.seededAt ?? new Date());
+    this.seed(props.page, props.seededAt ?? new Date(), props.removalPolicy === RemovalPolicy.DESTROY);
   }
 
   /**
    * Writes each of the three objects once, at deploy, only where none is there yet (PutObject with
    * `If-None-Match: *`, a conditional write): a redeploy during an incident never overwrites what the
    * workflow published. One AwsCustomResource per object, on the CDK's own singleton function, which
-   * may put those three objects and nothing else.
+   * may put those three objects and nothing else (and, with `destroy`, delete them as the stack goes).
    */
-  private seed(page: StatusPageConfig, at: Date): void {
+  private seed(page: StatusPageConfig, at: Date, destroy: boolean): void {
     for (const file of statusSiteFiles(emptyStatusPage(at), page)) {
       const put: cr.AwsSdkCall = {
         service: 'S3',
@@ -196,16 +202,23 @@ export class StatusSite extends Construct {
         },
         physicalResourceId: cr.PhysicalResourceId.of(`status-page-seed-${file.key}`),
         ignoreErrorCodesMatching: ALREADY_PUBLISHED,
-        // The page is public, but three copies of it in the deploy logs help nobody.
+        // Leaves S3's answer out of the logs (the request, the public page itself, is still logged).
+        logging: cr.Logging.withDataHidden(),
+      };
+      const remove: cr.AwsSdkCall = {
+        service: 'S3',
+        action: 'DeleteObject',
+        parameters: { Bucket: this.bucket.bucketName, Key: file.key },
         logging: cr.Logging.withDataHidden(),
       };
       new cr.AwsCustomResource(this, `Seed-${file.key}`, {
         onCreate: put,
         onUpdate: put,
+        ...(destroy ? { onDelete: remove } : {}),
         installLatestAwsSdk: false,
         policy: cr.AwsCustomResourcePolicy.fromStatements([
           new iam.PolicyStatement({
-            actions: ['s3:PutObject'],
+            actions: ['s3:PutObject', ...(destroy ? ['s3:DeleteObject'] : [])],
             resources: [this.bucket.arnForObjects(file.key)],
           }),
         ]),

@@ -11,9 +11,10 @@
  *   endpoints are regional); InvalidParameterValueException when the name's qualifier and
  *   `Qualifier` differ; InvalidRequestContentException for a payload that is not JSON;
  *   RequestTooLargeException over the 6 MB synchronous payload.
- * Stricter than nothing, more lenient than AWS in one way, written here: only RequestResponse is
- * served (the actions use nothing else), and a request is only checked for a SigV4 header and its
- * region, not its signature.
+ * Where it differs from Lambda, written here: only RequestResponse is served (the actions use
+ * nothing else); a request is checked for a SigV4 header and its region, not its signature; and
+ * functions have no versions, so `X-Amz-Executed-Version` is a numeric qualifier itself, else
+ * `$LATEST` (Lambda names the version an alias points to).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SimulatedFunctions } from '../sim-functions';

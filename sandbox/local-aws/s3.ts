@@ -71,6 +71,12 @@ export class LocalS3 {
       const [, name = '', ...rest] = new URL(req.url ?? '/', 'http://s3').pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
       if (req.method === 'PUT' && key !== '') {
+        // Access first, then the precondition, as S3 answers them.
+        if (local?.refused.has(name) || local?.refused.has(`${name}/${key}`)) {
+          req.resume();
+          res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
+          return;
+        }
         if (req.headers['if-none-match'] === '*') {
           req.pause();
           if (await exists(server.address, new URL(req.url ?? '/', 'http://s3').pathname)) {
@@ -78,11 +84,6 @@ export class LocalS3 {
             res.writeHead(412, { 'content-type': 'application/xml' }).end(PRECONDITION_FAILED);
             return;
           }
-        }
-        if (local?.refused.has(name) || local?.refused.has(`${name}/${key}`)) {
-          req.resume();
-          res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
-          return;
         }
         const contentType = req.headers['content-type'];
         const cacheControl = req.headers['cache-control'];

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -22,12 +22,13 @@ const PAGE = parseConfig(
   'test config',
 ).statusPage as StatusPageConfig;
 
-const siteIn = () => {
+const siteIn = (removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY) => {
   const app = new App();
   const stack = new Stack(app, 'Test');
   const site = new StatusSite(stack, 'StatusSite', {
     page: PAGE,
     seededAt: new Date('2026-12-01T09:00:00.000Z'),
+    ...(removalPolicy ? { removalPolicy } : {}),
   });
   const fn = new lambda.Function(stack, 'Publisher', {
     runtime: lambda.Runtime.NODEJS_22_X,
@@ -187,5 +188,38 @@ describe('StatusSite', () => {
       ),
     );
     expect(seedStatements).toHaveLength(3);
+  });
+
+  it('with destroy, deletes the three objects as the stack goes, so the bucket is empty for CloudFormation; kept otherwise', () => {
+    const deletes = (template: Template) =>
+      Object.values(template.findResources('Custom::AWS')).map((r) => {
+        const remove = (r as { Properties: { Delete?: unknown } }).Properties.Delete;
+        return remove === undefined
+          ? undefined
+          : (JSON.parse(tokensToText(remove)) as Record<string, unknown>);
+      });
+    const seedActions = (template: Template) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([id]) => id.includes('Seed'))
+        .flatMap(
+          ([, r]) =>
+            (r as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties
+              .PolicyDocument.Statement,
+        )
+        .map(actionsOf);
+
+    const destroyed = siteIn(RemovalPolicy.DESTROY).template;
+    expect(
+      deletes(destroyed)
+        .map((d) => [d?.action, (d?.parameters as { Key?: string })?.Key])
+        .sort(),
+    ).toEqual([...STATUS_SITE_KEYS].sort().map((key) => ['DeleteObject', key]));
+    expect(seedActions(destroyed).map((a) => [...a].sort())).toEqual(
+      Array(3).fill(['s3:DeleteObject', 's3:PutObject']),
+    );
+
+    const kept = siteIn().template;
+    expect(deletes(kept)).toEqual([undefined, undefined, undefined]);
+    expect(seedActions(kept)).toEqual(Array(3).fill(['s3:PutObject']));
   });
 });
