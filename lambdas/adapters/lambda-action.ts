@@ -4,7 +4,7 @@
  * timeout. A function error (the response's `FunctionError`, with the payload Lambda returns for it:
  * `errorType`, `errorMessage`) is an answer, not an exception: the service records it as a failure.
  */
-import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommand, InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
  * The Lambda client for a region and its Invoke command, loaded when first needed: the automation
@@ -44,19 +44,41 @@ const errorMessageOf = (payload: Uint8Array | undefined): string | undefined => 
   }
 };
 
-export class InvokeLambdaAction implements LambdaActionApi {
-  constructor(private readonly sdk: LambdaSdkLoader) {}
+/** Attempts at a throttled invocation, and the pause before the second and third. */
+const THROTTLE_ATTEMPTS = 3;
+const THROTTLE_PAUSE_MS = 1000;
 
+const isThrottle = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'TooManyRequestsException';
+
+export class InvokeLambdaAction implements LambdaActionApi {
+  constructor(
+    private readonly sdk: LambdaSdkLoader,
+    private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /**
+   * One invocation. The client makes one attempt (a retry after a 5xx or a lost answer could run the
+   * remediation twice); only a throttle (429 TooManyRequestsException: Lambda ran nothing) is tried
+   * again, twice at most, 1 s and 2 s later, within the same `timeoutMs`.
+   */
   async invoke(functionArn: string, payload: Readonly<Record<string, unknown>>, timeoutMs: number) {
     const { client, InvokeCommand } = await this.sdk(functionArn.split(':')[3] ?? '');
-    const response = await client.send(
-      new InvokeCommand({
-        FunctionName: functionArn,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-      { abortSignal: AbortSignal.timeout(timeoutMs) },
-    );
+    const signal = AbortSignal.timeout(timeoutMs);
+    const command = new InvokeCommand({
+      FunctionName: functionArn,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    });
+    let response: InvokeCommandOutput | undefined;
+    for (let attempt = 1; response === undefined; attempt++) {
+      try {
+        response = await client.send(command, { abortSignal: signal });
+      } catch (error) {
+        if (!isThrottle(error) || attempt >= THROTTLE_ATTEMPTS || signal.aborted) throw error;
+        await this.pause(THROTTLE_PAUSE_MS * attempt);
+      }
+    }
     const errorMessage = response.FunctionError ? errorMessageOf(response.Payload) : undefined;
     return {
       statusCode: response.StatusCode ?? 0,

@@ -73,7 +73,8 @@ const lambdaClients = new Map<
  * A Lambda client per region of the functions invoked (a function in another region is invoked
  * there), with one attempt: the SDK's retries after a 5xx or a lost connection could run a
  * remediation twice ("your function may be invoked multiple times", API_Invoke), so a failure is
- * told to a person instead, as the `http` actions' single call is.
+ * told to a person instead, as the `http` actions' single call is. Only a throttle, which runs
+ * nothing, is tried again (InvokeLambdaAction).
  */
 const lambdaSdk: LambdaSdkLoader = async (region) => {
   const { LambdaClient, InvokeCommand } = await lambdaModule();

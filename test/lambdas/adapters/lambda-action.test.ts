@@ -60,4 +60,27 @@ describe('InvokeLambdaAction', () => {
       errorMessage: 'cache node unreachable',
     });
   });
+
+  it('tries a throttled invocation again (Lambda ran nothing), twice at most, and nothing else', async () => {
+    const throttle = Object.assign(new Error('Rate Exceeded.'), { name: 'TooManyRequestsException' });
+    const pauses: number[] = [];
+    const action = new InvokeLambdaAction(sdk, async (ms) => {
+      pauses.push(ms);
+    });
+
+    lambda.on(InvokeCommand).rejectsOnce(throttle).resolves({ StatusCode: 200 });
+    expect(await action.invoke(FUNCTION, {}, 5000)).toEqual({ statusCode: 200 });
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+    expect(pauses).toEqual([1000]);
+
+    lambda.reset();
+    lambda.on(InvokeCommand).rejects(throttle);
+    await expect(action.invoke(FUNCTION, {}, 5000)).rejects.toThrow('Rate Exceeded.');
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(3);
+
+    lambda.reset();
+    lambda.on(InvokeCommand).rejects(Object.assign(new Error('Service error'), { name: 'ServiceException' }));
+    await expect(action.invoke(FUNCTION, {}, 5000)).rejects.toThrow('Service error');
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
 });
