@@ -12,6 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient, IncidentStore } from '../lambdas/adapters/incident-store';
 import { OverrideStore } from '../lambdas/adapters/oncall-overrides';
 import { SnsPager } from '../lambdas/adapters/pager';
+import { regionOfArn } from '../lambdas/adapters/regional-clients';
 import { type ReportWriter, S3ReportStore } from '../lambdas/adapters/report-store';
 import { SecretsAdapter } from '../lambdas/adapters/secrets';
 import { SqsWebhookQueue } from '../lambdas/adapters/webhook-queue';
@@ -155,8 +156,8 @@ export const linksOf = (
   const { ResponderUrl: baseUrl, SigningSecretArn: arn, LinkTtlMinutes: ttl } = outputs;
   const ttlMinutes = Number(ttl);
   if (!baseUrl || !arn || !Number.isSafeInteger(ttlMinutes) || ttlMinutes < 1) return {};
-  // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME: the secret is read in its own region.
-  const secret = new SecretsAdapter(secretsClient(arn.split(':')[3] ?? ''), arn);
+  // The secret is read in its own region.
+  const secret = new SecretsAdapter(secretsClient(regionOfArn(arn)), arn);
   return { links: { baseUrl, ttlMinutes, secret: () => secret.value() } };
 };
 

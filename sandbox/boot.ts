@@ -11,7 +11,7 @@ import { StatusPageStore } from '../lambdas/adapters/status-page-store';
 import { S3StatusSite } from '../lambdas/adapters/status-site';
 import { SfnCallbacks } from '../lambdas/adapters/workflow-callbacks';
 import { SfnWorkflowStarter } from '../lambdas/adapters/workflow-starter';
-import { actionSecretArns, httpActionBaseUrls } from '../lambdas/contract/action-access';
+import { actionSecretArns, httpActionBaseUrls, lambdaActionArns } from '../lambdas/contract/action-access';
 import { parseConfig } from '../lambdas/contract/config';
 import type { DeploymentConfig } from '../lambdas/contract/config-schema';
 import { ENV } from '../lambdas/contract/env';
@@ -216,9 +216,10 @@ export async function bootSandbox(
   const httpActions = httpActionBaseUrls(config.actions);
   const admin = Object.keys(httpActions).length > 0 ? await startAdminServer(env.admin) : undefined;
   // With lambda custom actions: Lambda's Invoke on loopback, answered by the simulated functions.
-  const lambda = Object.values(config.actions ?? {}).some((a) => a.type === 'lambda')
-    ? await startLambdaEndpoint(env.functions, env.account)
-    : undefined;
+  const lambda =
+    lambdaActionArns(config.actions).length > 0
+      ? await startLambdaEndpoint(env.functions, env.account)
+      : undefined;
   const actionSecrets = Object.fromEntries(
     actionSecretArns(config.actions).map((arn) => [arn, SANDBOX_ACTION_CREDENTIAL]),
   );

@@ -5,6 +5,7 @@
  * `errorType`, `errorMessage`) is an answer, not an exception: the service records it as a failure.
  */
 import type { InvokeCommand, InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { regionOfArn } from './regional-clients';
 
 /**
  * The Lambda client for a region and its Invoke command, loaded when first needed: the automation
@@ -63,7 +64,7 @@ export class InvokeLambdaAction implements LambdaActionApi {
    * again, twice at most, 1 s and 2 s later, within the same `timeoutMs`.
    */
   async invoke(functionArn: string, payload: Readonly<Record<string, unknown>>, timeoutMs: number) {
-    const { client, InvokeCommand } = await this.sdk(functionArn.split(':')[3] ?? '');
+    const { client, InvokeCommand } = await this.sdk(regionOfArn(functionArn));
     const signal = AbortSignal.timeout(timeoutMs);
     const command = new InvokeCommand({
       FunctionName: functionArn,

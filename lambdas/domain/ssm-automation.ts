@@ -92,6 +92,16 @@ export const automationPollSeconds = (elapsedSeconds: number): number =>
 /** The schedule, as a person reads it on the timeline. */
 export const AUTOMATION_POLL_SCHEDULE = 'every 15 s, every minute after 10 min, every 5 min after an hour';
 
+/** The end of the loop when `status` is final (Success and CompletedWithSuccess are ok, the other finals failed); undefined while it runs. */
+export const finalAutomationDecision = (
+  status: string,
+): Extract<AutomationPollDecision, { kind: 'done' }> | undefined => {
+  const statusClass = classifyAutomationStatus(status);
+  if (statusClass === 'succeeded') return { kind: 'done', outcome: 'ok', status };
+  if (statusClass === 'failed') return { kind: 'done', outcome: 'failed', status };
+  return undefined;
+};
+
 /**
  * Done when the status is final; otherwise wait (never past the timeout), or, once the timeout has
  * passed, stop it with StopAutomationExecution. An execution already `Cancelling` is being stopped,
@@ -99,9 +109,8 @@ export const AUTOMATION_POLL_SCHEDULE = 'every 15 s, every minute after 10 min, 
  */
 export const automationPollDecision = (input: AutomationPollInput): AutomationPollDecision => {
   const { status } = input;
-  const statusClass = classifyAutomationStatus(status);
-  if (statusClass === 'succeeded') return { kind: 'done', outcome: 'ok', status };
-  if (statusClass === 'failed') return { kind: 'done', outcome: 'failed', status };
+  const final = finalAutomationDecision(status);
+  if (final) return final;
   const timeoutSeconds = input.timeoutMinutes * 60;
   const pollSeconds = automationPollSeconds(input.elapsedSeconds);
   if (input.elapsedSeconds >= timeoutSeconds && status !== 'Cancelling') {

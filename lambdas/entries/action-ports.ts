@@ -15,17 +15,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ActionLocks } from '../adapters/action-lock';
 import { FetchHttpAction } from '../adapters/http-action';
 import { InvokeLambdaAction, type LambdaSdkLoader } from '../adapters/lambda-action';
+import { perRegion, regionOfArn } from '../adapters/regional-clients';
 import { SsmAutomationAdapter } from '../adapters/ssm-automation';
-import { httpActionBaseUrls } from '../contract/action-access';
+import { httpActionBaseUrls, lambdaActionArns } from '../contract/action-access';
 import type { DeploymentConfig } from '../contract/config-schema';
 import { ENV, requireEnv, requireStringMapEnv } from '../contract/env';
 import type { CustomActionPorts } from '../services/custom-actions';
 
 /** How long a secret read is kept. */
 const SECRET_TTL_MS = 5 * 60_000;
-
-/** The region of a secret's ARN: its client is made there, wherever the function runs. */
-const regionOf = (arn: string): string => arn.split(':')[3] ?? '';
 
 const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
   let made: Promise<T> | undefined;
@@ -40,14 +38,14 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 
 /** Reads secrets by ARN, cached per container for {@link SECRET_TTL_MS}, the SDK loaded at the first read. */
 export const secretReader = (clock: () => number = Date.now): ((arn: string) => Promise<string>) => {
-  const sdk = once(() => import('@aws-sdk/client-secrets-manager'));
-  const clients = new Map<string, InstanceType<Awaited<ReturnType<typeof sdk>>['SecretsManagerClient']>>();
+  const sdk = once(async () => {
+    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    return { clientIn: perRegion((region) => new SecretsManagerClient({ region })), GetSecretValueCommand };
+  });
   const cache = new Map<string, { readonly value: Promise<string>; readonly at: number }>();
   const read = async (arn: string): Promise<string> => {
-    const { SecretsManagerClient, GetSecretValueCommand } = await sdk();
-    const region = regionOf(arn);
-    const client = clients.get(region) ?? new SecretsManagerClient({ region });
-    clients.set(region, client);
+    const { clientIn, GetSecretValueCommand } = await sdk();
+    const client = clientIn(regionOfArn(arn));
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     if (!SecretString) throw new Error(`secret ${arn} has no SecretString: store the value as text`);
     return SecretString;
@@ -64,11 +62,10 @@ export const secretReader = (clock: () => number = Date.now): ((arn: string) => 
   };
 };
 
-const lambdaModule = once(() => import('@aws-sdk/client-lambda'));
-const lambdaClients = new Map<
-  string,
-  InstanceType<Awaited<ReturnType<typeof lambdaModule>>['LambdaClient']>
->();
+const lambdaModule = once(async () => {
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  return { clientIn: perRegion((region) => new LambdaClient({ region, maxAttempts: 1 })), InvokeCommand };
+});
 /**
  * A Lambda client per region of the functions invoked (a function in another region is invoked
  * there), with one attempt: the SDK's retries after a 5xx or a lost connection could run a
@@ -77,10 +74,8 @@ const lambdaClients = new Map<
  * nothing, is tried again (InvokeLambdaAction).
  */
 const lambdaSdk: LambdaSdkLoader = async (region) => {
-  const { LambdaClient, InvokeCommand } = await lambdaModule();
-  const client = lambdaClients.get(region) ?? new LambdaClient({ region, maxAttempts: 1 });
-  lambdaClients.set(region, client);
-  return { client, InvokeCommand };
+  const { clientIn, InvokeCommand } = await lambdaModule();
+  return { client: clientIn(region), InvokeCommand };
 };
 
 export const customActionPorts = (
@@ -90,7 +85,7 @@ export const customActionPorts = (
 ): { actions?: CustomActionPorts } => {
   if (Object.keys(config.actions ?? {}).length === 0) return {};
   const hasHttp = Object.keys(httpActionBaseUrls(config.actions)).length > 0;
-  const hasLambda = Object.values(config.actions ?? {}).some((a) => a.type === 'lambda');
+  const hasLambda = lambdaActionArns(config.actions).length > 0;
   return {
     actions: {
       locks: new ActionLocks(doc, requireEnv(ENV.tableName)),

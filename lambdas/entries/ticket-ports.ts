@@ -5,6 +5,7 @@
  * TTL, so a rotated token is picked up without a deploy).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { perRegion, regionOfArn } from '../adapters/regional-clients';
 import { SecretsAdapter } from '../adapters/secrets';
 import { GitHubTicketAdapter } from '../adapters/ticket-github';
 import { JiraTicketAdapter } from '../adapters/ticket-jira';
@@ -16,9 +17,6 @@ import type { TicketPorts } from '../services/lifecycle/deps';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The region of a secret's ARN: its client is made there, wherever the function runs. */
-const regionOf = (arn: string): string => arn.split(':')[3] ?? '';
-
 /**
  * The ticket ports for `tickets` at `baseUrl`, reading the secrets through clients that
  * `clientFor(region)` makes (the sandbox points them at its stand-in).
@@ -28,13 +26,8 @@ export const ticketPorts = (
   baseUrl: string,
   clientFor: (region: string) => SecretsManagerClient = (region) => new SecretsManagerClient({ region }),
 ): TicketPorts => {
-  const clients = new Map<string, SecretsManagerClient>();
-  const secret = (arn: string): SecretsAdapter => {
-    const region = regionOf(arn);
-    const client = clients.get(region) ?? clientFor(region);
-    clients.set(region, client);
-    return new SecretsAdapter(client, arn);
-  };
+  const clientIn = perRegion(clientFor);
+  const secret = (arn: string): SecretsAdapter => new SecretsAdapter(clientIn(regionOfArn(arn)), arn);
   const http = { baseUrl, sleep };
   let adapter: () => Promise<TicketAdapter>;
   if (tickets.provider === 'github') {

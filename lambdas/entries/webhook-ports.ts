@@ -5,6 +5,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { perRegion, regionOfArn } from '../adapters/regional-clients';
 import { SecretsAdapter } from '../adapters/secrets';
 import { SqsWebhookQueue } from '../adapters/webhook-queue';
 import type { DeploymentConfig } from '../contract/config-schema';
@@ -29,21 +30,15 @@ export const webhookPortsFromEnv = (config: DeploymentConfig): { webhooks?: Webh
       }
     : {};
 
-/** The region of a secret's ARN: its client is made there, wherever the function runs. */
-const regionOf = (arn: string): string => arn.split(':')[3] ?? '';
-
 /** One cached reader per secret ARN, each through a client of the secret's region. */
 export const secretReaders = (
   arns: readonly string[],
   clientFor: (region: string) => SecretsManagerClient = (region) => new SecretsManagerClient({ region }),
 ): ReadonlyMap<string, () => Promise<string>> => {
-  const clients = new Map<string, SecretsManagerClient>();
+  const clientIn = perRegion(clientFor);
   return new Map(
     arns.map((arn) => {
-      const region = regionOf(arn);
-      const client = clients.get(region) ?? clientFor(region);
-      clients.set(region, client);
-      const adapter = new SecretsAdapter(client, arn);
+      const adapter = new SecretsAdapter(clientIn(regionOfArn(arn)), arn);
       return [arn, () => adapter.value()];
     }),
   );

@@ -12,7 +12,7 @@
  * waits for free and bills per state transition (three per poll: Wait, the poll Task, the Choice).
  */
 import { type AutomationRun, MITIGATION_OUTCOME } from '../contract/steps';
-import { automationPollDecision } from '../domain/ssm-automation';
+import { automationPollDecision, finalAutomationDecision } from '../domain/ssm-automation';
 import { type AutomationDeps, errorText, load, note } from './automation';
 import { actionRun } from './custom-actions';
 import type { MitigateResult } from './mitigation';
@@ -58,8 +58,8 @@ export const pollAutomation = async (
         // A runbook that ended between the read and the stop refuses the stop
         // (InvalidAutomationStatusUpdateException): its own end decides, as if read a moment later.
         const again = await automation.status(executionId).catch(() => undefined);
-        const ended = again && automationPollDecision({ ...again, elapsedSeconds: 0, timeoutMinutes: 1 });
-        if (again && ended?.kind === 'done') {
+        const ended = again && finalAutomationDecision(again.status);
+        if (again && ended) {
           ({ status, failureMessage } = again);
           decision = ended;
         } else stopped = `could not stop it (${errorText(error)})`;

@@ -17,7 +17,7 @@
 import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { actionSecretArns, httpActionBaseUrls } from '../../lambdas/contract/action-access';
+import { actionSecretArns, httpActionBaseUrls, lambdaActionArns } from '../../lambdas/contract/action-access';
 import type { DeploymentConfig } from '../../lambdas/contract/config-schema';
 import type { SsmAutomationActionConfig } from '../../lambdas/contract/config-schema-integrations';
 import { ENV } from '../../lambdas/contract/env';
@@ -43,9 +43,7 @@ export const grantCustomActions = (actions: DeploymentConfig['actions'], fn: lam
     (a): a is SsmAutomationActionConfig => a.type === 'ssm-automation',
   );
   if (runbooks.length > 0) grantRunbooks(fn, runbooks);
-  const functions = [
-    ...new Set(Object.values(actions ?? {}).flatMap((a) => (a.type === 'lambda' ? [a.functionArn] : []))),
-  ];
+  const functions = lambdaActionArns(actions);
   if (functions.length > 0) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
